@@ -1,0 +1,51 @@
+# streamsgd — every target installs what it needs (Go modules through the
+# module proxy, pinned in go.mod or here).
+
+GO          ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BIN         := bin/streamsgd
+# Packages with goroutines of their own: run under the race detector.
+RACE_PKGS   := ./state/... ./topology/... ./processors/... ./produce/... ./broker/... ./cmd/...
+
+.PHONY: all build demo test lint unit race integration bench fuzz clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/streamsgd
+
+## demo: the SUSY walkthrough on the embedded broker (no Kafka needed).
+demo: build
+	./$(BIN) demo
+
+## test: lint, unit tests, race tests, integration tests on the embedded broker.
+test: lint unit race integration
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+unit:
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v /integration)
+
+race:
+	$(GO) test -count=1 -race -short $(RACE_PKGS)
+
+integration:
+	$(GO) test -count=1 -timeout 15m ./integration/...
+
+## bench: end-to-end throughput table (prints figures; never fails on speed).
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 2000000x ./model/ | tee /dev/stderr | grep -E 'Learn|ok' >/dev/null || true
+	$(GO) run ./cmd/streamsgd-bench
+
+## fuzz: run every fuzz target for a short while.
+fuzz:
+	@for pkg in ./codecs/input ./codecs/wire ./topology ./model ./metrics ./state; do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; done; done
+
+clean:
+	rm -rf bin streamsgd-state

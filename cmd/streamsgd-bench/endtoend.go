@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamsgd/streamsgd/broker"
+	"github.com/streamsgd/streamsgd/produce"
+	"github.com/streamsgd/streamsgd/topology"
+)
+
+const partitions = 4
+
+// endToEnd runs one message shape: produce the input, measure the franz-go
+// ceiling on it, then streamsgd on the same topic.
+func endToEnd(ctx context.Context, o options, rowsPerMessage int) ([]result, error) {
+	brokers := o.brokers
+	if len(brokers) == 0 {
+		b, err := broker.Start(broker.Options{})
+		if err != nil {
+			return nil, err
+		}
+		defer b.Close()
+		brokers = b.Addrs()
+	}
+	suffix := fmt.Sprintf("%d-%d", rowsPerMessage, time.Now().Unix()%100000)
+	input := "bench-in-" + suffix
+	cl, err := produce.NewClient(brokers)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	if err := topology.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
+		return nil, err
+	}
+	labelIn := produce.LabelInKey
+	if rowsPerMessage > 1 {
+		labelIn = produce.LabelInValue
+	}
+	start := time.Now()
+	st, err := produce.Run(ctx, cl, produce.NewSynthetic(1, o.rows), produce.Options{Topic: input, LabelIn: labelIn, RowsPerMessage: rowsPerMessage})
+	if err != nil {
+		return nil, err
+	}
+	shape := fmt.Sprintf("%d-row msgs", rowsPerMessage)
+	out := []result{{name: "produce input (franz-go), " + shape, rows: st.Rows, elapsed: time.Since(start)}}
+	ceil, err := ceiling(ctx, brokers, adm, input, "bench-ceiling-"+suffix, st)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, ceil)
+	sgd, err := streamsgd(ctx, brokers, adm, input, "bench"+suffix, rowsPerMessage, st)
+	if err != nil {
+		return nil, err
+	}
+	sgd.note = fmt.Sprintf("%.2fx ceiling; %s", sgd.rate()/ceil.rate(), sgd.note)
+	return append(out, sgd), nil
+}
+
+// ceiling consumes the input and produces every record to another topic
+// with franz-go, until all are acknowledged.
+func ceiling(ctx context.Context, brokers []string, adm *kadm.Client, input, output string, st produce.Stats) (result, error) {
+	if err := topology.CreateTopic(ctx, adm, output, partitions, 1); err != nil {
+		return result{}, err
+	}
+	cons, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(input),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxBytes(64<<20))
+	if err != nil {
+		return result{}, err
+	}
+	defer cons.Close()
+	prod, err := produce.NewClient(brokers)
+	if err != nil {
+		return result{}, err
+	}
+	defer prod.Close()
+	start := time.Now()
+	var n int64
+	for n < st.Messages {
+		fs := cons.PollFetches(ctx)
+		if err := fs.Err0(); err != nil {
+			return result{}, err
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			n++
+			prod.Produce(ctx, &kgo.Record{Topic: output, Key: r.Key, Value: r.Value}, nil)
+		})
+	}
+	if err := prod.Flush(ctx); err != nil {
+		return result{}, err
+	}
+	return result{name: "ceiling: franz-go consume+produce", rows: st.Rows, elapsed: time.Since(start), note: "same broker, same topic"}, nil
+}
+
+// streamsgd runs the SUSY pipeline (one logistic model, Adam) on the input
+// until the predictions of every message are acknowledged. The rate is
+// measured from the first prediction on, so that goka's start-up (group
+// join and its fixed pause after a rebalance) is reported apart.
+func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, name string, rowsPerMessage int, st produce.Stats) (result, error) {
+	cfg, err := benchConfig(name, input, rowsPerMessage)
+	if err != nil {
+		return result{}, err
+	}
+	p, err := topology.Build(cfg)
+	if err != nil {
+		return result{}, err
+	}
+	if err := topology.EnsureTopics(ctx, adm, p); err != nil {
+		return result{}, err
+	}
+	dir, err := os.MkdirTemp("", "streamsgd-bench-")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	begin := time.Now()
+	go func() { done <- p.Run(rctx, topology.RunOptions{Brokers: brokers, StateDir: dir}) }()
+	var t1 time.Time
+	var n1 int64
+	for {
+		select {
+		case err := <-done:
+			return result{}, fmt.Errorf("processors stopped: %w", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+		n, err := endOffsets(ctx, adm, string(p.Topics.Predictions))
+		if err != nil {
+			return result{}, err
+		}
+		if n > 0 && t1.IsZero() {
+			t1, n1 = time.Now(), n
+		}
+		if n >= st.Messages {
+			el := time.Since(t1)
+			rows := st.Rows - n1*int64(rowsPerMessage)
+			return result{name: "streamsgd: route+learn+predict", rows: rows, elapsed: el,
+				note: fmt.Sprintf("start-up %.1fs", t1.Sub(begin).Seconds())}, nil
+		}
+	}
+}
+
+func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (int64, error) {
+	ends, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
+	return n, nil
+}
+
+func benchConfig(name, input string, rowsPerMessage int) (*topology.Config, error) {
+	label := "label: {from: key}"
+	cols := ""
+	if rowsPerMessage > 1 {
+		label = "label: {from: column, column: label}"
+		cols = "label, "
+	}
+	yaml := fmt.Sprintf(`
+name: %s
+partitions: %d
+input:
+  topics: [%s]
+  columns: [%sf0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17]
+  %s
+models:
+  - name: logreg
+    optimizer: {name: adam, learning_rate: 0.01}
+`, name, partitions, input, cols, label)
+	return topology.Parse([]byte(yaml), "bench.yaml")
+}

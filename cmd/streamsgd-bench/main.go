@@ -1,0 +1,79 @@
+// Command streamsgd-bench measures streamsgd end to end and prints a table:
+// rows/s from the input topic to the predictions topic (all acknowledged)
+// for single-row and 64-row messages, beside the ceiling measured in the
+// same run on the same broker and topic (a plain franz-go consume-and-produce
+// loop), and the SGD kernel alone. It reports figures; it never fails on
+// speed.
+//
+// By default each scenario starts the embedded broker; STREAMSGD_BROKERS
+// points it at any Kafka cluster instead.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+type options struct {
+	rows    int64
+	brokers []string
+	only    string
+}
+
+func main() {
+	var o options
+	flag.Int64Var(&o.rows, "rows", 1_000_000, "rows of the SUSY-shaped stream per scenario")
+	flag.StringVar(&o.only, "only", "", "run only scenarios whose name contains this")
+	flag.Parse()
+	if env := os.Getenv("STREAMSGD_BROKERS"); env != "" {
+		o.brokers = strings.Split(env, ",")
+	}
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// result is one line of the table.
+type result struct {
+	name    string
+	rows    int64
+	elapsed time.Duration
+	note    string
+}
+
+func (r result) rate() float64 { return float64(r.rows) / r.elapsed.Seconds() }
+
+func run(ctx context.Context, o options) error {
+	var results []result
+	add := func(rs ...result) { results = append(results, rs...) }
+	kernel := kernelBench()
+	add(kernel...)
+	for _, rpm := range []int{1, 64} {
+		name := fmt.Sprintf("%d-row messages", rpm)
+		if o.only != "" && !strings.Contains(name, o.only) {
+			continue
+		}
+		rs, err := endToEnd(ctx, o, rpm)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		add(rs...)
+	}
+	print(results)
+	return nil
+}
+
+func print(results []result) {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\trows\tseconds\trows/s\tnote\t")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%s\t\n", r.name, r.rows, r.elapsed.Seconds(), r.rate(), r.note)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/streamsgd/streamsgd/broker"
+)
+
+// BrokerCmd runs the embedded broker until interrupted.
+type BrokerCmd struct {
+	Port    int    `default:"9092" help:"Port on 127.0.0.1."`
+	DataDir string `help:"Persist topics, records and offsets here across restarts (empty: memory only)."`
+	Sync    bool   `help:"fsync every write (power-loss safety)."`
+}
+
+// Run implements the command.
+func (c *BrokerCmd) Run(ctx context.Context) error {
+	b, err := broker.Start(broker.Options{Port: c.Port, DataDir: c.DataDir, SyncWrites: c.Sync})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	fmt.Fprintf(os.Stderr, "streamsgd broker listening on %v (data dir %q); Ctrl-C to stop\n", b.Addrs(), c.DataDir)
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,6 @@
+package main
+
+import "time"
+
+// idleTimeout ends a tail without --follow once no record came for this long.
+const idleTimeout = 3 * time.Second

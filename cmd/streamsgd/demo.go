@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/streamsgd/streamsgd/broker"
+	"github.com/streamsgd/streamsgd/examples"
+	"github.com/streamsgd/streamsgd/produce"
+	"github.com/streamsgd/streamsgd/topology"
+)
+
+// DemoCmd runs the SUSY walkthrough end to end on an embedded broker.
+type DemoCmd struct {
+	Rows           int64         `default:"300000" help:"Rows of the SUSY-shaped stream."`
+	RowsPerMessage int           `default:"1" help:"Rows per input message."`
+	Seed           uint64        `default:"1" help:"Seed of the generator."`
+	Port           int           `default:"0" help:"Broker port (0: a free port)."`
+	Every          time.Duration `default:"1s" help:"Refresh interval of the metrics table."`
+	Timeout        time.Duration `default:"10m" help:"Give up after this long."`
+}
+
+// Run implements the command.
+func (c *DemoCmd) Run(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	b, err := broker.Start(broker.Options{Port: c.Port})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	brokers := Brokers{Brokers: b.Addrs()[0]}
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	p, err := topology.Build(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "embedded broker on %s\n\n%s\n", brokers.Brokers, p.Text())
+	return c.run(ctx, brokers, p)
+}
+
+func (c *DemoCmd) config() (*topology.Config, error) {
+	cfg, err := topology.Parse(examples.SUSY, "examples/susy.yaml")
+	if err != nil {
+		return nil, err
+	}
+	if c.RowsPerMessage > 1 {
+		// A message has one key: batched rows carry their label in the
+		// first column instead.
+		cfg.Input.Label = topology.LabelConfig{From: "column", Column: "label"}
+		cfg.Input.Columns = append([]string{"label"}, cfg.Input.Columns...)
+	}
+	return cfg, cfg.Validate()
+}
+
+func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline) error {
+	adm, acl, err := brokers.Admin()
+	if err != nil {
+		return err
+	}
+	defer acl.Close()
+	for _, in := range p.Config.Input.Topics {
+		if err := topology.CreateTopic(ctx, adm, in, int32(p.Config.Partitions), 1); err != nil {
+			return err
+		}
+	}
+	if err := topology.EnsureTopics(ctx, adm, p); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "streamsgd-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	runErr := make(chan error, 1)
+	go func() { runErr <- p.Run(runCtx, topology.RunOptions{Brokers: brokers.List(), StateDir: dir}) }()
+	prodErr := make(chan error, 1)
+	go func() { prodErr <- c.produce(ctx, brokers, p.Config.Input.Topics[0]) }()
+	board := newBoard(p, c.Rows)
+	err = board.watch(ctx, brokers, c.Every, prodErr, runErr)
+	stopRun()
+	if err != nil {
+		return err
+	}
+	board.summary(os.Stdout)
+	return nil
+}
+
+func (c *DemoCmd) produce(ctx context.Context, brokers Brokers, topic string) error {
+	cl, err := produce.NewClient(brokers.List())
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	labelIn := produce.LabelInKey
+	if c.RowsPerMessage > 1 {
+		labelIn = produce.LabelInValue
+	}
+	_, err = produce.Run(ctx, cl, produce.NewSynthetic(c.Seed, c.Rows), produce.Options{
+		Topic: topic, LabelIn: labelIn, RowsPerMessage: c.RowsPerMessage,
+	})
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,41 @@
+// Command streamsgd trains and serves machine-learning models on Kafka
+// streams: an embedded broker, a producer, the processors of a pipeline, a
+// tail of their outputs, and a demo that runs them all.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// CLI is the command line: one struct per command, each in its own file.
+type CLI struct {
+	Broker   BrokerCmd   `cmd:"" help:"Run the embedded Kafka-protocol broker (franz-go kfake)."`
+	Demo     DemoCmd     `cmd:"" help:"Start a broker, stream the SUSY-shaped data set, train, and print rolling metrics."`
+	Run      RunCmd      `cmd:"" help:"Run the processors of a pipeline against a Kafka cluster."`
+	Produce  ProduceCmd  `cmd:"" help:"Write a CSV file or a synthetic stream into a topic (keys partitioned like goka)."`
+	Tail     TailCmd     `cmd:"" help:"Print the records of a topic (predictions, metrics, dead letters) as JSON lines."`
+	Topology TopologyCmd `cmd:"" help:"Print the DAG of a pipeline: groups, topics, tables."`
+}
+
+func main() {
+	var cli CLI
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	kctx := kong.Parse(&cli,
+		kong.Name("streamsgd"),
+		kong.Description("Online learning on Kafka streams: one SGD step per example, exactly-once model state."),
+		kong.UsageOnError(),
+		kong.BindTo(ctx, (*context.Context)(nil)),
+	)
+	if err := kctx.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "streamsgd %s: %v\n", kctx.Command(), err)
+		stop()
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/lovoo/goka"
+
+	"github.com/streamsgd/streamsgd/topology"
+)
+
+// RunCmd runs a pipeline's processors until SIGINT/SIGTERM.
+type RunCmd struct {
+	Brokers
+	Config     string   `required:"" type:"existingfile" help:"Pipeline config (YAML)."`
+	StateDir   string   `default:"streamsgd-state" help:"Local pebble stores of the tables."`
+	Groups     []string `help:"Run only these groups (default: all), e.g. susy-learn."`
+	ClientID   string   `default:"streamsgd" help:"Client id of this instance."`
+	HotStandby bool     `help:"Keep replicas of the tables of other partitions for fast takeover."`
+	Verbose    bool     `short:"v" help:"Log goka's messages to stderr."`
+}
+
+// Run implements the command.
+func (c *RunCmd) Run(ctx context.Context) error {
+	p, err := loadPipeline(c.Config)
+	if err != nil {
+		return err
+	}
+	adm, cl, err := c.Admin()
+	if err != nil {
+		return err
+	}
+	err = topology.EnsureTopics(ctx, adm, p)
+	cl.Close()
+	if err != nil {
+		return err
+	}
+	o := topology.RunOptions{Brokers: c.List(), StateDir: c.StateDir, ClientID: c.ClientID, HotStandby: c.HotStandby}
+	for _, g := range c.Groups {
+		o.Groups = append(o.Groups, goka.Group(g))
+	}
+	if c.Verbose {
+		o.Logger = log.New(os.Stderr, "", log.LstdFlags)
+	}
+	fmt.Fprintf(os.Stderr, "streamsgd run: pipeline %s on %v; Ctrl-C to stop\n", p.Config.Name, o.Brokers)
+	if err := p.Run(ctx, o); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}

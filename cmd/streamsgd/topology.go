@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/streamsgd/streamsgd/topology"
+)
+
+// TopologyCmd prints the DAG of a pipeline.
+type TopologyCmd struct {
+	Config string `required:"" type:"existingfile" help:"Pipeline config (YAML)."`
+	Dot    bool   `help:"Print a Graphviz digraph instead of text."`
+}
+
+// Run implements the command.
+func (c *TopologyCmd) Run(context.Context) error {
+	p, err := loadPipeline(c.Config)
+	if err != nil {
+		return err
+	}
+	if c.Dot {
+		fmt.Print(p.DOT())
+		return nil
+	}
+	fmt.Print(p.Text())
+	return nil
+}
+
+func loadPipeline(path string) (*topology.Pipeline, error) {
+	cfg, err := topology.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return topology.Build(cfg)
+}

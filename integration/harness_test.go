@@ -1,0 +1,236 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamsgd/streamsgd/broker"
+	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/processors"
+	"github.com/streamsgd/streamsgd/produce"
+	"github.com/streamsgd/streamsgd/topology"
+)
+
+// cluster returns bootstrap brokers: STREAMSGD_BROKERS, or a fresh embedded
+// broker on a free port for this test.
+func cluster(t *testing.T) []string {
+	t.Helper()
+	if env := os.Getenv("STREAMSGD_BROKERS"); env != "" {
+		return strings.Split(env, ",")
+	}
+	b, err := broker.Start(broker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b.Addrs()
+}
+
+// unique prefixes names so that runs against a shared cluster never meet.
+func unique(name string) string {
+	return fmt.Sprintf("%s-%d", name, time.Now().UnixNano()%1e9)
+}
+
+func admin(t *testing.T, brokers []string) *kadm.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return kadm.NewClient(cl)
+}
+
+// sensorCSV makes rows "sensor,y,x0,x1,x2" of per-sensor linear models,
+// keyed by sensor so that each sensor's rows stay in one partition in order.
+func sensorCSV(rows, sensors int, seed uint64) (keys, values [][]byte) {
+	r := rand.New(rand.NewPCG(seed, 7))
+	for i := 0; i < rows; i++ {
+		s := r.IntN(sensors)
+		x := [3]float64{r.NormFloat64(), r.NormFloat64(), r.NormFloat64()}
+		y := float64(s%5) + 0.5*x[0] - float64(s%3)*x[1] + 0.25*x[2] + 0.1*r.NormFloat64()
+		keys = append(keys, []byte(fmt.Sprintf("s%03d", s)))
+		values = append(values, []byte(fmt.Sprintf("s%03d,%g,%g,%g,%g", s, y, x[0], x[1], x[2])))
+	}
+	return keys, values
+}
+
+func sensorConfig(name, input string, partitions int) *topology.Config {
+	yaml := fmt.Sprintf(`
+name: %s
+partitions: %d
+input:
+  topics: [%s]
+  columns: [sensor, y, x0, x1, x2]
+  features: [x0, x1, x2]
+  label: {from: column, column: y}
+models:
+  - name: per_sensor
+    task: regression
+    key: sensor
+    optimizer: {name: sgd, learning_rate: 0.05}
+    metrics: {window: 100, buckets: 5, emit_every: 50}
+  - name: global
+    task: regression
+    optimizer: {name: adam, learning_rate: 0.01}
+    metrics: {window: 1000, buckets: 5, emit_every: 500}
+`, name, partitions, input)
+	cfg, err := topology.Parse([]byte(yaml), name+".yaml")
+	if err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+func produceRecords(t *testing.T, brokers []string, topic string, keys, values [][]byte) {
+	t.Helper()
+	cl, err := produce.NewClient(brokers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := context.Background()
+	for i := range values {
+		cl.Produce(ctx, &kgo.Record{Topic: topic, Key: keys[i], Value: values[i]}, func(_ *kgo.Record, err error) {
+			if err != nil {
+				t.Errorf("produce: %v", err)
+			}
+		})
+	}
+	if err := cl.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// instance is one running copy of a pipeline's processors.
+type instance struct {
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func start(t *testing.T, p *topology.Pipeline, brokers []string, id string) *instance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &instance{cancel: cancel, done: make(chan error, 1)}
+	dir := t.TempDir()
+	go func() {
+		in.done <- p.Run(ctx, topology.RunOptions{Brokers: brokers, StateDir: dir, ClientID: id})
+	}()
+	t.Cleanup(in.stop)
+	return in
+}
+
+func (in *instance) stop() {
+	in.cancel()
+	select {
+	case <-in.done:
+	case <-time.After(90 * time.Second):
+	}
+}
+
+// predictions consumes a predictions topic until want distinct ids were
+// seen per model (or the deadline), returning how often each id was seen.
+func predictions(t *testing.T, brokers []string, p *topology.Pipeline, want int, deadline time.Duration) map[string]map[string]int {
+	t.Helper()
+	dec, err := wire.PredictionCodec(p.Config.Output.Predictions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(string(p.Topics.Predictions)),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	seen := map[string]map[string]int{}
+	for _, m := range p.Models {
+		seen[m.Name] = map[string]int{}
+	}
+	end := time.Now().Add(deadline)
+	for time.Now().Before(end) && !complete(seen, want) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		fs := cl.PollFetches(ctx)
+		cancel()
+		for it := fs.RecordIter(); !it.Done(); {
+			v, err := dec.Decode(it.Next().Value)
+			if err != nil {
+				t.Fatalf("decode prediction: %v", err)
+			}
+			for _, pr := range v.(*wire.PredictionBatch).Predictions {
+				seen[pr.Model][pr.ID]++
+			}
+		}
+	}
+	return seen
+}
+
+func complete(seen map[string]map[string]int, want int) bool {
+	for _, ids := range seen {
+		if len(ids) < want {
+			return false
+		}
+	}
+	return true
+}
+
+// tableStates reads a learn table's changelog to its end: the last state
+// of every key.
+func tableStates(t *testing.T, brokers []string, p *topology.Pipeline) map[string]*processors.ModelState {
+	t.Helper()
+	adm := admin(t, brokers)
+	ctx := context.Background()
+	table := string(p.Topics.LearnTable)
+	ends, err := adm.ListEndOffsets(ctx, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(table),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	left := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Offset > 0 {
+			left[o.Partition] = o.Offset
+		}
+	})
+	out := map[string]*processors.ModelState{}
+	var mu sync.Mutex
+	deadline := time.Now().Add(60 * time.Second)
+	for len(left) > 0 && time.Now().Before(deadline) {
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		fs := cl.PollFetches(pctx)
+		cancel()
+		for it := fs.RecordIter(); !it.Done(); {
+			r := it.Next()
+			if r.Offset+1 >= left[r.Partition] {
+				delete(left, r.Partition)
+			}
+			if r.Value == nil {
+				continue
+			}
+			v, err := p.StateCodec.Decode(r.Value)
+			if err != nil {
+				t.Fatalf("decode state %q: %v", r.Key, err)
+			}
+			mu.Lock()
+			out[string(r.Key)] = v.(*processors.ModelState)
+			mu.Unlock()
+		}
+	}
+	if len(left) > 0 {
+		t.Fatalf("table %s: partitions %v not read to their end", table, left)
+	}
+	return out
+}

@@ -1,0 +1,13 @@
+// Package processors holds the goka callbacks of the streamsgd DAG: route
+// (decode, validate, re-key, batch) and learn (prequential prediction, rolling
+// metrics, one SGD step per row, exactly-once effect on the model state).
+//
+// Each processor is a thin goka shell around a pure step function:
+// the callback asserts the message type, calls the step with the current
+// state, then calls SetValue and Emit with what the step returned. The steps
+// hold all the logic and are tested without Kafka; the shells are tested with
+// goka's tester.
+//
+// Processors receive their topics and model specs as struct fields. They never
+// import package topology, which composes them into goka group graphs.
+package processors

@@ -1,0 +1,191 @@
+package processors
+
+import (
+	"fmt"
+
+	"github.com/lovoo/goka"
+
+	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/model"
+)
+
+// Learn is the learn group: per model key, predict every row, update the
+// rolling metrics with labeled rows, then take one SGD step per labeled row
+// (prequential evaluation), with one table write per ExampleBatch.
+type Learn struct {
+	// Specs of the pipeline's models by name.
+	Specs map[string]ModelSpec
+	// Predictions is the output topic of PredictionBatches.
+	Predictions goka.Stream
+	// Metrics is the output topic of MetricSnapshots.
+	Metrics goka.Stream
+}
+
+// LearnOutput is what learning one ExampleBatch produced.
+type LearnOutput struct {
+	// State is the new state to store, nil when the batch was a redelivery
+	// that the state had already applied.
+	State *ModelState
+	// Predictions of the batch's rows (nil when it has no rows).
+	Predictions *wire.PredictionBatch
+	// Snapshot is a metric snapshot when one was due.
+	Snapshot *wire.MetricSnapshot
+}
+
+// Process is the goka callback of the learn group.
+func (l *Learn) Process(ctx goka.Context, msg interface{}) {
+	b, ok := msg.(*wire.ExampleBatch)
+	if !ok {
+		ctx.Fail(fmt.Errorf("processors: learn: unexpected message %T", msg))
+		return
+	}
+	st, _ := ctx.Value().(*ModelState)
+	out, err := l.Step(st, b)
+	if err != nil {
+		ctx.Fail(fmt.Errorf("processors: learn key %q from %s/%d@%d: %w", b.Key, b.Source.Topic, b.Source.Partition, b.Source.Offset, err))
+		return
+	}
+	if out.State != nil {
+		ctx.SetValue(out.State)
+	}
+	if out.Predictions != nil {
+		ctx.Emit(l.Predictions, b.Key, out.Predictions)
+	}
+	if out.Snapshot != nil {
+		ctx.Emit(l.Metrics, b.Key, out.Snapshot)
+	}
+}
+
+// Step applies one batch to a state (nil: the key's first batch). It is
+// pure: the same state and batch give the same output, bit for bit. A batch
+// whose source offset the state has already applied (a redelivery) changes
+// nothing; its rows are predicted again with the current model so that every
+// row keeps at least one prediction, with the same id.
+func (l *Learn) Step(st *ModelState, b *wire.ExampleBatch) (LearnOutput, error) {
+	spec, ok := l.Specs[b.Model]
+	if !ok {
+		return LearnOutput{}, fmt.Errorf("processors: batch for unknown model %q", b.Model)
+	}
+	if st == nil {
+		var err error
+		if st, err = newState(spec, b.Key); err != nil {
+			return LearnOutput{}, err
+		}
+	}
+	src := b.Source
+	if st.applied(src.Topic, src.Partition, src.Offset) {
+		preds, err := predictOnly(st, b)
+		return LearnOutput{Predictions: preds}, err
+	}
+	preds, err := learnBatch(st, b)
+	if err != nil {
+		return LearnOutput{}, err
+	}
+	st.Invalid += int64(b.Invalid)
+	st.advance(src.Topic, src.Partition, src.Offset)
+	out := LearnOutput{State: st, Predictions: preds}
+	if st.Rows >= st.NextEmit {
+		for st.NextEmit <= st.Rows {
+			st.NextEmit += spec.EmitEvery
+		}
+		out.Snapshot = snapshot(st, src)
+	}
+	return out, nil
+}
+
+func learnBatch(st *ModelState, b *wire.ExampleBatch) (*wire.PredictionBatch, error) {
+	if len(b.Rows) == 0 {
+		return nil, nil
+	}
+	m := st.Learner
+	k := m.Outputs()
+	scores := make([]float64, len(b.Rows)*k)
+	pb := &wire.PredictionBatch{Predictions: make([]wire.Prediction, len(b.Rows))}
+	for i := range b.Rows {
+		row := &b.Rows[i]
+		out := scores[i*k : (i+1)*k : (i+1)*k]
+		if err := m.Predict(row.Features, out); err != nil {
+			return nil, fmt.Errorf("row %d: %w", row.Index, err)
+		}
+		pb.Predictions[i] = prediction(st, b, row, out, m.Config().Task)
+		if !row.HasLabel {
+			continue
+		}
+		st.Window.Update(row.Label, out)
+		if err := m.Learn(row.Features, row.Label); err != nil {
+			return nil, fmt.Errorf("row %d: %w", row.Index, err)
+		}
+		st.Rows++
+	}
+	return pb, nil
+}
+
+func predictOnly(st *ModelState, b *wire.ExampleBatch) (*wire.PredictionBatch, error) {
+	if len(b.Rows) == 0 {
+		return nil, nil
+	}
+	m := st.Learner
+	k := m.Outputs()
+	pb := &wire.PredictionBatch{Predictions: make([]wire.Prediction, len(b.Rows))}
+	for i := range b.Rows {
+		out := make([]float64, k)
+		if err := m.Predict(b.Rows[i].Features, out); err != nil {
+			return nil, fmt.Errorf("row %d: %w", b.Rows[i].Index, err)
+		}
+		pb.Predictions[i] = prediction(st, b, &b.Rows[i], out, m.Config().Task)
+	}
+	return pb, nil
+}
+
+func prediction(st *ModelState, b *wire.ExampleBatch, row *wire.Row, scores []float64, task model.Task) wire.Prediction {
+	src := b.Source
+	p := wire.Prediction{
+		ID:    PredictionID(src.Topic, src.Partition, src.Offset, row.Index),
+		Topic: src.Topic, Partition: src.Partition, Offset: src.Offset, Index: row.Index,
+		Model: b.Model, Key: b.Key, Version: st.Rows,
+		Scores: scores, Predicted: predicted(task, scores),
+	}
+	if row.HasLabel {
+		y := row.Label
+		p.Label = &y
+	}
+	return p
+}
+
+// PredictionID is the deterministic id of the prediction of one input row.
+func PredictionID(topic string, partition int32, offset int64, index int32) string {
+	return fmt.Sprintf("%s/%d/%d/%d", topic, partition, offset, index)
+}
+
+func predicted(task model.Task, scores []float64) float64 {
+	switch task {
+	case model.TaskBinary:
+		if scores[0] >= 0.5 {
+			return 1
+		}
+		return 0
+	case model.TaskMulticlass:
+		best := 0
+		for i, s := range scores {
+			if s > scores[best] {
+				best = i
+			}
+		}
+		return float64(best)
+	default:
+		return scores[0]
+	}
+}
+
+func snapshot(st *ModelState, src wire.Source) *wire.MetricSnapshot {
+	vals := st.Window.Values()
+	ms := make([]wire.Metric, len(vals))
+	for i, v := range vals {
+		ms[i] = wire.Metric{Name: v.Name, Value: v.Value}
+	}
+	return &wire.MetricSnapshot{
+		Model: st.Model, Key: st.Key, Version: st.Rows, Rows: st.Rows, Invalid: st.Invalid,
+		Window: st.Window.Rows(), Metrics: ms,
+		SourceTopic: src.Topic, SourcePartition: src.Partition, SourceOffset: src.Offset,
+	}
+}

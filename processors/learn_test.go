@@ -1,0 +1,162 @@
+package processors
+
+import (
+	"bytes"
+	"math"
+	"testing"
+
+	"github.com/streamsgd/streamsgd/codecs/wire"
+)
+
+func batch(model, key string, offset int64, rows ...wire.Row) *wire.ExampleBatch {
+	return &wire.ExampleBatch{Source: wire.Source{Topic: "in", Partition: 0, Offset: offset}, Model: model, Key: key, Rows: rows}
+}
+
+func row(i int32, y float64, x ...float64) wire.Row {
+	return wire.Row{Index: i, Features: x, Label: y, HasLabel: true}
+}
+
+func TestLearnStep(t *testing.T) {
+	l := &Learn{Specs: map[string]ModelSpec{"m": binarySpec("m", 2)}}
+	out, err := l.Step(nil, batch("m", "m", 10, row(0, 1, 1, 2), row(1, 0, -1, -2), wire.Row{Index: 2, Features: []float64{0, 0}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := out.State
+	switch {
+	case st == nil:
+		t.Fatal("no state")
+	case st.Rows != 2:
+		t.Errorf("rows learned: %d, want 2 (the unlabeled row is only predicted)", st.Rows)
+	case len(out.Predictions.Predictions) != 3:
+		t.Errorf("predictions: %d, want 3", len(out.Predictions.Predictions))
+	case !st.applied("in", 0, 10) || st.applied("in", 0, 11) || st.applied("in", 1, 0):
+		t.Errorf("watermarks: %+v", st.Watermarks)
+	}
+	p := out.Predictions.Predictions
+	if p[0].ID != "in/0/10/0" || p[0].Version != 0 || p[1].Version != 1 || p[2].Label != nil {
+		t.Errorf("predictions: %+v", p)
+	}
+	if p[0].Scores[0] != 0.5 {
+		t.Errorf("first prediction of a zero model: %v, want 0.5 (predict before learn)", p[0].Scores)
+	}
+}
+
+func TestLearnSkipsRedelivery(t *testing.T) {
+	l := &Learn{Specs: map[string]ModelSpec{"m": binarySpec("m", 2)}}
+	out, err := l.Step(nil, batch("m", "m", 5, row(0, 1, 1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := out.State.AppendBinary(nil)
+	for _, off := range []int64{5, 4, 0} {
+		again, err := l.Step(out.State, batch("m", "m", off, row(0, 1, 1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.State != nil {
+			t.Errorf("offset %d: redelivery changed the state", off)
+		}
+		if again.Predictions == nil || again.Predictions.Predictions[0].ID != PredictionID("in", 0, off, 0) {
+			t.Errorf("offset %d: redelivery must predict again with the same id", off)
+		}
+	}
+	after, _ := out.State.AppendBinary(nil)
+	if !bytes.Equal(before, after) {
+		t.Error("state bytes changed by redeliveries")
+	}
+}
+
+func TestLearnSnapshots(t *testing.T) {
+	l := &Learn{Specs: map[string]ModelSpec{"m": binarySpec("m", 1)}}
+	var st *ModelState
+	snaps := 0
+	for off := int64(0); off < 12; off++ {
+		out, err := l.Step(st, batch("m", "m", off, row(0, float64(off%2), float64(off%2))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st = out.State
+		if out.Snapshot != nil {
+			snaps++
+			if out.Snapshot.Rows%4 != 0 || len(out.Snapshot.Metrics) == 0 {
+				t.Errorf("snapshot %+v", out.Snapshot)
+			}
+		}
+	}
+	if snaps != 3 {
+		t.Errorf("snapshots: %d, want 3 (every 4 rows of 12)", snaps)
+	}
+}
+
+func TestLearnErrors(t *testing.T) {
+	l := &Learn{Specs: map[string]ModelSpec{"m": binarySpec("m", 2)}}
+	tests := []struct {
+		name string
+		b    *wire.ExampleBatch
+	}{
+		{"unknown model", batch("x", "x", 0, row(0, 1, 1, 2))},
+		{"wrong width", batch("m", "m", 0, row(0, 1, 1))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := l.Step(nil, tt.b); err == nil {
+				t.Error("no error")
+			}
+		})
+	}
+}
+
+func TestStateCodecRoundTrip(t *testing.T) {
+	specs := map[string]ModelSpec{"m": binarySpec("m", 2)}
+	l := &Learn{Specs: specs}
+	var st *ModelState
+	for off := int64(0); off < 50; off++ {
+		b := batch("m", "m", off, row(0, float64(off%2), float64(off%3), math.Sin(float64(off))))
+		b.Source.Partition = int32(off % 3)
+		out, err := l.Step(st, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st = out.State
+	}
+	c := &StateCodec{Specs: specs}
+	data, err := c.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.Encode(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, again) {
+		t.Error("encode(decode(x)) != x")
+	}
+	if got := v.(*ModelState); got.Rows != 50 || len(got.Watermarks) != 3 {
+		t.Errorf("decoded rows %d, watermarks %v", got.Rows, got.Watermarks)
+	}
+}
+
+func FuzzStateCodec(f *testing.F) {
+	specs := map[string]ModelSpec{"m": binarySpec("m", 2)}
+	st, _ := newState(specs["m"], "m")
+	st.advance("in", 3, 7)
+	good, _ := st.AppendBinary(nil)
+	f.Add(good)
+	f.Add([]byte{1, 1, 'm'})
+	f.Add([]byte{})
+	c := &StateCodec{Specs: specs}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := c.Decode(data)
+		if err != nil {
+			return
+		}
+		if _, err := c.Encode(v); err != nil {
+			t.Fatalf("decoded state does not encode: %v", err)
+		}
+	})
+}

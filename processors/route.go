@@ -1,0 +1,171 @@
+package processors
+
+import (
+	"fmt"
+
+	"github.com/lovoo/goka"
+
+	"github.com/streamsgd/streamsgd/codecs/input"
+	"github.com/streamsgd/streamsgd/codecs/wire"
+)
+
+// Route decodes input records, dead-letters what cannot be decoded, and
+// re-keys the good rows to model keys: one ExampleBatch per model key per
+// input message, so the learner pays one table write per batch.
+type Route struct {
+	// Decoder turns one input record into rows.
+	Decoder input.Decoder
+	// Models of the pipeline, in config order.
+	Models []ModelSpec
+	// Features is the number of features every row must have.
+	Features int
+	// Partitions of the examples topic (for shard keys).
+	Partitions int
+	// Examples is the output topic of ExampleBatches.
+	Examples goka.Stream
+	// DeadLetter is the output topic of undecodable records.
+	DeadLetter goka.Stream
+
+	shardKeys [][]string
+}
+
+// RouteOutput is what routing one input record produced.
+type RouteOutput struct {
+	Batches []*wire.ExampleBatch
+	Dead    []*wire.DeadLetter
+}
+
+// Init precomputes the shard keys; call it once before Process or Step.
+func (r *Route) Init() {
+	r.shardKeys = make([][]string, len(r.Models))
+	for i, m := range r.Models {
+		if !m.PerEntity() {
+			r.shardKeys[i] = ShardKeys(m.Name, m.Shards, r.Partitions)
+		}
+	}
+}
+
+// Process is the goka callback of the route group.
+func (r *Route) Process(ctx goka.Context, msg interface{}) {
+	value, _ := msg.([]byte)
+	src := wire.Source{Topic: string(ctx.Topic()), Partition: ctx.Partition(), Offset: ctx.Offset()}
+	out := r.Step(src, []byte(ctx.Key()), value)
+	for _, d := range out.Dead {
+		ctx.Emit(r.DeadLetter, ctx.Key(), d)
+	}
+	for _, b := range out.Batches {
+		ctx.Emit(r.Examples, b.Key, b)
+	}
+}
+
+// Step routes one input record. It never fails: whatever cannot be decoded
+// becomes a dead letter with the reason.
+func (r *Route) Step(src wire.Source, key, value []byte) RouteOutput {
+	rows, bad, err := r.Decoder.Decode(key, value, nil)
+	var out RouteOutput
+	if err != nil {
+		out.Dead = append(out.Dead, deadLetter(src, -1, key, value, err.Error()))
+		r.countInvalid(&out, src, 1)
+		return out
+	}
+	for i := range bad {
+		raw := bad[i].Raw
+		if raw == nil {
+			raw = value
+		}
+		out.Dead = append(out.Dead, deadLetter(src, bad[i].Index, key, raw, bad[i].Reason))
+	}
+	rows, wrong := r.checkWidth(rows)
+	for _, row := range wrong {
+		out.Dead = append(out.Dead, deadLetter(src, row.Index, key, value,
+			fmt.Sprintf("row %d: %d features, want %d", row.Index, len(row.Features), r.Features)))
+	}
+	byKey := map[string]*wire.ExampleBatch{}
+	for mi, m := range r.Models {
+		for _, row := range rows {
+			k, ok := r.keyOf(mi, m, src, row)
+			if !ok {
+				out.Dead = append(out.Dead, deadLetter(src, row.Index, key, value,
+					fmt.Sprintf("model %s: row %d has an empty %q", m.Name, row.Index, m.KeyColumn)))
+				continue
+			}
+			b := byKey[k]
+			if b == nil {
+				b = &wire.ExampleBatch{Source: src, Model: m.Name, Key: k}
+				byKey[k] = b
+				out.Batches = append(out.Batches, b)
+			}
+			b.Rows = append(b.Rows, wire.Row{Index: row.Index, Features: row.Features, Label: row.Label, HasLabel: row.HasLabel})
+		}
+	}
+	r.countInvalid(&out, src, int32(len(bad)+len(wrong)))
+	return out
+}
+
+// countInvalid attributes dead-lettered rows to the first shard of every
+// global model (an undecodable row has no entity), so that its metric
+// snapshots count them.
+func (r *Route) countInvalid(out *RouteOutput, src wire.Source, n int32) {
+	if n == 0 {
+		return
+	}
+	for mi, m := range r.Models {
+		if m.PerEntity() {
+			continue
+		}
+		k := r.shardKeys[mi][0]
+		b := findBatch(out.Batches, k)
+		if b == nil {
+			b = &wire.ExampleBatch{Source: src, Model: m.Name, Key: k}
+			out.Batches = append(out.Batches, b)
+		}
+		b.Invalid += n
+	}
+}
+
+func findBatch(bs []*wire.ExampleBatch, key string) *wire.ExampleBatch {
+	for _, b := range bs {
+		if b.Key == key {
+			return b
+		}
+	}
+	return nil
+}
+
+func (r *Route) keyOf(mi int, m ModelSpec, src wire.Source, row input.Row) (string, bool) {
+	if m.PerEntity() {
+		return EntityKey(m.Name, row.Entity), row.Entity != ""
+	}
+	keys := r.shardKeys[mi]
+	if len(keys) == 1 {
+		return keys[0], true
+	}
+	return keys[shardOf(src.Partition, src.Offset, row.Index, len(keys))], true
+}
+
+func deadLetter(src wire.Source, index int32, key, value []byte, reason string) *wire.DeadLetter {
+	return &wire.DeadLetter{
+		Topic: src.Topic, Partition: src.Partition, Offset: src.Offset, Index: index,
+		Key: append([]byte(nil), key...), Value: append([]byte(nil), value...), Reason: reason,
+	}
+}
+
+// checkWidth splits rows into those with the expected number of features
+// and the others.
+func (r *Route) checkWidth(rows []input.Row) (good, wrong []input.Row) {
+	ok := true
+	for _, row := range rows {
+		ok = ok && len(row.Features) == r.Features
+	}
+	if ok {
+		return rows, nil
+	}
+	for _, row := range rows {
+		if len(row.Features) == r.Features {
+			good = append(good, row)
+		} else {
+			wrong = append(wrong, row)
+		}
+	}
+	return good, wrong
+}

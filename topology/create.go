@@ -1,0 +1,103 @@
+package topology
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// TableTopicConfig is the config of the learn table's changelog: compacted,
+// with small segments so that compaction can keep restores short.
+var tableTopicConfig = map[string]string{
+	"cleanup.policy":            "compact",
+	"segment.ms":                "60000",
+	"min.cleanable.dirty.ratio": "0.1",
+}
+
+// TableTopicConfig returns the topic config used for table changelogs.
+func TableTopicConfig() map[string]string {
+	out := make(map[string]string, len(tableTopicConfig))
+	for k, v := range tableTopicConfig {
+		out[k] = v
+	}
+	return out
+}
+
+// EnsureTopics creates the pipeline's topics that do not exist yet and
+// checks that its input topics exist.
+func EnsureTopics(ctx context.Context, adm *kadm.Client, p *Pipeline) error {
+	if err := checkInputs(ctx, adm, p); err != nil {
+		return err
+	}
+	for _, t := range p.Topics.Created() {
+		var cfg map[string]*string
+		if t.Compacted {
+			cfg = stringPtrs(TableTopicConfig())
+		}
+		if err := createTopic(ctx, adm, t.Name, int32(p.Config.Partitions), int16(p.Config.Replication), cfg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkInputs(ctx context.Context, adm *kadm.Client, p *Pipeline) error {
+	names := make([]string, len(p.Topics.Inputs))
+	for i, t := range p.Topics.Inputs {
+		names[i] = string(t)
+	}
+	td, err := adm.ListTopics(ctx, names...)
+	if err != nil {
+		return fmt.Errorf("topology: list input topics: %w", err)
+	}
+	for _, n := range names {
+		if d, ok := td[n]; !ok || d.Err != nil {
+			return fmt.Errorf("topology: input topic %q does not exist (create it, or produce to it first)", n)
+		}
+	}
+	return nil
+}
+
+// CreateTopic creates a topic unless it exists already.
+func CreateTopic(ctx context.Context, adm *kadm.Client, name string, partitions int32, replication int16) error {
+	return createTopic(ctx, adm, name, partitions, replication, nil)
+}
+
+func createTopic(ctx context.Context, adm *kadm.Client, name string, partitions int32, replication int16, cfg map[string]*string) error {
+	resp, err := adm.CreateTopic(ctx, partitions, replication, cfg, name)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		return fmt.Errorf("topology: create topic %s: %w", name, err)
+	}
+	return nil
+}
+
+// Exists reports which of the named topics exist.
+func Exists(ctx context.Context, adm *kadm.Client, names ...string) ([]string, error) {
+	td, err := adm.ListTopics(ctx, names...)
+	if err != nil {
+		return nil, fmt.Errorf("topology: list topics: %w", err)
+	}
+	var out []string
+	for n, d := range td {
+		if d.Err == nil {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func stringPtrs(m map[string]string) map[string]*string {
+	out := make(map[string]*string, len(m))
+	for k, v := range m {
+		out[k] = &v
+	}
+	return out
+}

@@ -1,0 +1,14 @@
+// Package topology is the composition root of streamsgd: it reads a pipeline
+// config, names every topic and group once (topics.go), and builds the goka
+// group graphs of the whole DAG in data-flow order (graph.go), handing each
+// processor its topics, codecs and model specs as struct fields.
+//
+// The DAG:
+//
+//	input topics ──► [route] ──► <p>.examples ──► [learn] ──► <p>.predictions
+//	                    │                            │  └───► <p>.metrics
+//	                    └──► <p>.deadletter          └─ table <p>-learn-table
+//
+// topology imports the processors and codecs; nothing imports topology but
+// the CLI, the integration tests and the benchmarks.
+package topology

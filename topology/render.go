@@ -1,0 +1,105 @@
+package topology
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/lovoo/goka"
+)
+
+// Text renders the DAG for people: each group with its inputs, table and
+// outputs, in data-flow order.
+func (p *Pipeline) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "pipeline %s (%d partitions)\n", p.Config.Name, p.Config.Partitions)
+	for _, g := range p.Groups() {
+		fmt.Fprintf(&b, "\ngroup %s\n", g.Group())
+		for _, e := range g.InputStreams() {
+			fmt.Fprintf(&b, "  in     %s\n", e.Topic())
+		}
+		if t := g.GroupTable(); t != nil {
+			fmt.Fprintf(&b, "  table  %s (compacted changelog)\n", t.Topic())
+		}
+		for _, e := range g.OutputStreams() {
+			fmt.Fprintf(&b, "  out    %s\n", e.Topic())
+		}
+	}
+	fmt.Fprintf(&b, "\nmodels\n")
+	for _, m := range p.Models {
+		key := "global"
+		if m.PerEntity() {
+			key = "per " + m.KeyColumn
+		}
+		fmt.Fprintf(&b, "  %-12s %s %s, %s, %d features, key %s, %d shard(s)\n", m.Name, m.Model.Task,
+			m.Model.Learner, m.Model.Optimizer.Name, m.Model.Features, key, m.Shards)
+	}
+	return b.String()
+}
+
+// DOT renders the DAG as a Graphviz digraph: groups are boxes, topics
+// ellipses, tables cylinders.
+func (p *Pipeline) DOT() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "digraph %q {\n  rankdir=LR;\n", p.Config.Name)
+	topics := map[string]string{}
+	for _, g := range p.Groups() {
+		fmt.Fprintf(&b, "  %q [shape=box];\n", string(g.Group()))
+		for _, e := range g.InputStreams() {
+			topics[e.Topic()] = "ellipse"
+			fmt.Fprintf(&b, "  %q -> %q;\n", e.Topic(), string(g.Group()))
+		}
+		if t := g.GroupTable(); t != nil {
+			topics[t.Topic()] = "cylinder"
+			fmt.Fprintf(&b, "  %q -> %q;\n", string(g.Group()), t.Topic())
+		}
+		for _, e := range g.OutputStreams() {
+			topics[e.Topic()] = "ellipse"
+			fmt.Fprintf(&b, "  %q -> %q;\n", string(g.Group()), e.Topic())
+		}
+	}
+	names := make([]string, 0, len(topics))
+	for n := range topics {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %q [shape=%s];\n", n, topics[n])
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// Dangling lists topics that some group writes and none reads, or reads
+// and none writes, other than the pipeline's inputs and final outputs.
+func (p *Pipeline) Dangling() []string {
+	written, read := map[string]bool{}, map[string]bool{}
+	for _, g := range p.Groups() {
+		for _, e := range g.InputStreams() {
+			read[e.Topic()] = true
+		}
+		for _, e := range g.OutputStreams() {
+			written[e.Topic()] = true
+		}
+	}
+	ends := map[string]bool{}
+	for _, t := range p.Topics.Inputs {
+		ends[string(t)] = true
+	}
+	for _, t := range []goka.Stream{p.Topics.Predictions, p.Topics.Metrics, p.Topics.DeadLetter} {
+		ends[string(t)] = true
+	}
+	var out []string
+	for t := range written {
+		if !read[t] && !ends[t] {
+			out = append(out, t)
+		}
+	}
+	for t := range read {
+		if !written[t] && !ends[t] {
+			out = append(out, t)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,142 @@
+package topology
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/lovoo/goka"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/streamsgd/streamsgd/state"
+)
+
+// RunOptions configures the processors of a pipeline on a cluster.
+type RunOptions struct {
+	// Brokers to connect to. Required.
+	Brokers []string
+	// Groups to run; empty runs every group of the pipeline.
+	Groups []goka.Group
+	// StateDir holds the local pebble stores, one folder per group.
+	// Default "./streamsgd-state".
+	StateDir string
+	// ClientID identifies this instance to the brokers. Default "streamsgd".
+	ClientID string
+	// HotStandby keeps replicas of the tables of partitions this instance
+	// does not own, for faster takeovers.
+	HotStandby bool
+	// Logger receives goka's log; nil discards it.
+	Logger goka.Logger
+	// Sarama, if set, is the base client config (TLS, SASL, ...); it is
+	// copied and tuned, never modified.
+	Sarama *sarama.Config
+}
+
+// SaramaConfig is the client config streamsgd's processors use: goka's
+// defaults with the settings a one-broker cluster needs (see KAFKA-NOTES.md)
+// and a producer tuned for throughput that keeps per-partition order.
+func SaramaConfig(base *sarama.Config, clientID string) *sarama.Config {
+	cfg := goka.DefaultConfig()
+	if base != nil {
+		c := *base
+		cfg = &c
+	}
+	cfg.ClientID = clientID
+	cfg.Version = sarama.V3_0_0_0
+	cfg.Consumer.Return.Errors = true
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	cfg.Consumer.Group.Rebalance.Strategy = goka.CopartitioningStrategy
+	cfg.Consumer.MaxProcessingTime = time.Second
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.Return.Errors = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Compression = sarama.CompressionNone
+	cfg.Producer.Flush.Bytes = 1 << 20
+	cfg.Producer.Flush.Frequency = 5 * time.Millisecond
+	cfg.Producer.Retry.Max = 10
+	cfg.ChannelBufferSize = 4096
+	// One request in flight per broker: a retried batch can never overtake
+	// a later one, so rows of a key stay in source order (the exactly-once
+	// watermarks rely on it).
+	cfg.Net.MaxOpenRequests = 1
+	return cfg
+}
+
+// Run runs the pipeline's groups until ctx is done or one fails.
+func (p *Pipeline) Run(ctx context.Context, o RunOptions) error {
+	if len(o.Brokers) == 0 {
+		return fmt.Errorf("topology: run: no brokers")
+	}
+	if o.StateDir == "" {
+		o.StateDir = "streamsgd-state"
+	}
+	if o.ClientID == "" {
+		o.ClientID = "streamsgd"
+	}
+	var procs []*goka.Processor
+	for _, g := range p.Groups() {
+		if len(o.Groups) > 0 && !containsGroup(o.Groups, g.Group()) {
+			continue
+		}
+		proc, err := p.newProcessor(g, o)
+		if err != nil {
+			return err
+		}
+		procs = append(procs, proc)
+	}
+	eg, ctx := errgroup.WithContext(ctx)
+	for _, proc := range procs {
+		eg.Go(func() error {
+			if err := proc.Run(ctx); err != nil {
+				return fmt.Errorf("topology: group %s: %w", proc.Graph().Group(), err)
+			}
+			return nil
+		})
+	}
+	return eg.Wait()
+}
+
+func containsGroup(gs []goka.Group, g goka.Group) bool {
+	for _, x := range gs {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions) (*goka.Processor, error) {
+	cfg := SaramaConfig(o.Sarama, o.ClientID)
+	tmc := goka.NewTopicManagerConfig()
+	tmc.Table.Replication = p.Config.Replication
+	tmc.Stream.Replication = p.Config.Replication
+	opts := []goka.ProcessorOption{
+		goka.WithClientID(o.ClientID),
+		goka.WithConsumerGroupBuilder(goka.ConsumerGroupBuilderWithConfig(cfg)),
+		goka.WithConsumerSaramaBuilder(goka.SaramaConsumerBuilderWithConfig(cfg)),
+		goka.WithProducerBuilder(goka.ProducerBuilderWithConfig(cfg)),
+		goka.WithTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(cfg, tmc)),
+		goka.WithStorageBuilder(state.Builder(state.Options{Dir: filepath.Join(o.StateDir, string(g.Group()))})),
+	}
+	if o.Logger != nil {
+		opts = append(opts, goka.WithLogger(o.Logger))
+	} else {
+		opts = append(opts, goka.WithLogger(nopLogger{}))
+	}
+	if o.HotStandby {
+		opts = append(opts, goka.WithHotStandby())
+	}
+	proc, err := goka.NewProcessor(o.Brokers, g, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("topology: new processor %s: %w", g.Group(), err)
+	}
+	return proc, nil
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Print(...interface{})          {}
+func (nopLogger) Println(...interface{})        {}
+func (nopLogger) Printf(string, ...interface{}) {}
