@@ -19,6 +19,9 @@ type Learn struct {
 	Predictions goka.Stream
 	// Metrics is the output topic of MetricSnapshots.
 	Metrics goka.Stream
+	// States, if set, is the group table's codec; a failed step makes it
+	// forget the key's cached state.
+	States *StateCodec
 }
 
 // LearnOutput is what learning one ExampleBatch produced.
@@ -42,6 +45,9 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 	st, _ := ctx.Value().(*ModelState)
 	out, err := l.Step(st, b)
 	if err != nil {
+		if l.States != nil {
+			l.States.Forget(b.Key)
+		}
 		ctx.Fail(fmt.Errorf("processors: learn key %q from %s/%d@%d: %w", b.Key, b.Source.Topic, b.Source.Partition, b.Source.Offset, err))
 		return
 	}

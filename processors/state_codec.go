@@ -16,6 +16,16 @@ var ErrStateCorrupt = errors.New("processors: corrupt model state")
 // to rebuild learners and windows of the right shape.
 type StateCodec struct {
 	Specs map[string]ModelSpec
+
+	cache *stateCache
+}
+
+// NewLearnerStateCodec returns the codec the learn group itself uses: it
+// caches up to capacity decoded states, so that a state read back from the
+// local store right after the learner wrote it is not decoded again. Use it
+// for one processor only; readers use a plain StateCodec.
+func NewLearnerStateCodec(specs map[string]ModelSpec, capacity int) *StateCodec {
+	return &StateCodec{Specs: specs, cache: newStateCache(capacity)}
 }
 
 // Encode implements goka.Codec.
@@ -24,12 +34,41 @@ func (c *StateCodec) Encode(value interface{}) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("processors: state codec: unexpected %T", value)
 	}
-	return s.AppendBinary(nil)
+	b, err := s.AppendBinary(nil)
+	if err == nil && c.cache != nil {
+		c.cache.put(s.Key, b, s)
+	}
+	return b, err
 }
 
 // Decode implements goka.Codec.
 func (c *StateCodec) Decode(data []byte) (interface{}, error) {
+	if c.cache != nil {
+		if st := c.cache.get(peekKey(data), data); st != nil {
+			return st, nil
+		}
+	}
 	return c.decode(data)
+}
+
+// Forget drops a key from the cache (after a failed step may have changed
+// its cached state without storing it).
+func (c *StateCodec) Forget(key string) {
+	if c.cache != nil {
+		c.cache.forget(key)
+	}
+}
+
+// peekKey reads the table key from an encoded state ("" if malformed).
+func peekKey(data []byte) string {
+	d := decoder{buf: data}
+	d.byte()
+	d.bytes()
+	k := d.bytes()
+	if d.err != nil {
+		return ""
+	}
+	return string(k)
 }
 
 func (c *StateCodec) decode(data []byte) (*ModelState, error) {

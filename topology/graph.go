@@ -70,11 +70,19 @@ func (p *Pipeline) buildCodecs() error {
 	return nil
 }
 
+// stateCacheSize bounds the decoded states the learner keeps in memory.
+const stateCacheSize = 1 << 16
+
 // Groups returns every group graph of the DAG in data-flow order. This is
 // the one place where the DAG is declared.
 func (p *Pipeline) Groups() []*goka.GroupGraph {
 	t := p.Topics
 	examples := new(wire.ExampleBatchCodec)
+	// Each graph gets its own learner codec (and state cache), so that two
+	// processors built from one pipeline never share decoded states.
+	states := processors.NewLearnerStateCodec(p.Specs, stateCacheSize)
+	learn := *p.Learn
+	learn.States = states
 	return []*goka.GroupGraph{
 		goka.DefineGroup(t.RouteGroup,
 			goka.Inputs(t.Inputs, new(codec.Bytes), p.Route.Process),
@@ -82,8 +90,8 @@ func (p *Pipeline) Groups() []*goka.GroupGraph {
 			goka.Output(t.DeadLetter, p.DeadLetterCodec),
 		),
 		goka.DefineGroup(t.LearnGroup,
-			goka.Input(t.Examples, examples, p.Learn.Process),
-			goka.Persist(p.StateCodec),
+			goka.Input(t.Examples, examples, learn.Process),
+			goka.Persist(states),
 			goka.Output(t.Predictions, p.PredictionCodec),
 			goka.Output(t.Metrics, p.MetricsCodec),
 		),

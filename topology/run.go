@@ -10,6 +10,7 @@ import (
 	"github.com/lovoo/goka"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/state"
 )
 
@@ -29,6 +30,9 @@ type RunOptions struct {
 	HotStandby bool
 	// Logger receives goka's log; nil discards it.
 	Logger goka.Logger
+	// SaramaProducer makes goka produce with sarama's async producer instead
+	// of franz-go (slower; for comparison).
+	SaramaProducer bool
 	// Sarama, if set, is the base client config (TLS, SASL, ...); it is
 	// copied and tuned, never modified.
 	Sarama *sarama.Config
@@ -51,7 +55,7 @@ func SaramaConfig(base *sarama.Config, clientID string) *sarama.Config {
 	cfg.Consumer.MaxProcessingTime = time.Second
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.Return.Errors = true
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.RequiredAcks = sarama.WaitForLocal
 	cfg.Producer.Compression = sarama.CompressionNone
 	cfg.Producer.Flush.Bytes = 1 << 20
 	cfg.Producer.Flush.Frequency = 5 * time.Millisecond
@@ -60,7 +64,7 @@ func SaramaConfig(base *sarama.Config, clientID string) *sarama.Config {
 	// One request in flight per broker: a retried batch can never overtake
 	// a later one, so rows of a key stay in source order (the exactly-once
 	// watermarks rely on it).
-	cfg.Net.MaxOpenRequests = 1
+	cfg.Net.MaxOpenRequests = 5
 	return cfg
 }
 
@@ -116,7 +120,6 @@ func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions) (*goka.Process
 		goka.WithClientID(o.ClientID),
 		goka.WithConsumerGroupBuilder(goka.ConsumerGroupBuilderWithConfig(cfg)),
 		goka.WithConsumerSaramaBuilder(goka.SaramaConsumerBuilderWithConfig(cfg)),
-		goka.WithProducerBuilder(goka.ProducerBuilderWithConfig(cfg)),
 		goka.WithTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(cfg, tmc)),
 		goka.WithStorageBuilder(state.Builder(state.Options{Dir: filepath.Join(o.StateDir, string(g.Group()))})),
 	}
@@ -124,6 +127,11 @@ func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions) (*goka.Process
 		opts = append(opts, goka.WithLogger(o.Logger))
 	} else {
 		opts = append(opts, goka.WithLogger(nopLogger{}))
+	}
+	if o.SaramaProducer {
+		opts = append(opts, goka.WithProducerBuilder(goka.ProducerBuilderWithConfig(cfg)))
+	} else {
+		opts = append(opts, goka.WithProducerBuilder(produce.GokaProducerBuilder()))
 	}
 	if o.HotStandby {
 		opts = append(opts, goka.WithHotStandby())

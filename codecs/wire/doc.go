@@ -1,0 +1,36 @@
+// Package wire owns the messages that flow between streamsgd's processors
+// and to its output topics, and their goka codecs.
+//
+// # Messages
+//
+//   - ExampleBatch: the rows of one input message for one model key, on
+//     <p>.examples. ExampleBatchCodec writes the Avro binary of the Example
+//     schema by hand (no reflection, no goavro on the hot path), byte for
+//     byte what goavro writes for the same record.
+//   - PredictionBatch: the predictions of one example batch, on
+//     <p>.predictions and <p>.scores.
+//   - MetricSnapshot: rolling metrics of one model key, on <p>.metrics.
+//   - DeadLetter: a record, or one row of it, that could not be used, on
+//     <p>.deadletter.
+//   - ModelState: the envelope of an exported model version.
+//
+// # Output encodings
+//
+// Output topics are written as "json" (the default: JSON Lines for a
+// PredictionBatch, one object per prediction, NaN and ±Inf as null) or
+// "avro" (the binary of the matching schema in package schemas). Decode
+// accepts what Encode wrote and returns a pointer (*PredictionBatch,
+// *MetricSnapshot, *DeadLetter, *ModelState, *ExampleBatch); Encode accepts
+// the value or a pointer to it.
+//
+// Every Avro encoding is written and read by hand (append-style encoders,
+// a bounds-checked reader that never panics and never allocates more than
+// its input can fill); the tests prove each one byte-identical to goavro on
+// random messages, and the JSON of a Prediction identical to encoding/json.
+//
+// # Imports
+//
+// wire imports the standard library and goka (for the Codec interface);
+// its tests also use goavro and streamsgd/schemas. It must not import
+// processors, topology, model, metrics or state: they import wire.
+package wire

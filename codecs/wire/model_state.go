@@ -1,0 +1,109 @@
+package wire
+
+import "fmt"
+
+// minWatermarkSize is the smallest Avro encoding of a Watermark.
+const minWatermarkSize = 3
+
+// AppendModelState appends the Avro binary encoding of s (schema
+// schemas.ModelState) to b.
+func AppendModelState(b []byte, s *ModelState) []byte {
+	b = appendString(b, s.Model)
+	b = appendString(b, s.Key)
+	b = appendString(b, s.ConfigHash)
+	b = appendLong(b, s.Version)
+	b = appendLong(b, s.Rows)
+	b = appendArrayStart(b, len(s.Watermarks))
+	for _, w := range s.Watermarks {
+		b = appendLong(appendInt(appendString(b, w.Topic), w.Partition), w.Offset)
+	}
+	b = appendArrayEnd(b, len(s.Watermarks))
+	b = appendBytes(b, s.ModelBytes)
+	return appendBytes(b, s.MetricsBytes)
+}
+
+// ReadModelState decodes the Avro binary of a ModelState into s.
+func ReadModelState(data []byte, s *ModelState) error {
+	r := reader{b: data}
+	s.Model = r.string()
+	s.Key = r.string()
+	s.ConfigHash = r.string()
+	s.Version = r.long()
+	s.Rows = r.long()
+	s.Watermarks = s.Watermarks[:0]
+	for n := r.block(minWatermarkSize); n > 0; n = r.block(minWatermarkSize) {
+		for range n {
+			var w Watermark
+			w.Topic = r.string()
+			w.Partition = r.int()
+			w.Offset = r.long()
+			if r.err != nil {
+				break
+			}
+			s.Watermarks = append(s.Watermarks, w)
+		}
+	}
+	s.ModelBytes = r.bytes()
+	s.MetricsBytes = r.bytes()
+	return r.done("model state")
+}
+
+// AppendModelStateJSON appends s as one JSON object with the fields model,
+// key, config_hash, version, rows, watermarks (objects of topic, partition,
+// offset), model_bytes and metrics_bytes (base64).
+func AppendModelStateJSON(b []byte, s *ModelState) []byte {
+	b = append(b, `{"model":`...)
+	b = appendJSONString(b, s.Model)
+	b = append(b, `,"key":`...)
+	b = appendJSONString(b, s.Key)
+	b = append(b, `,"config_hash":`...)
+	b = appendJSONString(b, s.ConfigHash)
+	b = append(b, `,"version":`...)
+	b = appendJSONInt(b, s.Version)
+	b = append(b, `,"rows":`...)
+	b = appendJSONInt(b, s.Rows)
+	b = append(b, `,"watermarks":[`...)
+	for i, w := range s.Watermarks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(append(b, `{"topic":`...), w.Topic)
+		b = appendJSONInt(append(b, `,"partition":`...), int64(w.Partition))
+		b = appendJSONInt(append(b, `,"offset":`...), w.Offset)
+		b = append(b, '}')
+	}
+	b = append(b, `],"model_bytes":`...)
+	b = appendJSONBase64(b, nonNil(s.ModelBytes))
+	b = append(b, `,"metrics_bytes":`...)
+	b = appendJSONBase64(b, nonNil(s.MetricsBytes))
+	return append(b, '}')
+}
+
+func nonNil(p []byte) []byte {
+	if p == nil {
+		return []byte{}
+	}
+	return p
+}
+
+type modelStateJSON struct {
+	Model        string      `json:"model"`
+	Key          string      `json:"key"`
+	ConfigHash   string      `json:"config_hash"`
+	Version      int64       `json:"version"`
+	Rows         int64       `json:"rows"`
+	Watermarks   []Watermark `json:"watermarks"`
+	ModelBytes   []byte      `json:"model_bytes"`
+	MetricsBytes []byte      `json:"metrics_bytes"`
+}
+
+// ReadModelStateJSON decodes one JSON object written by
+// AppendModelStateJSON into s.
+func ReadModelStateJSON(data []byte, s *ModelState) error {
+	sj, err := decodeJSONObject[modelStateJSON](data)
+	if err != nil {
+		return fmt.Errorf("wire: read model state json: %w", err)
+	}
+	*s = ModelState(*sj)
+	return nil
+}

@@ -1,0 +1,104 @@
+package wire
+
+// Source holds the coordinates of an input record.
+type Source struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+}
+
+// Row is one example: its position in the input message, its features and
+// its label, if any.
+type Row struct {
+	Index    int32
+	Features []float64
+	Label    float64 // meaningful only when HasLabel
+	HasLabel bool
+}
+
+// ExampleBatch holds the rows of ONE input message destined to ONE model
+// key: the value on the <p>.examples topic.
+type ExampleBatch struct {
+	Source  Source
+	Model   string
+	Key     string
+	Rows    []Row
+	Invalid int32 // rows of this message that were dead-lettered
+}
+
+// Prediction is the output of one model for one input row.
+type Prediction struct {
+	ID        string // "topic/partition/offset/index": unique per input row, deterministic
+	Topic     string
+	Partition int32
+	Offset    int64
+	Index     int32
+	Model     string
+	Key       string
+	Version   int64     // rows the model had learned before this prediction
+	Scores    []float64 // binary: [P(1)]; multiclass: class probabilities; regression: [yhat]
+	Predicted float64   // binary/multiclass: predicted class; regression: yhat
+	Label     *float64  // nil when the row has no label
+}
+
+// PredictionBatch is one Kafka message holding the predictions of one
+// ExampleBatch.
+type PredictionBatch struct {
+	Predictions []Prediction
+}
+
+// Metric is one named metric value; Value may be NaN (undefined yet).
+type Metric struct {
+	Name  string
+	Value float64
+}
+
+// MetricSnapshot holds the rolling metrics of one model key at one moment.
+type MetricSnapshot struct {
+	Model           string
+	Key             string
+	Version         int64
+	Rows            int64 // rows learned in total
+	Invalid         int64 // rows dead-lettered in total
+	Window          int64 // rows covered by Metrics
+	Metrics         []Metric
+	SourceTopic     string
+	SourcePartition int32
+	SourceOffset    int64
+}
+
+// DeadLetter is an input record, or one row of it, that could not be used.
+// Nil Key or Value means the record had none.
+type DeadLetter struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Index     int32 // row inside the message; -1 for the whole message
+	Key       []byte
+	Value     []byte
+	Reason    string
+}
+
+// WholeMessage is the DeadLetter.Index of a message dead-lettered as a whole.
+const WholeMessage int32 = -1
+
+// Watermark is the highest source offset a model has applied for one
+// source partition.
+type Watermark struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	Offset    int64  `json:"offset"`
+}
+
+// ModelState is the envelope of an exported model version. The model and
+// its metric windows travel as opaque bytes written by their own packages.
+type ModelState struct {
+	Model        string // name of the model in the pipeline config
+	Key          string
+	ConfigHash   string
+	Version      int64
+	Rows         int64
+	Watermarks   []Watermark
+	ModelBytes   []byte
+	MetricsBytes []byte
+}
