@@ -66,8 +66,8 @@ func TestDAGOnTester(t *testing.T) {
 
 	tt.Consume("in", "1", []byte("1,2,3"))
 	tt.Consume("in", "0", []byte("-1,-2,-3"))
-	tt.Consume("in", "1", []byte("1,x,3"))  // not a number
-	tt.Consume("in", "0", []byte("1,2"))    // too few columns
+	tt.Consume("in", "1", []byte("1,x,3"))   // not a number
+	tt.Consume("in", "0", []byte("1,2"))     // too few columns
 	tt.Consume("in", "1", []byte("1,NaN,3")) // NaN
 
 	v := tt.TableValue(p.Topics.LearnTable, "logreg")

@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,12 +30,27 @@ func main() {
 	var o options
 	flag.Int64Var(&o.rows, "rows", 1_000_000, "rows of the SUSY-shaped stream per scenario")
 	flag.StringVar(&o.only, "only", "", "run only scenarios whose name contains this")
+	cpu := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpu != "" {
+		f, err := os.Create(*cpu)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if env := os.Getenv("STREAMSGD_BROKERS"); env != "" {
 		o.brokers = strings.Split(env, ",")
 	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
