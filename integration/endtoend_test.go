@@ -76,7 +76,7 @@ func runPipeline(t *testing.T, brokers []string, name, input string, instances i
 	for i := 0; i < instances; i++ {
 		ins = append(ins, start(t, p, brokers, name))
 	}
-	seen := predictions(t, brokers, p, e2eRows, 3*time.Minute)
+	seen := predictions(t, brokers, p, e2eRows, 3*time.Minute, ins...)
 	for _, in := range ins {
 		in.stop()
 	}

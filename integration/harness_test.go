@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -113,14 +114,18 @@ func produceRecords(t *testing.T, brokers []string, topic string, keys, values [
 
 // instance is one running copy of a pipeline's processors.
 type instance struct {
+	t      *testing.T
+	id     string
 	cancel context.CancelFunc
 	done   chan error
+	err    error
+	ended  bool
 }
 
 func start(t *testing.T, p *topology.Pipeline, brokers []string, id string) *instance {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	in := &instance{cancel: cancel, done: make(chan error, 1)}
+	in := &instance{t: t, id: id, cancel: cancel, done: make(chan error, 1)}
 	dir := t.TempDir()
 	go func() {
 		in.done <- p.Run(ctx, topology.RunOptions{Brokers: brokers, StateDir: dir, ClientID: id})
@@ -129,17 +134,46 @@ func start(t *testing.T, p *topology.Pipeline, brokers []string, id string) *ins
 	return in
 }
 
+// stop cancels the instance and waits for it; an error other than the
+// cancellation fails the test.
 func (in *instance) stop() {
 	in.cancel()
+	if in.ended {
+		return
+	}
 	select {
-	case <-in.done:
+	case err := <-in.done:
+		in.end(err)
 	case <-time.After(90 * time.Second):
+		in.t.Errorf("instance %s did not stop within 90s", in.id)
+	}
+}
+
+func (in *instance) end(err error) {
+	in.ended = true
+	if err != nil && !errors.Is(err, context.Canceled) {
+		in.err = err
+		in.t.Errorf("instance %s: %v", in.id, err)
+	}
+}
+
+// failed reports whether the instance stopped by itself with an error.
+func (in *instance) failed() bool {
+	if in.ended {
+		return in.err != nil
+	}
+	select {
+	case err := <-in.done:
+		in.end(err)
+		return in.err != nil
+	default:
+		return false
 	}
 }
 
 // predictions consumes a predictions topic until want distinct ids were
 // seen per model (or the deadline), returning how often each id was seen.
-func predictions(t *testing.T, brokers []string, p *topology.Pipeline, want int, deadline time.Duration) map[string]map[string]int {
+func predictions(t *testing.T, brokers []string, p *topology.Pipeline, want int, deadline time.Duration, ins ...*instance) map[string]map[string]int {
 	t.Helper()
 	dec, err := wire.PredictionCodec(p.Config.Output.Predictions)
 	if err != nil {
@@ -157,6 +191,11 @@ func predictions(t *testing.T, brokers []string, p *topology.Pipeline, want int,
 	}
 	end := time.Now().Add(deadline)
 	for time.Now().Before(end) && !complete(seen, want) {
+		for _, in := range ins {
+			if in.failed() {
+				t.FailNow()
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		fs := cl.PollFetches(ctx)
 		cancel()

@@ -26,13 +26,6 @@ func appendDouble(b []byte, f float64) []byte {
 	return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
 }
 
-func appendBool(b []byte, v bool) []byte {
-	if v {
-		return append(b, 1)
-	}
-	return append(b, 0)
-}
-
 func appendString(b []byte, s string) []byte {
 	b = appendLong(b, int64(len(s)))
 	return append(b, s...)
