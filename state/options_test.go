@@ -1,0 +1,60 @@
+package state
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestOptionsEnsureDefaults(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Options
+		want Options
+	}{
+		{"zero", Options{Dir: "d"}, Options{Dir: "d", CacheSize: DefaultCacheSize, MemTableSize: DefaultMemTableSize}},
+		{"kept", Options{Dir: "d", CacheSize: 1, MemTableSize: 2, DisableWAL: true, InMemory: true},
+			Options{Dir: "d", CacheSize: 1, MemTableSize: 2, DisableWAL: true, InMemory: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.in
+			got.EnsureDefaults()
+			if got != tt.want {
+				t.Fatalf("EnsureDefaults = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  Options
+		field string // "" when valid
+	}{
+		{"defaults", Options{Dir: "d"}, ""},
+		{"no-dir", Options{}, "Dir"},
+		{"negative-cache", Options{Dir: "d", CacheSize: -1}, "CacheSize"},
+		{"memtable-4GiB", Options{Dir: "d", MemTableSize: 4 << 30}, "MemTableSize"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.opts
+			o.EnsureDefaults()
+			err := o.Validate()
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalidOptions) || !strings.Contains(err.Error(), tt.field) {
+				t.Fatalf("Validate = %v, want ErrInvalidOptions naming %s", err, tt.field)
+			}
+		})
+	}
+	if err := (Options{Dir: "d"}).Validate(); err == nil {
+		t.Fatal("Validate without EnsureDefaults accepted MemTableSize 0")
+	}
+}
