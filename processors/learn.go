@@ -63,10 +63,14 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 }
 
 // Step applies one batch to a state (nil: the key's first batch). It is
-// pure: the same state and batch give the same output, bit for bit. A batch
-// whose source offset the state has already applied (a redelivery) changes
-// nothing; its rows are predicted again with the current model so that every
-// row keeps at least one prediction, with the same id.
+// pure: the same state and batch give the same output, bit for bit.
+//
+// Exactly-once: the state keeps, per source partition, the offset of the
+// last input message it applied. Rows of messages at or below it are
+// redeliveries: they change nothing, and are predicted again with the
+// current model so that every row keeps at least one prediction, with the
+// same id. The dead-lettered rows of a batch (Invalid) are counted unless
+// the whole batch is a redelivery.
 func (l *Learn) Step(st *ModelState, b *wire.ExampleBatch) (LearnOutput, error) {
 	spec, ok := l.Specs[b.Model]
 	if !ok {
@@ -79,11 +83,12 @@ func (l *Learn) Step(st *ModelState, b *wire.ExampleBatch) (LearnOutput, error) 
 		}
 	}
 	src := b.Source
-	if st.applied(src.Topic, src.Partition, src.Offset) {
-		preds, err := predictOnly(st, b)
+	applied := st.watermark(src.Topic, src.Partition)
+	if src.Offset <= applied {
+		preds, err := predictRows(st, b, applied)
 		return LearnOutput{Predictions: preds}, err
 	}
-	preds, err := learnBatch(st, b)
+	preds, err := predictRows(st, b, applied)
 	if err != nil {
 		return LearnOutput{}, err
 	}
@@ -99,46 +104,32 @@ func (l *Learn) Step(st *ModelState, b *wire.ExampleBatch) (LearnOutput, error) 
 	return out, nil
 }
 
-func learnBatch(st *ModelState, b *wire.ExampleBatch) (*wire.PredictionBatch, error) {
+// predictRows predicts every row of b; rows of messages after applied
+// (new rows) then update the metrics and, when labeled, train the model.
+func predictRows(st *ModelState, b *wire.ExampleBatch, applied int64) (*wire.PredictionBatch, error) {
 	if len(b.Rows) == 0 {
 		return nil, nil
 	}
 	m := st.Learner
 	k := m.Outputs()
+	task := m.Config().Task
 	scores := make([]float64, len(b.Rows)*k)
 	pb := &wire.PredictionBatch{Predictions: make([]wire.Prediction, len(b.Rows))}
 	for i := range b.Rows {
 		row := &b.Rows[i]
 		out := scores[i*k : (i+1)*k : (i+1)*k]
 		if err := m.Predict(row.Features, out); err != nil {
-			return nil, fmt.Errorf("row %d: %w", row.Index, err)
+			return nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
-		pb.Predictions[i] = prediction(st, b, row, out, m.Config().Task)
-		if !row.HasLabel {
+		pb.Predictions[i] = prediction(st, b, row, out, task)
+		if !row.HasLabel || row.Offset <= applied {
 			continue
 		}
 		st.Window.Update(row.Label, out)
 		if err := m.Learn(row.Features, row.Label); err != nil {
-			return nil, fmt.Errorf("row %d: %w", row.Index, err)
+			return nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
 		st.Rows++
-	}
-	return pb, nil
-}
-
-func predictOnly(st *ModelState, b *wire.ExampleBatch) (*wire.PredictionBatch, error) {
-	if len(b.Rows) == 0 {
-		return nil, nil
-	}
-	m := st.Learner
-	k := m.Outputs()
-	pb := &wire.PredictionBatch{Predictions: make([]wire.Prediction, len(b.Rows))}
-	for i := range b.Rows {
-		out := make([]float64, k)
-		if err := m.Predict(b.Rows[i].Features, out); err != nil {
-			return nil, fmt.Errorf("row %d: %w", b.Rows[i].Index, err)
-		}
-		pb.Predictions[i] = prediction(st, b, &b.Rows[i], out, m.Config().Task)
 	}
 	return pb, nil
 }
@@ -146,8 +137,8 @@ func predictOnly(st *ModelState, b *wire.ExampleBatch) (*wire.PredictionBatch, e
 func prediction(st *ModelState, b *wire.ExampleBatch, row *wire.Row, scores []float64, task model.Task) wire.Prediction {
 	src := b.Source
 	p := wire.Prediction{
-		ID:    PredictionID(src.Topic, src.Partition, src.Offset, row.Index),
-		Topic: src.Topic, Partition: src.Partition, Offset: src.Offset, Index: row.Index,
+		ID:    PredictionID(src.Topic, src.Partition, row.Offset, row.Index),
+		Topic: src.Topic, Partition: src.Partition, Offset: row.Offset, Index: row.Index,
 		Model: b.Model, Key: b.Key, Version: st.Rows,
 		Scores: scores, Predicted: predicted(task, scores),
 	}

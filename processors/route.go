@@ -1,7 +1,9 @@
 package processors
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/lovoo/goka"
 
@@ -25,8 +27,18 @@ type Route struct {
 	Examples goka.Stream
 	// DeadLetter is the output topic of undecodable records.
 	DeadLetter goka.Stream
+	// Sink, if set, receives the ExampleBatches, gathered over consecutive
+	// input messages of a partition (up to MaxRows rows, or Linger after the
+	// first); Run must then be running. Nil emits one batch per input
+	// message and key through goka.
+	Sink Sink
+	// MaxRows flushes a partition's rows at this many. Default DefaultMaxRows.
+	MaxRows int
+	// Linger flushes rows this long after the first. Default DefaultLinger.
+	Linger time.Duration
 
 	shardKeys [][]string
+	buffers   *batchers
 }
 
 // RouteOutput is what routing one input record produced.
@@ -35,8 +47,16 @@ type RouteOutput struct {
 	Dead    []*wire.DeadLetter
 }
 
-// Init precomputes the shard keys; call it once before Process or Step.
+// Init applies defaults and precomputes the shard keys; call it once
+// before Process, Step or Run.
 func (r *Route) Init() {
+	if r.MaxRows <= 0 {
+		r.MaxRows = DefaultMaxRows
+	}
+	if r.Linger <= 0 {
+		r.Linger = DefaultLinger
+	}
+	r.buffers = &batchers{sink: r.Sink, maxRows: r.MaxRows, m: map[wire.Source]*batcher{}}
 	r.shardKeys = make([][]string, len(r.Models))
 	for i, m := range r.Models {
 		if !m.PerEntity() {
@@ -53,9 +73,24 @@ func (r *Route) Process(ctx goka.Context, msg interface{}) {
 	for _, d := range out.Dead {
 		ctx.Emit(r.DeadLetter, ctx.Key(), d)
 	}
+	if r.Sink != nil {
+		r.buffers.process(ctx, out.Batches)
+		return
+	}
 	for _, b := range out.Batches {
 		ctx.Emit(r.Examples, b.Key, b)
 	}
+}
+
+// Run flushes the gathered batches until ctx is done, then flushes what is
+// left. With a Sink it must run for as long as the route group does (and
+// stop after it: goka waits for the deferred commits of buffered messages).
+func (r *Route) Run(ctx context.Context) error {
+	if r.Sink == nil {
+		<-ctx.Done()
+		return nil
+	}
+	return r.buffers.run(ctx, r.Linger)
 }
 
 // Step routes one input record. It never fails: whatever cannot be decoded
@@ -95,7 +130,7 @@ func (r *Route) Step(src wire.Source, key, value []byte) RouteOutput {
 				byKey[k] = b
 				out.Batches = append(out.Batches, b)
 			}
-			b.Rows = append(b.Rows, wire.Row{Index: row.Index, Features: row.Features, Label: row.Label, HasLabel: row.HasLabel})
+			b.Rows = append(b.Rows, wire.Row{Index: row.Index, Offset: src.Offset, Features: row.Features, Label: row.Label, HasLabel: row.HasLabel})
 		}
 	}
 	r.countInvalid(&out, src, int32(len(bad)+len(wrong)))

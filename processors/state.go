@@ -48,10 +48,18 @@ func newState(spec ModelSpec, key string) (*ModelState, error) {
 	return &ModelState{Model: spec.Name, Key: key, Learner: m, Window: w, NextEmit: spec.EmitEvery}, nil
 }
 
+// watermark is the offset of the last input message applied from a source
+// partition, -1 if none.
+func (s *ModelState) watermark(topic string, partition int32) int64 {
+	if i, ok := s.findWatermark(topic, partition); ok {
+		return s.Watermarks[i].Offset
+	}
+	return -1
+}
+
 // applied reports whether the state already applied this source offset.
 func (s *ModelState) applied(topic string, partition int32, offset int64) bool {
-	i, ok := s.findWatermark(topic, partition)
-	return ok && offset <= s.Watermarks[i].Offset
+	return offset <= s.watermark(topic, partition)
 }
 
 // advance records offset as applied for its source partition.

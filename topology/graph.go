@@ -76,6 +76,11 @@ const stateCacheSize = 1 << 16
 // Groups returns every group graph of the DAG in data-flow order. This is
 // the one place where the DAG is declared.
 func (p *Pipeline) Groups() []*goka.GroupGraph {
+	return p.groups(p.Route)
+}
+
+// groups declares the DAG with a given route processor (Run's has a sink).
+func (p *Pipeline) groups(route *processors.Route) []*goka.GroupGraph {
 	t := p.Topics
 	examples := new(wire.ExampleBatchCodec)
 	// Each graph gets its own learner codec (and state cache), so that two
@@ -85,7 +90,7 @@ func (p *Pipeline) Groups() []*goka.GroupGraph {
 	learn.States = states
 	return []*goka.GroupGraph{
 		goka.DefineGroup(t.RouteGroup,
-			goka.Inputs(t.Inputs, new(codec.Bytes), p.Route.Process),
+			goka.Inputs(t.Inputs, new(codec.Bytes), route.Process),
 			goka.Output(t.Examples, examples),
 			goka.Output(t.DeadLetter, p.DeadLetterCodec),
 		),

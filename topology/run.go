@@ -2,6 +2,7 @@ package topology
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"github.com/lovoo/goka"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/state"
 )
@@ -79,8 +82,12 @@ func (p *Pipeline) Run(ctx context.Context, o RunOptions) error {
 	if o.ClientID == "" {
 		o.ClientID = "streamsgd"
 	}
+	route, emitter, err := p.batchingRoute(o)
+	if err != nil {
+		return err
+	}
 	var procs []*goka.Processor
-	for _, g := range p.Groups() {
+	for _, g := range p.groups(route) {
 		if len(o.Groups) > 0 && !containsGroup(o.Groups, g.Group()) {
 			continue
 		}
@@ -90,6 +97,11 @@ func (p *Pipeline) Run(ctx context.Context, o RunOptions) error {
 		}
 		procs = append(procs, proc)
 	}
+	// The route's flusher outlives the processors: goka waits for the
+	// deferred commits of the messages it buffered.
+	flushCtx, stopFlush := context.WithCancel(context.Background())
+	flushed := make(chan error, 1)
+	go func() { flushed <- route.Run(flushCtx) }()
 	eg, ctx := errgroup.WithContext(ctx)
 	for _, proc := range procs {
 		eg.Go(func() error {
@@ -99,7 +111,45 @@ func (p *Pipeline) Run(ctx context.Context, o RunOptions) error {
 			return nil
 		})
 	}
-	return eg.Wait()
+	err = eg.Wait()
+	stopFlush()
+	return errors.Join(err, <-flushed, emitter.Finish())
+}
+
+// batchingRoute returns a copy of the route processor that gathers rows of
+// consecutive messages into batches written by a goka emitter.
+func (p *Pipeline) batchingRoute(o RunOptions) (*processors.Route, *goka.Emitter, error) {
+	em, err := goka.NewEmitter(o.Brokers, p.Topics.Examples, new(wire.ExampleBatchCodec),
+		goka.WithEmitterClientID(o.ClientID),
+		goka.WithEmitterProducerBuilder(produce.GokaProducerBuilder()),
+		goka.WithEmitterTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(SaramaConfig(o.Sarama, o.ClientID), p.topicManagerConfig())),
+	)
+	if err != nil {
+		return nil, nil, fmt.Errorf("topology: emitter for %s: %w", p.Topics.Examples, err)
+	}
+	r := *p.Route
+	r.Sink = emitterSink{em}
+	r.Init()
+	return &r, em, nil
+}
+
+// emitterSink writes ExampleBatches with a goka emitter.
+type emitterSink struct{ em *goka.Emitter }
+
+func (s emitterSink) Emit(key string, b *wire.ExampleBatch, done func(error)) {
+	prom, err := s.em.Emit(key, b)
+	if err != nil {
+		done(fmt.Errorf("topology: emit %s: %w", key, err))
+		return
+	}
+	prom.Then(done)
+}
+
+func (p *Pipeline) topicManagerConfig() *goka.TopicManagerConfig {
+	tmc := goka.NewTopicManagerConfig()
+	tmc.Table.Replication = p.Config.Replication
+	tmc.Stream.Replication = p.Config.Replication
+	return tmc
 }
 
 func containsGroup(gs []goka.Group, g goka.Group) bool {
@@ -113,9 +163,7 @@ func containsGroup(gs []goka.Group, g goka.Group) bool {
 
 func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions) (*goka.Processor, error) {
 	cfg := SaramaConfig(o.Sarama, o.ClientID)
-	tmc := goka.NewTopicManagerConfig()
-	tmc.Table.Replication = p.Config.Replication
-	tmc.Stream.Replication = p.Config.Replication
+	tmc := p.topicManagerConfig()
 	opts := []goka.ProcessorOption{
 		goka.WithClientID(o.ClientID),
 		goka.WithConsumerGroupBuilder(goka.ConsumerGroupBuilderWithConfig(cfg)),

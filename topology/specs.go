@@ -10,20 +10,10 @@ import (
 	"github.com/streamsgd/streamsgd/processors"
 )
 
-// InputSpec is the decoder spec of the pipeline's input.
+// InputSpec is the decoder spec of the pipeline's input, validated.
 func (c *Config) InputSpec() (input.Spec, error) {
 	in := c.Input
-	var delim rune
-	for _, r := range in.Delimiter {
-		delim = r
-		break
-	}
-	s := input.Spec{
-		Format: in.Format, Header: in.Header, Delimiter: delim, Columns: in.Columns,
-		AvroSchema: in.Avro.Schema, AvroMode: in.Avro.Mode, SchemaIDs: in.Avro.SchemaIDs,
-		Features: in.Features, Label: input.LabelFrom(in.Label.From), LabelColumn: in.Label.Column,
-		Classes: in.Label.Classes, KeyColumn: c.keyColumn(),
-	}
+	s := c.inputSpec()
 	if in.Format == "csv" && len([]rune(in.Delimiter)) != 1 {
 		return s, fmt.Errorf("delimiter must be one character, got %q", in.Delimiter)
 	}
@@ -35,9 +25,24 @@ func (c *Config) InputSpec() (input.Spec, error) {
 		return s, err
 	}
 	if c.FeatureCount() < 1 {
-		return s, fmt.Errorf("cannot tell the number of features: list input.features or input.columns (or input.avro's schema)")
+		return s, fmt.Errorf("cannot tell the number of features: list input.features (or input.columns without a header)")
 	}
 	return s, nil
+}
+
+func (c *Config) inputSpec() input.Spec {
+	in := c.Input
+	var delim rune
+	for _, r := range in.Delimiter {
+		delim = r
+		break
+	}
+	return input.Spec{
+		Format: in.Format, Header: in.Header, Delimiter: delim, Columns: in.Columns,
+		AvroSchema: in.Avro.Schema, AvroMode: in.Avro.Mode, SchemaIDs: in.Avro.SchemaIDs,
+		Features: in.Features, Label: input.LabelFrom(in.Label.From), LabelColumn: in.Label.Column,
+		Classes: in.Label.Classes, KeyColumn: c.keyColumn(),
+	}
 }
 
 // keyColumn is the entity column of the per-entity models (at most one).
@@ -60,25 +65,15 @@ func (c *Config) checkKeyColumns() error {
 	return nil
 }
 
-// FeatureCount is the number of features per row: the listed features, or
-// the columns (CSV) or numeric fields (Avro) that are neither label nor key.
+// FeatureCount is the number of features per row: the listed features,
+// or the columns (CSV) or numeric fields (Avro) that are neither label nor
+// key. 0 when the messages alone can tell (a CSV header without features).
 func (c *Config) FeatureCount() int {
-	in := c.Input
-	if len(in.Features) > 0 {
-		return len(in.Features)
+	names, err := c.inputSpec().FeatureNames()
+	if err != nil {
+		return 0
 	}
-	cols := in.Columns
-	if in.Format == "avro" {
-		cols = avroFieldNames(in.Avro.Schema)
-	}
-	n := 0
-	for _, col := range cols {
-		if (in.Label.From == "column" && col == in.Label.Column) || col == c.keyColumn() {
-			continue
-		}
-		n++
-	}
-	return n
+	return len(names)
 }
 
 // ModelSpec converts one model's config into what the processors use.

@@ -5,9 +5,9 @@ import (
 	"slices"
 )
 
-// minRowSize is the smallest encoding of a Row: index, empty features, null
-// label.
-const minRowSize = 3
+// minRowSize is the smallest encoding of a Row: index, offset delta, empty
+// features, null label.
+const minRowSize = 4
 
 // AppendExampleBatch appends the Avro binary encoding of eb (schema
 // schemas.Example) to b.
@@ -19,14 +19,15 @@ func AppendExampleBatch(b []byte, eb *ExampleBatch) []byte {
 	b = appendString(b, eb.Key)
 	b = appendArrayStart(b, len(eb.Rows))
 	for i := range eb.Rows {
-		b = appendRow(b, &eb.Rows[i])
+		b = appendRow(b, &eb.Rows[i], eb.Source.Offset)
 	}
 	b = appendArrayEnd(b, len(eb.Rows))
 	return appendInt(b, eb.Invalid)
 }
 
-func appendRow(b []byte, r *Row) []byte {
+func appendRow(b []byte, r *Row, base int64) []byte {
 	b = appendInt(b, r.Index)
+	b = appendLong(b, r.Offset-base)
 	b = appendDoubles(b, r.Features)
 	return appendNullableDouble(b, r.Label, r.HasLabel)
 }
@@ -37,7 +38,7 @@ func exampleBatchSize(eb *ExampleBatch) int {
 		sizeString(eb.Model) + sizeString(eb.Key) + sizeArray(len(eb.Rows)) + sizeLong(int64(eb.Invalid))
 	for i := range eb.Rows {
 		r := &eb.Rows[i]
-		n += sizeLong(int64(r.Index)) + sizeDoubles(len(r.Features)) + 1
+		n += sizeLong(int64(r.Index)) + sizeLong(r.Offset-eb.Source.Offset) + sizeDoubles(len(r.Features)) + 1
 		if r.HasLabel {
 			n += 8
 		}
@@ -59,12 +60,12 @@ func readExampleBatch(r *reader, eb *ExampleBatch) error {
 	eb.Source.Offset = r.long()
 	eb.Model = r.stringReuse(eb.Model)
 	eb.Key = r.stringReuse(eb.Key)
-	eb.Rows = readRows(r, eb.Rows[:0])
+	eb.Rows = readRows(r, eb.Rows[:0], eb.Source.Offset)
 	eb.Invalid = r.int()
 	return r.done("example batch")
 }
 
-func readRows(r *reader, rows []Row) []Row {
+func readRows(r *reader, rows []Row, base int64) []Row {
 	for {
 		n := r.block(minRowSize)
 		if n == 0 {
@@ -73,7 +74,7 @@ func readRows(r *reader, rows []Row) []Row {
 		rows = slices.Grow(rows, n)
 		for range n {
 			rows = nextRow(rows)
-			readRow(r, &rows[len(rows)-1])
+			readRow(r, &rows[len(rows)-1], base)
 			if r.err != nil {
 				return rows
 			}
@@ -90,8 +91,9 @@ func nextRow(rows []Row) []Row {
 	return append(rows, Row{})
 }
 
-func readRow(r *reader, row *Row) {
+func readRow(r *reader, row *Row, base int64) {
 	row.Index = r.int()
+	row.Offset = base + r.long()
 	row.Features = r.doubles(row.Features[:0])
 	row.Label, row.HasLabel = r.nullableDouble()
 }

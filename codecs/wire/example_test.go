@@ -38,7 +38,7 @@ func ExampleReadExampleBatch() {
 	in := wire.ExampleBatch{
 		Source: wire.Source{Topic: "susy", Partition: 2, Offset: 9},
 		Model:  "lr", Key: "global-2",
-		Rows: []wire.Row{{Index: 0, Features: []float64{0.5, -1}, Label: 1, HasLabel: true}},
+		Rows: []wire.Row{{Index: 0, Offset: 9, Features: []float64{0.5, -1}, Label: 1, HasLabel: true}},
 	}
 	data := wire.AppendExampleBatch(nil, &in)
 	var out wire.ExampleBatch // reuse it message after message
@@ -47,5 +47,5 @@ func ExampleReadExampleBatch() {
 	}
 	fmt.Printf("%d bytes: %s/%d/%d %s %s %v\n", len(data), out.Source.Topic, out.Source.Partition, out.Source.Offset, out.Model, out.Key, out.Rows)
 	// Output:
-	// 50 bytes: susy/2/9 lr global-2 [{0 [0.5 -1] 1 true}]
+	// 51 bytes: susy/2/9 lr global-2 [{0 9 [0.5 -1] 1 true}]
 }

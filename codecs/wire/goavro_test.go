@@ -48,7 +48,7 @@ func nullableBytes(p []byte) any {
 func exampleBatchNative(eb *ExampleBatch) map[string]any {
 	rows := make([]any, len(eb.Rows))
 	for i, r := range eb.Rows {
-		rows[i] = map[string]any{"index": r.Index, "features": doublesNative(r.Features), "label": nullableDouble(r.Label, r.HasLabel)}
+		rows[i] = map[string]any{"index": r.Index, "offset_delta": r.Offset - eb.Source.Offset, "features": doublesNative(r.Features), "label": nullableDouble(r.Label, r.HasLabel)}
 	}
 	return map[string]any{
 		"source": map[string]any{"topic": eb.Source.Topic, "partition": eb.Source.Partition, "offset": eb.Source.Offset},

@@ -90,7 +90,7 @@ func (g *gen) exampleBatch(maxRows, maxFeatures int) ExampleBatch {
 		Invalid: g.int(),
 	}
 	for i := range g.r.IntN(maxRows + 1) {
-		row := Row{Index: int32(i), Features: g.floats(maxFeatures)}
+		row := Row{Index: int32(i), Offset: eb.Source.Offset + int64(g.r.IntN(1000)), Features: g.floats(maxFeatures)}
 		if g.r.IntN(3) > 0 {
 			row.Label, row.HasLabel = g.float(), true
 		}

@@ -7,17 +7,20 @@ type Source struct {
 	Offset    int64
 }
 
-// Row is one example: its position in the input message, its features and
-// its label, if any.
+// Row is one example: the offset of its input message and its position in
+// it, its features and its label, if any.
 type Row struct {
 	Index    int32
+	Offset   int64 // offset of the row's input message in Source's partition
 	Features []float64
 	Label    float64 // meaningful only when HasLabel
 	HasLabel bool
 }
 
-// ExampleBatch holds the rows of ONE input message destined to ONE model
-// key: the value on the <p>.examples topic.
+// ExampleBatch holds rows of consecutive input messages of one source
+// partition destined to ONE model key: the value on the <p>.examples topic.
+// Source.Offset is the offset of the last of those messages; each row
+// carries its own message's offset (at most Source.Offset).
 type ExampleBatch struct {
 	Source  Source
 	Model   string

@@ -1,0 +1,88 @@
+package model
+
+// logit is class k's linear score on already standardised features xs.
+func (m *Model) logit(k int, xs []float64) float64 {
+	return dot(m.params[k*m.nf:], xs) + m.params[m.nw+k]
+}
+
+// logitX is class k's linear score on raw features x, standardised on the fly
+// with the current scaler; it gives the same bits as logit on scaled x.
+func (m *Model) logitX(k int, x []float64) float64 {
+	if !m.cfg.Standardize {
+		return m.logit(k, x)
+	}
+	return dotScaled(m.params[k*m.nf:], x, m.sc.mean, m.sc.inv) + m.params[m.nw+k]
+}
+
+// gradient writes into g (laid out like params) the gradient of the smooth
+// objective — the data loss of (xs, y) plus ½·L2·‖w‖² unless the optimizer
+// applies L2 natively (ftrl) — with respect to every parameter. xs is
+// standardised already; y is the target from Model.target. This is the
+// gradient every optimizer step uses. It reports whether the logits were
+// finite: a NaN or infinite feature makes every logit NaN or infinite, so
+// that Learn needs no separate pass over the features to find one.
+func (m *Model) gradient(xs []float64, y float64, g []float64) (finiteLogits bool) {
+	if m.k.learner != learnerSoftmax {
+		z := m.logit(0, xs)
+		m.fillGrad(0, xs, m.residual(z, y), g)
+		return finite(z)
+	}
+	p := m.prob
+	var zero float64 // stays 0 while the logits are finite
+	for k := range p {
+		p[k] = m.logit(k, xs)
+		zero += p[k] - p[k]
+	}
+	softmaxInPlace(p)
+	c := int(y)
+	for k, pk := range p {
+		if k == c {
+			pk--
+		}
+		m.fillGrad(k, xs, pk, g)
+	}
+	return zero == 0
+}
+
+// residual is dLoss/dz for a single-output learner at logit z.
+func (m *Model) residual(z, y float64) float64 {
+	switch m.k.loss {
+	case lossLog:
+		return sigmoid(z) - y
+	case lossHuber:
+		return min(max(z-y, -m.hp.huber), m.hp.huber)
+	}
+	return z - y
+}
+
+// fillGrad writes output k's gradient for residual r: r·xs + L2·w for the
+// weights, r for the bias.
+func (m *Model) fillGrad(k int, xs []float64, r float64, g []float64) {
+	base := k * m.nf
+	w, gk := m.params[base:base+len(xs)], g[base:base+len(xs)]
+	if l2 := m.hp.gradL2; l2 != 0 {
+		for i, v := range xs {
+			gk[i] = float64(r*v) + float64(l2*w[i])
+		}
+	} else {
+		for i, v := range xs {
+			gk[i] = r * v
+		}
+	}
+	g[m.nw+k] = r
+}
+
+// objective is the function gradient differentiates (for gradient checks).
+func (m *Model) objective(xs []float64, y float64) float64 {
+	var loss float64
+	if m.k.learner == learnerSoftmax {
+		loss = m.softmaxLoss(func(k int) float64 { return m.logit(k, xs) }, int(y))
+	} else {
+		loss = m.pointLoss(m.logit(0, xs), y)
+	}
+	var ss float64
+	for _, w := range m.params[:m.nw] {
+		ss += w * w
+	}
+	return loss + 0.5*m.hp.gradL2*ss
+}

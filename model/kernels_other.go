@@ -1,0 +1,32 @@
+//go:build !amd64 || purego
+
+package model
+
+// Pure-Go stand-ins for the amd64 assembly kernels (kernels_amd64.go).
+
+func adamPairs(w, m, v, g, eta []float64, c *adamCoef) {
+	n := len(w) &^ 1
+	adamGo(w[:n], m[:n], v[:n], g[:n], eta[:n], c)
+}
+
+func adamQuads(w, m, v, g, eta []float64, c *adamCoef) {
+	n := len(w) &^ 3
+	adamGo(w[:n], m[:n], v[:n], g[:n], eta[:n], c)
+}
+
+func adagradQuads(w, acc, g, eta []float64, lr, eps float64) {
+	n := len(w) &^ 3
+	adagradGo(w[:n], acc[:n], g[:n], eta[:n], lr, eps)
+}
+
+func ftrlQuads(w, z, n, g []float64, c *ftrlCoef) {
+	k := len(w) &^ 3
+	ftrlGo(w[:k], z[:k], n[:k], g[:k], c)
+}
+
+func welfordQuads(x, mean, m2, inv, xs []float64, invN float64) {
+	n := len(x) &^ 3
+	welfordGo(x[:n], mean[:n], m2[:n], inv[:n], xs[:n], invN)
+}
+
+func hasAVX() bool { return false }

@@ -1,0 +1,181 @@
+package model
+
+import "fmt"
+
+// Model is one online learner: weights and biases (one row and one bias per
+// class for softmax), optimizer state, the feature scaler and the count of
+// rows learned. The zero value is not usable: make models with New.
+type Model struct {
+	cfg  Config
+	k    kinds
+	nf   int // features
+	nk   int // outputs: classes for softmax, else 1
+	nw   int // weights: nk*nf; params[nw:] are the nk biases
+	hp   hyper
+	fp   uint64 // fingerprint(cfg)
+	seen int64
+
+	params []float64 // weights (class-major: params[k*nf+i]) then biases
+	s1, s2 []float64 // optimizer state: adagrad G; adam m, v; ftrl z, n
+	b1t    float64   // adam: beta1^t
+	b2t    float64   // adam: beta2^t
+	adam   adamCoef  // adam: the next step's coefficients, derived from b1t, b2t
+	avx    bool      // use the AVX kernels (same bits, four lanes)
+	ftrlW  ftrlCoef  // ftrl: constants of the weights
+	ftrlB  ftrlCoef  // ftrl: constants of the biases (no L1, L2)
+	sc     scaler    // used when cfg.Standardize
+
+	xs   []float64 // scratch: standardised features
+	grad []float64 // scratch: gradient, same layout as params
+	eta  []float64 // scratch: adam's per-parameter step sizes
+	prob []float64 // scratch: class probabilities
+}
+
+// hyper holds the config's numbers in the form the kernels use.
+type hyper struct {
+	lr, decay    float64
+	b1, b2, eps  float64
+	ftrlBeta     float64
+	huber        float64
+	l1, l2       float64
+	gradL2       float64 // L2 folded into the gradient: 0 for ftrl, which applies it natively
+	ftrlInvAlpha float64
+}
+
+// New returns a model with zero weights for cfg after EnsureDefaults and
+// Validate.
+func New(cfg Config) (*Model, error) {
+	cfg.EnsureDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Model{cfg: cfg, k: kindsOf(cfg), nf: cfg.Features, nk: 1, hp: hyperOf(cfg), fp: fingerprint(cfg)}
+	if m.k.learner == learnerSoftmax {
+		m.nk = cfg.Classes
+	}
+	m.nw = m.nk * m.nf
+	p := m.nw + m.nk
+	m.params = lanes(p)
+	switch m.k.opt.stateArrays() {
+	case 2:
+		m.s2 = lanes(p)
+		fallthrough
+	case 1:
+		m.s1 = lanes(p)
+	}
+	m.b1t, m.b2t = 1, 1
+	if m.k.opt == optAdam {
+		m.prepareAdam()
+	}
+	m.avx = hasAVX()
+	m.ftrlW, m.ftrlB = m.ftrlCoef(cfg.L1, cfg.L2), m.ftrlCoef(0, 0)
+	if cfg.Standardize {
+		m.sc = newScaler(m.nf)
+	}
+	m.allocScratch()
+	return m, nil
+}
+
+func hyperOf(c Config) hyper {
+	o := c.Optimizer
+	h := hyper{
+		lr: o.LearningRate, decay: o.Decay, b1: o.Beta1, b2: o.Beta2, eps: o.Epsilon,
+		ftrlBeta: o.FTRLBeta, huber: c.HuberDelta, l1: c.L1, l2: c.L2, gradL2: c.L2,
+	}
+	if o.Name == OptimizerFTRL {
+		h.gradL2 = 0
+		h.ftrlInvAlpha = 1 / o.LearningRate
+	}
+	return h
+}
+
+func (m *Model) allocScratch() {
+	m.xs = make([]float64, m.nf)
+	m.grad = lanes(len(m.params))
+	m.eta = lanes(len(m.params))
+	m.prob = make([]float64, m.nk)
+}
+
+// Config returns the model's config, defaults applied.
+func (m *Model) Config() Config { return m.cfg }
+
+// Outputs is the length Predict needs: 1 for binary and regression, the
+// number of classes for multiclass.
+func (m *Model) Outputs() int { return m.nk }
+
+// Seen is the number of rows learned (summed over the shards for a model made
+// by Average).
+func (m *Model) Seen() int64 { return m.seen }
+
+// Weights returns a copy of all parameters: the weights (class-major for
+// softmax: class k's weights are [k*Features, (k+1)*Features)) then the
+// biases. With Standardize they apply to standardised features.
+func (m *Model) Weights() []float64 { return clone(m.params) }
+
+// Clone returns a deep copy of m.
+func (m *Model) Clone() *Model {
+	c := *m
+	c.params = cloneLanes(m.params)
+	c.s1, c.s2 = cloneLanes(m.s1), cloneLanes(m.s2)
+	c.sc = m.sc.clone()
+	c.allocScratch()
+	return &c
+}
+
+// lanes returns a zeroed slice of length n whose capacity is a multiple of
+// four: the SIMD kernels run over the whole capacity, so that 19 parameters
+// take five 4-lane steps instead of four, one 2-lane and one 1-lane step.
+// The padding lanes hold zero gradients and zero moments, so they stay
+// inert; nothing outside the kernels reads them.
+func lanes(n int) []float64 { return make([]float64, n, (n+3)&^3) }
+
+// cloneLanes copies s, padding included.
+func cloneLanes(s []float64) []float64 {
+	c := lanes(len(s))
+	copy(c[:cap(c)], s[:cap(s)])
+	return c
+}
+
+// checkX reports whether x has the model's shape and only finite values.
+func (m *Model) checkX(x []float64) error {
+	if err := m.checkLen(x); err != nil {
+		return err
+	}
+	return checkFinite(x)
+}
+
+func (m *Model) checkLen(x []float64) error {
+	if len(x) != m.nf {
+		return fmt.Errorf("%w: got %d features, want %d", ErrShape, len(x), m.nf)
+	}
+	return nil
+}
+
+func checkFinite(x []float64) error {
+	for i, v := range x {
+		if !finite(v) {
+			return fmt.Errorf("%w: feature %d is %v", ErrValue, i, v)
+		}
+	}
+	return nil
+}
+
+// target maps a label to the value the gradient uses: 0/1 for binary, the
+// class index for multiclass, the value itself for regression.
+func (m *Model) target(y float64) (float64, error) {
+	if !finite(y) {
+		return 0, fmt.Errorf("%w: label is %v", ErrLabel, y)
+	}
+	switch m.k.learner {
+	case learnerLogistic:
+		if y > 0.5 {
+			return 1, nil
+		}
+		return 0, nil
+	case learnerSoftmax:
+		if !(y >= 0 && y < float64(m.nk)) || y != float64(int(y)) {
+			return 0, fmt.Errorf("%w: label %v is not a class in 0..%d", ErrLabel, y, m.nk-1)
+		}
+	}
+	return y, nil
+}

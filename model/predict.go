@@ -1,0 +1,39 @@
+package model
+
+import "fmt"
+
+// Predict writes the model's prediction for x into out[:Outputs()]: binary:
+// out[0] = P(y=1); multiclass: out[k] = P(y=k); regression: out[0] = ŷ.
+// With Standardize, x is standardised with the current statistics, which
+// Predict does not update. Predict does not allocate and does not write to
+// the model.
+func (m *Model) Predict(x []float64, out []float64) error {
+	if err := m.checkLen(x); err != nil {
+		return err
+	}
+	if len(out) < m.nk {
+		return fmt.Errorf("%w: output has length %d, want at least %d", ErrShape, len(out), m.nk)
+	}
+	// A NaN or infinite feature makes every logit NaN or infinite: the
+	// features are only scanned when the first logit is not finite.
+	z := m.logitX(0, x)
+	if !finite(z) {
+		if err := checkFinite(x); err != nil {
+			return err
+		}
+	}
+	switch m.k.learner {
+	case learnerLogistic:
+		out[0] = sigmoid(z)
+	case learnerLinear:
+		out[0] = z
+	case learnerSoftmax:
+		out = out[:m.nk]
+		out[0] = z
+		for k := 1; k < len(out); k++ {
+			out[k] = m.logitX(k, x)
+		}
+		softmaxInPlace(out)
+	}
+	return nil
+}
