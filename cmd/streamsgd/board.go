@@ -15,6 +15,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/metrics"
+	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -27,6 +29,7 @@ type board struct {
 	models  []string
 	latest  map[string]map[string]*wire.MetricSnapshot // model -> key -> snapshot
 	preds   map[string]map[string]struct{}             // model -> prediction ids
+	overall map[string][]metrics.Metric                // model -> metrics over every prediction
 	dead    int64
 	lastN   map[string]int64
 	lastT   time.Time
@@ -36,11 +39,13 @@ type board struct {
 
 func newBoard(p *topology.Pipeline, total int64) *board {
 	b := &board{p: p, total: total, start: time.Now(), lastT: time.Now(),
-		latest: map[string]map[string]*wire.MetricSnapshot{}, preds: map[string]map[string]struct{}{}, lastN: map[string]int64{}}
+		latest: map[string]map[string]*wire.MetricSnapshot{}, preds: map[string]map[string]struct{}{}, lastN: map[string]int64{},
+		overall: map[string][]metrics.Metric{}}
 	for _, m := range p.Models {
 		b.models = append(b.models, m.Name)
 		b.latest[m.Name] = map[string]*wire.MetricSnapshot{}
 		b.preds[m.Name] = map[string]struct{}{}
+		b.overall[m.Name] = overallMetrics(m.Model.Task)
 	}
 	return b
 }
@@ -120,12 +125,39 @@ func (b *board) record(r *kgo.Record) error {
 			return fmt.Errorf("demo: decode predictions: %w", err)
 		}
 		for _, p := range v.(*wire.PredictionBatch).Predictions {
-			if ids := b.preds[p.Model]; ids != nil {
-				ids[p.ID] = struct{}{}
-			}
+			b.prediction(p)
 		}
 	}
 	return nil
+}
+
+// prediction counts a prediction once per id and, if the row was labeled,
+// scores it in the model's metrics over the whole stream.
+func (b *board) prediction(p wire.Prediction) {
+	ids := b.preds[p.Model]
+	if ids == nil {
+		return
+	}
+	if _, dup := ids[p.ID]; dup {
+		return
+	}
+	ids[p.ID] = struct{}{}
+	if p.Label == nil {
+		return
+	}
+	for _, m := range b.overall[p.Model] {
+		m.Update(*p.Label, p.Scores)
+	}
+}
+
+func overallMetrics(task model.Task) []metrics.Metric {
+	if task == model.TaskRegression {
+		return []metrics.Metric{metrics.NewRMSE(), metrics.NewMAE(), metrics.NewR2()}
+	}
+	if task == model.TaskBinary {
+		return []metrics.Metric{metrics.NewAccuracy(), metrics.NewLogLoss(), metrics.NewAUC()}
+	}
+	return []metrics.Metric{metrics.NewAccuracy(), metrics.NewLogLoss()}
 }
 
 func (b *board) done() bool {
@@ -193,17 +225,12 @@ func (b *board) summary(w io.Writer) {
 	el := time.Since(b.start)
 	fmt.Fprintf(w, "\nsummary: %d rows in %.1fs, %.0f rows/s end to end, %d dead letters\n", b.total, el.Seconds(), float64(b.total)/el.Seconds(), b.dead)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "model\tpredicted\tlearned\tmetrics (last window)")
+	fmt.Fprintln(tw, "model\tpredicted\tlearned\tprequential, whole stream (predicted before learned)")
 	for _, m := range b.models {
-		learned, vals := b.aggregate(m)
-		names := make([]string, 0, len(vals))
-		for n := range vals {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+		learned, _ := b.aggregate(m)
 		var parts []string
-		for _, n := range names {
-			parts = append(parts, fmt.Sprintf("%s=%.4f", n, vals[n]))
+		for _, mt := range b.overall[m] {
+			parts = append(parts, fmt.Sprintf("%s=%.4f", mt.Name(), mt.Value()))
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", m, len(b.preds[m]), learned, strings.Join(parts, " "))
 	}
