@@ -2,6 +2,7 @@ package processors
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/lovoo/goka"
 
@@ -149,9 +150,18 @@ func prediction(st *ModelState, b *wire.ExampleBatch, row *wire.Row, scores []fl
 	return p
 }
 
-// PredictionID is the deterministic id of the prediction of one input row.
+// PredictionID is the deterministic id of the prediction of one input row:
+// "topic/partition/offset/index".
 func PredictionID(topic string, partition int32, offset int64, index int32) string {
-	return fmt.Sprintf("%s/%d/%d/%d", topic, partition, offset, index)
+	b := make([]byte, 0, len(topic)+32)
+	b = append(b, topic...)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(partition), 10)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, offset, 10)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, int64(index), 10)
+	return string(b)
 }
 
 func predicted(task model.Task, scores []float64) float64 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -124,26 +125,59 @@ func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, n
 	done := make(chan error, 1)
 	begin := time.Now()
 	go func() { done <- p.Run(rctx, topology.RunOptions{Brokers: brokers, StateDir: dir}) }()
+	counted := make(chan progress, 64)
+	cctx, stopCount := context.WithCancel(ctx)
+	defer stopCount()
+	go countPredictions(cctx, brokers, string(p.Topics.Predictions), counted)
 	var t1 time.Time
 	var n1 int64
 	for {
+		var pr progress
 		select {
 		case err := <-done:
 			return result{}, fmt.Errorf("processors stopped: %w", err)
-		case <-time.After(100 * time.Millisecond):
+		case pr = <-counted:
 		}
-		n, err := endOffsets(ctx, adm, string(p.Topics.Predictions))
-		if err != nil {
-			return result{}, err
+		if pr.err != nil {
+			return result{}, pr.err
 		}
-		if n > 0 && t1.IsZero() {
-			t1, n1 = time.Now(), n
+		if t1.IsZero() {
+			t1, n1 = pr.at, pr.rows
 		}
-		if n >= st.Messages {
-			el := time.Since(t1)
-			rows := st.Rows - n1*int64(rowsPerMessage)
-			return result{name: "streamsgd: route+learn+predict", rows: rows, elapsed: el,
+		if pr.rows >= st.Rows {
+			return result{name: "streamsgd: route+learn+predict", rows: st.Rows - n1, elapsed: pr.at.Sub(t1),
 				note: fmt.Sprintf("start-up %.1fs", t1.Sub(begin).Seconds())}, nil
+		}
+	}
+}
+
+// progress is the number of predictions seen at a moment.
+type progress struct {
+	rows int64
+	at   time.Time
+	err  error
+}
+
+// countPredictions counts the predictions (JSON lines) written to topic.
+func countPredictions(ctx context.Context, brokers []string, topic string, out chan<- progress) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxBytes(64<<20))
+	if err != nil {
+		out <- progress{err: err}
+		return
+	}
+	defer cl.Close()
+	var n int64
+	for ctx.Err() == nil {
+		fs := cl.PollFetches(ctx)
+		fs.EachRecord(func(r *kgo.Record) {
+			n += int64(bytes.Count(r.Value, []byte{'\n'})) + 1
+		})
+		if fs.NumRecords() > 0 {
+			select {
+			case out <- progress{rows: n, at: time.Now()}:
+			case <-ctx.Done():
+			}
 		}
 	}
 }
