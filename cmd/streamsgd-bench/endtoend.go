@@ -182,16 +182,6 @@ func countPredictions(ctx context.Context, brokers []string, topic string, out c
 	}
 }
 
-func endOffsets(ctx context.Context, adm *kadm.Client, topic string) (int64, error) {
-	ends, err := adm.ListEndOffsets(ctx, topic)
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
-	return n, nil
-}
-
 func benchConfig(name, input string, rowsPerMessage int) (*topology.Config, error) {
 	label := "label: {from: key}"
 	cols := ""

@@ -30,7 +30,6 @@ func main() {
 	kctx := kong.Parse(&cli,
 		kong.Name("streamsgd"),
 		kong.Description("Online learning on Kafka streams: one SGD step per example, exactly-once model state."),
-		kong.UsageOnError(),
 		kong.BindTo(ctx, (*context.Context)(nil)),
 	)
 	if err := kctx.Run(); err != nil {

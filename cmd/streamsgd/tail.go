@@ -2,8 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -20,7 +20,7 @@ type TailCmd struct {
 	Topic    string `arg:"" help:"Topic, e.g. susy.predictions or susy.metrics."`
 	Encoding string `default:"json" enum:"json,avro" help:"Encoding of the topic's values."`
 	Follow   bool   `short:"f" help:"Keep waiting for new records."`
-	Max      int    `default:"0" help:"Stop after this many records (0: no limit)."`
+	Max      int    `default:"0" help:"Stop after this many lines (0: no limit)."`
 	Latest   bool   `help:"Start at the end of the topic instead of the beginning."`
 }
 
@@ -44,30 +44,26 @@ func (c *TailCmd) Run(ctx context.Context) error {
 	return c.loop(ctx, cl, dec, w)
 }
 
-func (c *TailCmd) loop(ctx context.Context, cl *kgo.Client, dec goka.Codec, w *bufio.Writer) error {
+func (c *TailCmd) loop(ctx context.Context, cl *kgo.Client, dec *recoder, w *bufio.Writer) error {
 	n := 0
 	for {
-		pctx := ctx
-		if !c.Follow {
-			var cancel context.CancelFunc
-			pctx, cancel = context.WithTimeout(ctx, idleTimeout)
-			defer cancel()
-		}
-		fs := cl.PollFetches(pctx)
-		if fs.IsClientClosed() || ctx.Err() != nil {
+		fs, idle := c.poll(ctx, cl)
+		if fs.IsClientClosed() || ctx.Err() != nil || idle {
 			return nil
 		}
-		if fs.Empty() && !c.Follow {
-			return nil
-		}
-		if err := fs.Err0(); err != nil && pctx.Err() == nil {
+		if err := fs.Err0(); err != nil {
 			return fmt.Errorf("tail %s: %w", c.Topic, err)
 		}
 		for it := fs.RecordIter(); !it.Done(); {
-			if err := printRecord(w, dec, it.Next()); err != nil {
+			left := -1
+			if c.Max > 0 {
+				left = c.Max - n
+			}
+			printed, err := dec.print(w, it.Next(), left)
+			if err != nil {
 				return err
 			}
-			if n++; c.Max > 0 && n >= c.Max {
+			if n += printed; c.Max > 0 && n >= c.Max {
 				return nil
 			}
 		}
@@ -75,36 +71,69 @@ func (c *TailCmd) loop(ctx context.Context, cl *kgo.Client, dec goka.Codec, w *b
 	}
 }
 
-// decoder returns nil for JSON topics (printed as they are) and the Avro
-// codec of the topic's kind otherwise.
-func (c *TailCmd) decoder() (goka.Codec, error) {
-	if c.Encoding == "json" {
-		return nil, nil
+// poll waits for records; without --follow it gives up after idleTimeout
+// and reports idle.
+func (c *TailCmd) poll(ctx context.Context, cl *kgo.Client) (kgo.Fetches, bool) {
+	if c.Follow {
+		return cl.PollFetches(ctx), false
 	}
-	switch {
-	case strings.HasSuffix(c.Topic, ".predictions"):
-		return wire.PredictionCodec("avro")
-	case strings.HasSuffix(c.Topic, ".metrics"):
-		return wire.MetricSnapshotCodec("avro")
-	case strings.HasSuffix(c.Topic, ".deadletter"):
-		return wire.DeadLetterCodec("avro")
-	}
-	return nil, fmt.Errorf("cannot tell the Avro schema of %q: expected a .predictions, .metrics or .deadletter topic", c.Topic)
+	pctx, cancel := context.WithTimeout(ctx, idleTimeout)
+	defer cancel()
+	fs := cl.PollFetches(pctx)
+	return fs, pctx.Err() != nil && fs.NumRecords() == 0
 }
 
-func printRecord(w *bufio.Writer, dec goka.Codec, r *kgo.Record) error {
-	if dec == nil {
-		w.Write(r.Value)
-		return w.WriteByte('\n')
+// recoder prints records as JSON lines: JSON topics as they are, Avro
+// topics decoded and encoded again with the JSON codec of their kind.
+type recoder struct {
+	avro, json goka.Codec
+}
+
+func (c *TailCmd) decoder() (*recoder, error) {
+	if c.Encoding == "json" {
+		return &recoder{}, nil
 	}
-	v, err := dec.Decode(r.Value)
+	var mk func(string) (goka.Codec, error)
+	switch {
+	case strings.HasSuffix(c.Topic, ".predictions"):
+		mk = wire.PredictionCodec
+	case strings.HasSuffix(c.Topic, ".metrics"):
+		mk = wire.MetricSnapshotCodec
+	case strings.HasSuffix(c.Topic, ".deadletter"):
+		mk = wire.DeadLetterCodec
+	default:
+		return nil, fmt.Errorf("cannot tell the Avro schema of %q: expected a .predictions, .metrics or .deadletter topic", c.Topic)
+	}
+	a, err := mk("avro")
 	if err != nil {
-		return fmt.Errorf("decode %s/%d@%d: %w", r.Topic, r.Partition, r.Offset, err)
+		return nil, err
 	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return err
+	j, err := mk("json")
+	return &recoder{avro: a, json: j}, err
+}
+
+// print writes the JSON lines of one record (a prediction message holds
+// one line per row), at most max of them unless max < 0, and returns how
+// many it wrote.
+func (d *recoder) print(w *bufio.Writer, r *kgo.Record, max int) (int, error) {
+	out := r.Value
+	if d.avro != nil {
+		v, err := d.avro.Decode(r.Value)
+		if err != nil {
+			return 0, fmt.Errorf("decode %s/%d@%d: %w", r.Topic, r.Partition, r.Offset, err)
+		}
+		if out, err = d.json.Encode(v); err != nil {
+			return 0, err
+		}
 	}
-	w.Write(out)
-	return w.WriteByte('\n')
+	n := 0
+	for line := range bytes.Lines(out) {
+		if max >= 0 && n >= max {
+			break
+		}
+		w.Write(bytes.TrimSuffix(line, []byte{'\n'}))
+		w.WriteByte('\n')
+		n++
+	}
+	return n, nil
 }
