@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -51,10 +53,18 @@ func endToEnd(ctx context.Context, o options, rowsPerMessage int) ([]result, err
 	}
 	shape := fmt.Sprintf("%d-row msgs", rowsPerMessage)
 	out := []result{{name: "produce input (franz-go), " + shape, rows: st.Rows, elapsed: time.Since(start)}}
-	ceil, err := ceiling(ctx, brokers, adm, input, "bench-ceiling-"+suffix, st)
-	if err != nil {
-		return nil, err
+	// The ceiling run is short and noisy: take the median of three.
+	var ceils []result
+	for i := range 3 {
+		c, err := ceiling(ctx, brokers, adm, input, fmt.Sprintf("bench-ceiling-%s-%d", suffix, i), st)
+		if err != nil {
+			return nil, err
+		}
+		ceils = append(ceils, c)
 	}
+	slices.SortFunc(ceils, func(a, b result) int { return cmp.Compare(a.rate(), b.rate()) })
+	ceil := ceils[1]
+	ceil.note = fmt.Sprintf("median of 3 (%.0f-%.0f rows/s); same broker, same topic", ceils[0].rate(), ceils[2].rate())
 	out = append(out, ceil)
 	sgd, err := streamsgd(ctx, brokers, adm, input, "bench"+suffix, rowsPerMessage, st)
 	if err != nil {
@@ -96,7 +106,7 @@ func ceiling(ctx context.Context, brokers []string, adm *kadm.Client, input, out
 	if err := prod.Flush(ctx); err != nil {
 		return result{}, err
 	}
-	return result{name: "ceiling: franz-go consume+produce", rows: st.Rows, elapsed: time.Since(start), note: "same broker, same topic"}, nil
+	return result{name: "ceiling: franz-go consume+produce", rows: st.Rows, elapsed: time.Since(start)}, nil
 }
 
 // streamsgd runs the SUSY pipeline (one logistic model, Adam) on the input

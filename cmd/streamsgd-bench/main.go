@@ -68,7 +68,10 @@ func (r result) rate() float64 { return float64(r.rows) / r.elapsed.Seconds() }
 func run(ctx context.Context, o options) error {
 	var results []result
 	add := func(rs ...result) { results = append(results, rs...) }
-	kernel := kernelBench()
+	kernel, err := kernelBench()
+	if err != nil {
+		return fmt.Errorf("kernel: %w", err)
+	}
 	add(kernel...)
 	for _, rpm := range []int{1, 64} {
 		name := fmt.Sprintf("%d-row messages", rpm)
