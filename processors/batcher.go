@@ -33,6 +33,11 @@ type batcher struct {
 	sink    Sink
 	maxRows int
 
+	// emitting is held from taking the buffer until its batches are handed
+	// to the sink, so that flushes reach the sink in buffer order (the
+	// flusher and a full buffer may flush at the same time).
+	emitting sync.Mutex
+
 	mu      sync.Mutex
 	batches []*wire.ExampleBatch
 	byKey   map[string]*wire.ExampleBatch
@@ -89,6 +94,8 @@ func (b *batcher) due(linger time.Duration) bool {
 // flush writes what is buffered; its commits are released once every write
 // of this flush and of all earlier flushes completed.
 func (b *batcher) flush() {
+	b.emitting.Lock()
+	defer b.emitting.Unlock()
 	b.mu.Lock()
 	batches, commits := b.batches, b.commits
 	b.batches, b.commits, b.rows = nil, nil, 0
@@ -132,19 +139,15 @@ func (b *batcher) flush() {
 // every flush whose predecessors all finished.
 func (b *batcher) complete(seq uint64, commits []func(error), err error) {
 	b.done.Lock()
+	defer b.done.Unlock()
 	b.finished[seq] = completion{commits: commits, err: err}
-	var ready []completion
 	for {
 		c, ok := b.finished[b.next]
 		if !ok {
-			break
+			return
 		}
 		delete(b.finished, b.next)
 		b.next++
-		ready = append(ready, c)
-	}
-	b.done.Unlock()
-	for _, c := range ready {
 		for _, commit := range c.commits {
 			commit(c.err)
 		}
