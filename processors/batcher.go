@@ -44,10 +44,10 @@ type batcher struct {
 	rows    int
 	commits []func(error)
 	since   time.Time
+	issued  uint64 // sequence number of the next flush
 
 	done     sync.Mutex
 	next     uint64 // sequence number of the next flush to complete
-	issued   uint64
 	finished map[uint64]completion
 }
 
@@ -104,10 +104,8 @@ func (b *batcher) flush() {
 		b.mu.Unlock()
 		return
 	}
-	b.done.Lock()
 	seq := b.issued
 	b.issued++
-	b.done.Unlock()
 	b.mu.Unlock()
 
 	if len(batches) == 0 {
