@@ -183,11 +183,24 @@ func (bs *batchers) all() []*batcher {
 }
 
 // process buffers one input message's batches under a deferred commit.
+//
+// A message with dead-lettered rows ends its batch: Invalid then counts the
+// rows of the batch's last message only (Source.Offset), so that a learner
+// which already applied that message does not count them twice.
 func (bs *batchers) process(ctx goka.Context, batches []*wire.ExampleBatch) {
 	b := bs.get(string(ctx.Topic()), ctx.Partition())
-	if b.add(batches, ctx.DeferCommit()) {
+	if b.add(batches, ctx.DeferCommit()) || hasInvalid(batches) {
 		b.flush()
 	}
+}
+
+func hasInvalid(batches []*wire.ExampleBatch) bool {
+	for _, eb := range batches {
+		if eb.Invalid > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // run flushes buffers older than linger until ctx is done, then flushes

@@ -70,8 +70,9 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 // last input message it applied. Rows of messages at or below it are
 // redeliveries: they change nothing, and are predicted again with the
 // current model so that every row keeps at least one prediction, with the
-// same id. The dead-lettered rows of a batch (Invalid) are counted unless
-// the whole batch is a redelivery.
+// same id. The dead-lettered rows of a batch (Invalid, which belong to its
+// last message: route ends a batch after a message with bad rows) are
+// counted unless that message was applied already.
 func (l *Learn) Step(st *ModelState, b *wire.ExampleBatch) (LearnOutput, error) {
 	spec, ok := l.Specs[b.Model]
 	if !ok {

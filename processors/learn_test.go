@@ -198,3 +198,24 @@ func TestLearnPartialRedelivery(t *testing.T) {
 		t.Error("state after a partial redelivery differs from the state of one clean pass")
 	}
 }
+
+// TestLearnInvalidCountedOnce: the dead-lettered rows of a batch belong to
+// its last message; a redelivery of that message does not count them again.
+func TestLearnInvalidCountedOnce(t *testing.T) {
+	l := &Learn{Specs: map[string]ModelSpec{"m": binarySpec("m", 1)}}
+	b := batch("m", "m", 4, row(0, 1, 1))
+	b.Invalid = 1
+	out, err := l.Step(nil, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := batch("m", "m", 4, row(0, 1, 1))
+	again.Invalid = 1
+	out2, err := l.Step(out.State, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out2.State != nil || out.State.Invalid != 1 {
+		t.Errorf("invalid %d after a redelivery, want 1", out.State.Invalid)
+	}
+}
