@@ -15,7 +15,7 @@ import (
 
 // DemoCmd runs the SUSY walkthrough end to end on an embedded broker.
 type DemoCmd struct {
-	Rows            int64         `default:"300000" help:"Rows of the SUSY-shaped stream."`
+	Rows            int64         `default:"1000000" help:"Rows of the SUSY-shaped stream."`
 	RowsPerMessage  int           `default:"1" help:"Rows per input message."`
 	Seed            uint64        `default:"1" help:"Seed of the generator."`
 	Port            int           `default:"0" help:"Broker port (0: a free port)."`
