@@ -116,6 +116,8 @@ func predictRows(st *ModelState, b *wire.ExampleBatch, applied int64) (*wire.Pre
 	k := m.Outputs()
 	task := m.Config().Task
 	scores := make([]float64, len(b.Rows)*k)
+	labels := make([]float64, len(b.Rows))
+	ids := predictionIDs(b)
 	pb := &wire.PredictionBatch{Predictions: make([]wire.Prediction, len(b.Rows))}
 	for i := range b.Rows {
 		row := &b.Rows[i]
@@ -123,7 +125,7 @@ func predictRows(st *ModelState, b *wire.ExampleBatch, applied int64) (*wire.Pre
 		if err := m.Predict(row.Features, out); err != nil {
 			return nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
-		pb.Predictions[i] = prediction(st, b, row, out, task)
+		pb.Predictions[i] = prediction(st, b, row, out, task, ids[i], &labels[i])
 		if !row.HasLabel || row.Offset <= applied {
 			continue
 		}
@@ -136,33 +138,56 @@ func predictRows(st *ModelState, b *wire.ExampleBatch, applied int64) (*wire.Pre
 	return pb, nil
 }
 
-func prediction(st *ModelState, b *wire.ExampleBatch, row *wire.Row, scores []float64, task model.Task) wire.Prediction {
+// prediction makes the prediction of one row; label is where its label is
+// kept (one slice per batch, instead of an allocation per row).
+func prediction(st *ModelState, b *wire.ExampleBatch, row *wire.Row, scores []float64, task model.Task, id string, label *float64) wire.Prediction {
 	src := b.Source
 	p := wire.Prediction{
-		ID:    PredictionID(src.Topic, src.Partition, row.Offset, row.Index),
+		ID:    id,
 		Topic: src.Topic, Partition: src.Partition, Offset: row.Offset, Index: row.Index,
 		Model: b.Model, Key: b.Key, Version: st.Rows,
 		Scores: scores, Predicted: predicted(task, scores),
 	}
 	if row.HasLabel {
-		y := row.Label
-		p.Label = &y
+		*label = row.Label
+		p.Label = label
 	}
 	return p
+}
+
+// predictionIDs returns the ids of a batch's rows, cut from one string (one
+// allocation per batch).
+func predictionIDs(b *wire.ExampleBatch) []string {
+	var buf []byte
+	ends := make([]int, len(b.Rows))
+	for i := range b.Rows {
+		buf = appendPredictionID(buf, b.Source.Topic, b.Source.Partition, b.Rows[i].Offset, b.Rows[i].Index)
+		ends[i] = len(buf)
+	}
+	all := string(buf)
+	ids := make([]string, len(b.Rows))
+	start := 0
+	for i, end := range ends {
+		ids[i] = all[start:end]
+		start = end
+	}
+	return ids
 }
 
 // PredictionID is the deterministic id of the prediction of one input row:
 // "topic/partition/offset/index".
 func PredictionID(topic string, partition int32, offset int64, index int32) string {
-	b := make([]byte, 0, len(topic)+32)
+	return string(appendPredictionID(nil, topic, partition, offset, index))
+}
+
+func appendPredictionID(b []byte, topic string, partition int32, offset int64, index int32) []byte {
 	b = append(b, topic...)
 	b = append(b, '/')
 	b = strconv.AppendInt(b, int64(partition), 10)
 	b = append(b, '/')
 	b = strconv.AppendInt(b, offset, 10)
 	b = append(b, '/')
-	b = strconv.AppendInt(b, int64(index), 10)
-	return string(b)
+	return strconv.AppendInt(b, int64(index), 10)
 }
 
 func predicted(task model.Task, scores []float64) float64 {

@@ -115,7 +115,7 @@ func (r *Route) Step(src wire.Source, key, value []byte) RouteOutput {
 		out.Dead = append(out.Dead, deadLetter(src, row.Index, key, value,
 			fmt.Sprintf("row %d: %d features, want %d", row.Index, len(row.Features), r.Features)))
 	}
-	byKey := map[string]*wire.ExampleBatch{}
+	var byKey batchIndex
 	for mi, m := range r.Models {
 		for _, row := range rows {
 			k, ok := r.keyOf(mi, m, src, row)
@@ -124,11 +124,10 @@ func (r *Route) Step(src wire.Source, key, value []byte) RouteOutput {
 					fmt.Sprintf("model %s: row %d has an empty %q", m.Name, row.Index, m.KeyColumn)))
 				continue
 			}
-			b := byKey[k]
+			b := byKey.find(out.Batches, k)
 			if b == nil {
 				b = &wire.ExampleBatch{Source: src, Model: m.Name, Key: k}
-				byKey[k] = b
-				out.Batches = append(out.Batches, b)
+				out.Batches = byKey.add(out.Batches, b)
 			}
 			b.Rows = append(b.Rows, wire.Row{Index: row.Index, Offset: src.Offset, Features: row.Features, Label: row.Label, HasLabel: row.HasLabel})
 		}
@@ -156,6 +155,35 @@ func (r *Route) countInvalid(out *RouteOutput, src wire.Source, n int32) {
 		}
 		b.Invalid += n
 	}
+}
+
+// batchIndex finds a message's batches by key: a scan while they are few
+// (the common case: one key per model), a map past that.
+type batchIndex struct {
+	m map[string]*wire.ExampleBatch
+}
+
+const batchScanLimit = 16
+
+func (x *batchIndex) find(bs []*wire.ExampleBatch, key string) *wire.ExampleBatch {
+	if x.m != nil {
+		return x.m[key]
+	}
+	return findBatch(bs, key)
+}
+
+func (x *batchIndex) add(bs []*wire.ExampleBatch, b *wire.ExampleBatch) []*wire.ExampleBatch {
+	bs = append(bs, b)
+	switch {
+	case x.m != nil:
+		x.m[b.Key] = b
+	case len(bs) > batchScanLimit:
+		x.m = make(map[string]*wire.ExampleBatch, 2*len(bs))
+		for _, b := range bs {
+			x.m[b.Key] = b
+		}
+	}
+	return bs
 }
 
 func findBatch(bs []*wire.ExampleBatch, key string) *wire.ExampleBatch {
