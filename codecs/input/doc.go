@@ -17,9 +17,10 @@
 //     each message; \n or \r\n line ends; empty lines are skipped; spaces
 //     and tabs around fields are ignored; RFC 4180 quoting, except that a
 //     quoted field cannot span lines (so a broken line never swallows the
-//     next). This is the hot path: a line of 18 floats decodes with
-//     strconv.ParseFloat on the bytes of the message, without copying, and
-//     with one allocation per message.
+//     next). This is the hot path: a line of 18 floats decodes on the
+//     bytes of the message, without copying, and with one allocation per
+//     message; short decimals take Clinger's exact fast path, the rest
+//     strconv.ParseFloat, with bit-for-bit the same result either way.
 //   - Avro, plain binary: one or several records concatenated, written with
 //     [Spec.AvroSchema].
 //   - Avro Object Container Files (null, deflate, snappy and zstandard

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"unsafe"
 )
 
 // maxQuoted bounds how much of a bad value a reason repeats.
@@ -42,9 +41,3 @@ func rowReason(i int32, reason string) string {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
-// parseFloat parses b without copying it: strconv.ParseFloat does not
-// retain its argument (its errors hold a clone).
-func parseFloat(b []byte) (float64, error) {
-	return strconv.ParseFloat(unsafe.String(unsafe.SliceData(b), len(b)), 64)
-}
