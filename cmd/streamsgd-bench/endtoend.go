@@ -19,28 +19,65 @@ import (
 
 const partitions = 4
 
-// endToEnd runs one message shape: produce the input, measure the franz-go
-// ceiling on it, then streamsgd on the same topic.
+// trials of each message shape; the table reports medians.
+const trials = 3
+
+// endToEnd runs one message shape several times, each trial on a fresh
+// broker (unless STREAMSGD_BROKERS is set): produce the input, measure the
+// franz-go ceiling on it, then streamsgd on the same topic.
 func endToEnd(ctx context.Context, o options, rowsPerMessage int) ([]result, error) {
+	var prods, ceils, sgds []result
+	for i := range trials {
+		p, c, s, err := trial(ctx, o, rowsPerMessage, i)
+		if err != nil {
+			return nil, err
+		}
+		prods, ceils, sgds = append(prods, p), append(ceils, c), append(sgds, s)
+	}
+	ratios := make([]float64, trials)
+	for i := range ratios {
+		ratios[i] = sgds[i].rate() / ceils[i].rate()
+	}
+	slices.Sort(ratios)
+	prod, ceil, sgd := median(prods), median(ceils), median(sgds)
+	ceil.note += "; same broker, same topic"
+	sgd.note = fmt.Sprintf("%.2fx ceiling (per-trial ratios %.2f-%.2f); %s", ratios[trials/2], ratios[0], ratios[trials-1], sgd.note)
+	return []result{prod, ceil, sgd}, nil
+}
+
+// median returns the median result by rate, its note giving the range.
+func median(rs []result) result {
+	rs = slices.Clone(rs)
+	slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.rate(), b.rate()) })
+	m := rs[len(rs)/2]
+	note := fmt.Sprintf("median of %d (%.0f-%.0f rows/s)", len(rs), rs[0].rate(), rs[len(rs)-1].rate())
+	if m.note != "" {
+		note += "; " + m.note
+	}
+	m.note = note
+	return m
+}
+
+func trial(ctx context.Context, o options, rowsPerMessage, n int) (prod, ceil, sgd result, err error) {
 	brokers := o.brokers
 	if len(brokers) == 0 {
 		b, err := broker.Start(broker.Options{})
 		if err != nil {
-			return nil, err
+			return prod, ceil, sgd, err
 		}
 		defer b.Close()
 		brokers = b.Addrs()
 	}
-	suffix := fmt.Sprintf("%d-%d", rowsPerMessage, time.Now().Unix()%100000)
+	suffix := fmt.Sprintf("%d-%d-%d", rowsPerMessage, n, time.Now().Unix()%100000)
 	input := "bench-in-" + suffix
 	cl, err := produce.NewClient(brokers)
 	if err != nil {
-		return nil, err
+		return prod, ceil, sgd, err
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
 	if err := topology.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
-		return nil, err
+		return prod, ceil, sgd, err
 	}
 	labelIn := produce.LabelInKey
 	if rowsPerMessage > 1 {
@@ -49,29 +86,15 @@ func endToEnd(ctx context.Context, o options, rowsPerMessage int) ([]result, err
 	start := time.Now()
 	st, err := produce.Run(ctx, cl, produce.NewSynthetic(1, o.rows), produce.Options{Topic: input, LabelIn: labelIn, RowsPerMessage: rowsPerMessage})
 	if err != nil {
-		return nil, err
+		return prod, ceil, sgd, err
 	}
 	shape := fmt.Sprintf("%d-row msgs", rowsPerMessage)
-	out := []result{{name: "produce input (franz-go), " + shape, rows: st.Rows, elapsed: time.Since(start)}}
-	// The ceiling run is short and noisy: take the median of three.
-	var ceils []result
-	for i := range 3 {
-		c, err := ceiling(ctx, brokers, adm, input, fmt.Sprintf("bench-ceiling-%s-%d", suffix, i), st)
-		if err != nil {
-			return nil, err
-		}
-		ceils = append(ceils, c)
+	prod = result{name: "produce input (franz-go), " + shape, rows: st.Rows, elapsed: time.Since(start)}
+	if ceil, err = ceiling(ctx, brokers, adm, input, "bench-ceiling-"+suffix, st); err != nil {
+		return prod, ceil, sgd, err
 	}
-	slices.SortFunc(ceils, func(a, b result) int { return cmp.Compare(a.rate(), b.rate()) })
-	ceil := ceils[1]
-	ceil.note = fmt.Sprintf("median of 3 (%.0f-%.0f rows/s); same broker, same topic", ceils[0].rate(), ceils[2].rate())
-	out = append(out, ceil)
-	sgd, err := streamsgd(ctx, brokers, adm, input, "bench"+suffix, rowsPerMessage, st)
-	if err != nil {
-		return nil, err
-	}
-	sgd.note = fmt.Sprintf("%.2fx ceiling; %s", sgd.rate()/ceil.rate(), sgd.note)
-	return append(out, sgd), nil
+	sgd, err = streamsgd(ctx, brokers, adm, input, "bench"+suffix, rowsPerMessage, st)
+	return prod, ceil, sgd, err
 }
 
 // ceiling consumes the input and produces every record to another topic
