@@ -86,6 +86,7 @@ func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline
 	defer stopRun()
 	runErr := make(chan error, 1)
 	go func() { runErr <- p.Run(runCtx, topology.RunOptions{Brokers: brokers.List(), StateDir: dir}) }()
+	// The demo streams into the first input topic (the train topic).
 	prodErr := make(chan error, 1)
 	go func() { prodErr <- c.produce(ctx, brokers, p.Config.Input.Topics[0]) }()
 	board := newBoard(p, c.Rows)
