@@ -12,7 +12,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/streamsgd/streamsgd/broker"
 	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -23,8 +22,9 @@ const partitions = 4
 const trials = 3
 
 // endToEnd runs one message shape several times, each trial on a fresh
-// broker (unless STREAMSGD_BROKERS is set): produce the input, measure the
-// franz-go ceiling on it, then streamsgd on the same topic.
+// embedded broker in a child process (unless STREAMSGD_BROKERS is set):
+// produce the input, measure the franz-go ceiling on it, then streamsgd on
+// the same topic.
 func endToEnd(ctx context.Context, o options, rowsPerMessage int) ([]result, error) {
 	var prods, ceils, sgds []result
 	for i := range trials {
@@ -61,12 +61,12 @@ func median(rs []result) result {
 func trial(ctx context.Context, o options, rowsPerMessage, n int) (prod, ceil, sgd result, err error) {
 	brokers := o.brokers
 	if len(brokers) == 0 {
-		b, err := broker.Start(broker.Options{})
+		b, err := startChildBroker()
 		if err != nil {
 			return prod, ceil, sgd, err
 		}
 		defer b.Close()
-		brokers = b.Addrs()
+		brokers = b.addrs
 	}
 	suffix := fmt.Sprintf("%d-%d-%d", rowsPerMessage, n, time.Now().Unix()%100000)
 	input := "bench-in-" + suffix

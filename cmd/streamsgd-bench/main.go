@@ -31,7 +31,15 @@ func main() {
 	flag.Int64Var(&o.rows, "rows", 1_000_000, "rows of the SUSY-shaped stream per scenario")
 	flag.StringVar(&o.only, "only", "", "run only scenarios whose name contains this")
 	cpu := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	child := flag.Bool("serve-broker", false, "internal: run the embedded broker for a parent bench process")
 	flag.Parse()
+	if *child {
+		if err := serveBroker(); err != nil {
+			fmt.Fprintf(os.Stderr, "streamsgd-bench: broker: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *cpu != "" {
 		f, err := os.Create(*cpu)
 		if err != nil {
