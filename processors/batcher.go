@@ -33,6 +33,9 @@ type batcher struct {
 	sink    Sink
 	maxRows int
 
+	// scratch is the route output of the partition's current message.
+	scratch RouteOutput
+
 	// emitting is held from taking the buffer until its batches are handed
 	// to the sink, so that flushes reach the sink in buffer order (the
 	// flusher and a full buffer may flush at the same time).

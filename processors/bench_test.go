@@ -17,9 +17,10 @@ func BenchmarkRouteStep(b *testing.B) {
 	r.Init()
 	line, _ := susy.New(1).AppendCSV(nil)
 	key := []byte("1")
+	var out RouteOutput
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		r.Step(wire.Source{Topic: "in", Offset: int64(i)}, key, line)
+		r.StepInto(&out, wire.Source{Topic: "in", Offset: int64(i)}, key, line)
 	}
 }
 

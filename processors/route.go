@@ -45,6 +45,28 @@ type Route struct {
 type RouteOutput struct {
 	Batches []*wire.ExampleBatch
 	Dead    []*wire.DeadLetter
+
+	spare []*wire.ExampleBatch // batches of earlier messages, for reuse
+	used  int
+	rows  []input.Row // decoding scratch
+}
+
+// reset empties out, keeping its batches for reuse.
+func (o *RouteOutput) reset() {
+	o.Batches = o.Batches[:0]
+	o.Dead = nil
+	o.used = 0
+}
+
+// newBatch returns an empty batch, reusing one of an earlier message.
+func (o *RouteOutput) newBatch(src wire.Source, model, key string) *wire.ExampleBatch {
+	if o.used == len(o.spare) {
+		o.spare = append(o.spare, new(wire.ExampleBatch))
+	}
+	b := o.spare[o.used]
+	o.used++
+	*b = wire.ExampleBatch{Source: src, Model: model, Key: key, Rows: b.Rows[:0]}
+	return b
 }
 
 // Init applies defaults and precomputes the shard keys; call it once
@@ -69,7 +91,11 @@ func (r *Route) Init() {
 func (r *Route) Process(ctx goka.Context, msg interface{}) {
 	value, _ := msg.([]byte)
 	src := wire.Source{Topic: string(ctx.Topic()), Partition: ctx.Partition(), Offset: ctx.Offset()}
-	out := r.Step(src, []byte(ctx.Key()), value)
+	// One goroutine per partition calls Process, so the partition's
+	// scratch output is used by one message at a time; its batches are
+	// copied (add) or encoded (Emit) before the next message.
+	out := &r.buffers.get(src.Topic, src.Partition).scratch
+	r.StepInto(out, src, []byte(ctx.Key()), value)
 	for _, d := range out.Dead {
 		ctx.Emit(r.DeadLetter, ctx.Key(), d)
 	}
@@ -96,12 +122,22 @@ func (r *Route) Run(ctx context.Context) error {
 // Step routes one input record. It never fails: whatever cannot be decoded
 // becomes a dead letter with the reason.
 func (r *Route) Step(src wire.Source, key, value []byte) RouteOutput {
-	rows, bad, err := r.Decoder.Decode(key, value, nil)
 	var out RouteOutput
+	r.StepInto(&out, src, key, value)
+	return out
+}
+
+// StepInto is Step writing into out, reusing its batches and scratch space
+// (message after message of one partition, so as not to allocate them
+// anew). What out held before is overwritten.
+func (r *Route) StepInto(out *RouteOutput, src wire.Source, key, value []byte) {
+	out.reset()
+	rows, bad, err := r.Decoder.Decode(key, value, out.rows[:0])
+	out.rows = rows[:0]
 	if err != nil {
 		out.Dead = append(out.Dead, deadLetter(src, -1, key, value, err.Error()))
-		r.countInvalid(&out, src, 1)
-		return out
+		r.countInvalid(out, src, 1)
+		return
 	}
 	for i := range bad {
 		raw := bad[i].Raw
@@ -126,14 +162,13 @@ func (r *Route) Step(src wire.Source, key, value []byte) RouteOutput {
 			}
 			b := byKey.find(out.Batches, k)
 			if b == nil {
-				b = &wire.ExampleBatch{Source: src, Model: m.Name, Key: k}
+				b = out.newBatch(src, m.Name, k)
 				out.Batches = byKey.add(out.Batches, b)
 			}
 			b.Rows = append(b.Rows, wire.Row{Index: row.Index, Offset: src.Offset, Features: row.Features, Label: row.Label, HasLabel: row.HasLabel})
 		}
 	}
-	r.countInvalid(&out, src, int32(len(bad)+len(wrong)))
-	return out
+	r.countInvalid(out, src, int32(len(bad)+len(wrong)))
 }
 
 // countInvalid attributes dead-lettered rows to the first shard of every
@@ -150,7 +185,7 @@ func (r *Route) countInvalid(out *RouteOutput, src wire.Source, n int32) {
 		k := r.shardKeys[mi][0]
 		b := findBatch(out.Batches, k)
 		if b == nil {
-			b = &wire.ExampleBatch{Source: src, Model: m.Name, Key: k}
+			b = out.newBatch(src, m.Name, k)
 			out.Batches = append(out.Batches, b)
 		}
 		b.Invalid += n

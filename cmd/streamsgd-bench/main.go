@@ -14,7 +14,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,7 +34,12 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "run only scenarios whose name contains this")
 	cpu := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	child := flag.Bool("serve-broker", false, "internal: run the embedded broker for a parent bench process")
+	gogc := flag.Int("gogc", 400, "GC percentage of this process and the broker's (as streamsgd's --gogc); GOGC wins when set")
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(*gogc)
+		os.Setenv("GOGC", strconv.Itoa(*gogc)) // for the broker child
+	}
 	if *child {
 		if err := serveBroker(); err != nil {
 			fmt.Fprintf(os.Stderr, "streamsgd-bench: broker: %v\n", err)
