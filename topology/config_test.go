@@ -61,6 +61,7 @@ func TestParseErrorsNameFieldAndFile(t *testing.T) {
 		{"bad optimizer", func(s string) string { return s + "    optimizer: {name: rmsprop}\n" }, "models[0]"},
 		{"negative lr", func(s string) string { return s + "    optimizer: {learning_rate: -1}\n" }, "models[0]"},
 		{"sharded entity", func(s string) string { return s + "    key: f0\n    shards: 2\n" }, "models[0].shards"},
+		{"shards without merge", func(s string) string { return s + "    shards: 4\n" }, "models[0].shards"},
 		{"buckets", func(s string) string { return s + "    metrics: {window: 10, buckets: 3}\n" }, "models[0].metrics.buckets"},
 		{"duplicate", func(s string) string { return s + "  - name: logreg\n" }, "models[1].name"},
 		{"encoding", func(s string) string { return s + "output: {encoding: xml}\n" }, "output.encoding"},

@@ -187,6 +187,11 @@ func (c *Config) validateModel(fe fieldErrorFunc, field string, m ModelConfig) e
 	if m.Key != KeyGlobal && m.Shards != 1 {
 		return fe(field+".shards", "only a global model can be sharded (key is %q)", m.Key)
 	}
+	if m.Shards > 1 {
+		// route spreads rows over shard keys already, but without the merge
+		// processor the shards would be S unrelated models.
+		return fe(field+".shards", "data-parallel shards need the merge processor, which is not built yet; use 1")
+	}
 	if m.Key != KeyGlobal && c.Input.Label.From == "column" && m.Key == c.Input.Label.Column {
 		return fe(field+".key", "the label column %q cannot be the model key", m.Key)
 	}
