@@ -71,6 +71,10 @@ func SaramaConfig(base *sarama.Config, clientID string) *sarama.Config {
 	return cfg
 }
 
+// partitionChannelSize is the buffer between goka's consumer and a
+// partition's goroutine.
+const partitionChannelSize = 1024
+
 // Run runs the pipeline's groups until ctx is done or one fails.
 func (p *Pipeline) Run(ctx context.Context, o RunOptions) error {
 	if len(o.Brokers) == 0 {
@@ -170,6 +174,10 @@ func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions) (*goka.Process
 		goka.WithConsumerSaramaBuilder(goka.SaramaConsumerBuilderWithConfig(cfg)),
 		goka.WithTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(cfg, tmc)),
 		goka.WithStorageBuilder(state.Builder(state.Options{Dir: filepath.Join(o.StateDir, string(g.Group()))})),
+		// goka hands each message from the consumer to the partition's
+		// goroutine over a channel of 10 by default: the two goroutines
+		// then wake each other for almost every message.
+		goka.WithPartitionChannelSize(partitionChannelSize),
 	}
 	if o.Logger != nil {
 		opts = append(opts, goka.WithLogger(o.Logger))
