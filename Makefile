@@ -36,6 +36,29 @@ race:
 integration:
 	$(GO) test -count=1 -timeout 15m ./integration/...
 
+## kafka-up / kafka-down: a native single-node Apache Kafka 3.9.1 (KRaft) on
+## 127.0.0.1:19092, jars fetched from Maven Central with mvn into .cache/kafka.
+KAFKA_BROKERS ?= 127.0.0.1:19092
+
+.PHONY: kafka-up kafka-down integration-kafka
+
+kafka-up:
+	integration/kafka/start.sh
+
+kafka-down:
+	integration/kafka/stop.sh
+
+## integration-kafka: the integration suite against Apache Kafka; the broker
+## is stopped whatever the outcome, and the tests' exit status is kept.
+integration-kafka:
+	@status=0; \
+	  integration/kafka/start.sh || status=$$?; \
+	  if [ $$status -eq 0 ]; then \
+	    STREAMSGD_BROKERS=$(KAFKA_BROKERS) $(GO) test -count=1 -timeout 15m ./integration/... || status=$$?; \
+	  fi; \
+	  integration/kafka/stop.sh; \
+	  exit $$status
+
 ## bench: end-to-end throughput table (prints figures; never fails on speed).
 bench:
 	$(GO) test -run '^$$' -bench 'Learn' -benchtime 2000000x ./model/
