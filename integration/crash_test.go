@@ -94,6 +94,11 @@ func TestCrashKill9ExactlyOnce(t *testing.T) {
 
 	last := startProc(t, bin, config, brokers, c.stateDir, "survivor")
 	seen := predictions(t, brokers, p, rows, 2*time.Minute)
+	if !complete(seen, rows) {
+		// Stuck: show where the groups are and what the survivor is doing.
+		c.logOffsets()
+		last.dump()
+	}
 	last.stop()
 	if checkCovered(t, seen, want) == 0 {
 		t.Errorf("the kills caused no redelivery: the test exercised nothing")
