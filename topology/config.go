@@ -9,6 +9,8 @@ import (
 	"regexp"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/streamsgd/streamsgd/connect"
 )
 
 // Config is a pipeline: one input stream, several models learning from it,
@@ -29,6 +31,10 @@ type Config struct {
 	Output OutputConfig `yaml:"output"`
 	// Models learn from the same input stream, each in its own key space.
 	Models []ModelConfig `yaml:"models"`
+	// Security of the connections to the brokers (TLS, SASL); the CLI's
+	// flags override it. Relative file paths are relative to the config
+	// file.
+	Security connect.Security `yaml:"security"`
 
 	// File is the path the config was read from (for error messages).
 	File string `yaml:"-"`
@@ -186,6 +192,7 @@ func Parse(data []byte, file string) (*Config, error) {
 		return nil, yamlError(file, err)
 	}
 	c.File = file
+	c.resolveTLSFiles()
 	if err := c.loadSchemaFile(); err != nil {
 		return nil, err
 	}
@@ -194,6 +201,19 @@ func Parse(data []byte, file string) (*Config, error) {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// resolveTLSFiles makes the security section's relative paths relative to
+// the config file, as schema_file is.
+func (c *Config) resolveTLSFiles() {
+	if c.File == "" {
+		return
+	}
+	for _, f := range []*string{&c.Security.TLS.CAFile, &c.Security.TLS.CertFile, &c.Security.TLS.KeyFile} {
+		if *f != "" && !filepath.IsAbs(*f) {
+			*f = filepath.Join(filepath.Dir(c.File), *f)
+		}
+	}
 }
 
 func (c *Config) loadSchemaFile() error {

@@ -1,8 +1,11 @@
 package topology
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/streamsgd/streamsgd/connect"
 )
 
 // Defaults of a pipeline config.
@@ -126,6 +129,9 @@ func (c *Config) Validate() error {
 	if err := c.validateOutput(fe); err != nil {
 		return err
 	}
+	if err := c.validateSecurity(fe); err != nil {
+		return err
+	}
 	return c.validateModels(fe)
 }
 
@@ -212,4 +218,13 @@ func (c *Config) validateModel(fe fieldErrorFunc, field string, m ModelConfig) e
 		return fe(field+".metrics", "%v", err)
 	}
 	return nil
+}
+
+func (c *Config) validateSecurity(fe fieldErrorFunc) error {
+	err := c.Security.Validate()
+	var se *connect.FieldError
+	if errors.As(err, &se) {
+		return fe("security."+se.Field, "%s", se.Msg)
+	}
+	return err
 }

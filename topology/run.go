@@ -9,9 +9,11 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/lovoo/goka"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/connect"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/state"
@@ -36,9 +38,36 @@ type RunOptions struct {
 	// SaramaProducer makes goka produce with sarama's async producer instead
 	// of franz-go (slower; for comparison).
 	SaramaProducer bool
-	// Sarama, if set, is the base client config (TLS, SASL, ...); it is
-	// copied and tuned, never modified.
+	// Sarama, if set, is the base client config; it is copied and tuned,
+	// never modified. Security is applied over it.
 	Sarama *sarama.Config
+	// Security (TLS, SASL) of every client: sarama's consumers and topic
+	// managers and franz-go's producers. The zero value is plaintext.
+	Security connect.Security
+}
+
+// clients are the client configs of a run, resolved once from RunOptions:
+// sarama is the base (security applied) that SaramaConfig copies and tunes
+// for each processor.
+type clients struct {
+	sarama *sarama.Config
+	kgo    []kgo.Opt
+}
+
+func (o RunOptions) clients() (clients, error) {
+	base := o.Sarama
+	if base == nil {
+		base = goka.DefaultConfig()
+	}
+	sc, err := o.Security.Sarama(base)
+	if err != nil {
+		return clients{}, fmt.Errorf("topology: run: %w", err)
+	}
+	ko, err := o.Security.Kgo()
+	if err != nil {
+		return clients{}, fmt.Errorf("topology: run: %w", err)
+	}
+	return clients{sarama: sc, kgo: ko}, nil
 }
 
 // SaramaConfig is the client config streamsgd's processors use: goka's
@@ -77,6 +106,10 @@ const partitionChannelSize = 1024
 
 // Run runs the pipeline's groups until ctx is done or one fails.
 func (p *Pipeline) Run(ctx context.Context, o RunOptions) error {
+	return o.Security.Explain(p.run(ctx, o))
+}
+
+func (p *Pipeline) run(ctx context.Context, o RunOptions) error {
 	if len(o.Brokers) == 0 {
 		return fmt.Errorf("topology: run: no brokers")
 	}
@@ -86,7 +119,11 @@ func (p *Pipeline) Run(ctx context.Context, o RunOptions) error {
 	if o.ClientID == "" {
 		o.ClientID = "streamsgd"
 	}
-	route, emitter, err := p.batchingRoute(o)
+	cls, err := o.clients()
+	if err != nil {
+		return err
+	}
+	route, emitter, err := p.batchingRoute(o, cls)
 	if err != nil {
 		return err
 	}
@@ -95,7 +132,7 @@ func (p *Pipeline) Run(ctx context.Context, o RunOptions) error {
 		if len(o.Groups) > 0 && !containsGroup(o.Groups, g.Group()) {
 			continue
 		}
-		proc, err := p.newProcessor(g, o)
+		proc, err := p.newProcessor(g, o, cls)
 		if err != nil {
 			return err
 		}
@@ -122,11 +159,11 @@ func (p *Pipeline) Run(ctx context.Context, o RunOptions) error {
 
 // batchingRoute returns a copy of the route processor that gathers rows of
 // consecutive messages into batches written by a goka emitter.
-func (p *Pipeline) batchingRoute(o RunOptions) (*processors.Route, *goka.Emitter, error) {
+func (p *Pipeline) batchingRoute(o RunOptions, cls clients) (*processors.Route, *goka.Emitter, error) {
 	em, err := goka.NewEmitter(o.Brokers, p.Topics.Examples, new(wire.ExampleBatchCodec),
 		goka.WithEmitterClientID(o.ClientID),
-		goka.WithEmitterProducerBuilder(produce.GokaProducerBuilder()),
-		goka.WithEmitterTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(SaramaConfig(o.Sarama, o.ClientID), p.topicManagerConfig())),
+		goka.WithEmitterProducerBuilder(produce.GokaProducerBuilder(cls.kgo...)),
+		goka.WithEmitterTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(SaramaConfig(cls.sarama, o.ClientID), p.topicManagerConfig())),
 	)
 	if err != nil {
 		return nil, nil, fmt.Errorf("topology: emitter for %s: %w", p.Topics.Examples, err)
@@ -165,8 +202,8 @@ func containsGroup(gs []goka.Group, g goka.Group) bool {
 	return false
 }
 
-func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions) (*goka.Processor, error) {
-	cfg := SaramaConfig(o.Sarama, o.ClientID)
+func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions, cls clients) (*goka.Processor, error) {
+	cfg := SaramaConfig(cls.sarama, o.ClientID)
 	tmc := p.topicManagerConfig()
 	opts := []goka.ProcessorOption{
 		goka.WithClientID(o.ClientID),
@@ -187,7 +224,7 @@ func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions) (*goka.Process
 	if o.SaramaProducer {
 		opts = append(opts, goka.WithProducerBuilder(goka.ProducerBuilderWithConfig(cfg)))
 	} else {
-		opts = append(opts, goka.WithProducerBuilder(produce.GokaProducerBuilder()))
+		opts = append(opts, goka.WithProducerBuilder(produce.GokaProducerBuilder(cls.kgo...)))
 	}
 	if o.HotStandby {
 		opts = append(opts, goka.WithHotStandby())

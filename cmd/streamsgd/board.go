@@ -51,7 +51,7 @@ func newBoard(p *topology.Pipeline, total int64) *board {
 }
 
 // watch consumes until every model predicted every row, or an error.
-func (b *board) watch(ctx context.Context, brokers Brokers, every time.Duration, prodErr, runErr <-chan error) error {
+func (b *board) watch(ctx context.Context, brokers Brokers, opts []kgo.Opt, every time.Duration, prodErr, runErr <-chan error) error {
 	var err error
 	t := b.p.Topics
 	if b.predDec, err = wire.PredictionCodec(b.p.Config.Output.Predictions); err != nil {
@@ -60,9 +60,9 @@ func (b *board) watch(ctx context.Context, brokers Brokers, every time.Duration,
 	if b.metDec, err = wire.MetricSnapshotCodec(b.p.Config.Output.Metrics); err != nil {
 		return err
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers.List()...),
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers.List()...),
 		kgo.ConsumeTopics(string(t.Predictions), string(t.Metrics), string(t.DeadLetter)),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, opts...)...)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/streamsgd/streamsgd/broker"
 	"github.com/streamsgd/streamsgd/examples"
 	"github.com/streamsgd/streamsgd/produce"
@@ -61,7 +63,17 @@ func (c *DemoCmd) config() (*topology.Config, error) {
 }
 
 func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline) error {
-	adm, acl, err := brokers.Admin()
+	// The embedded broker is plaintext, but a config's security section
+	// would apply to every client alike.
+	sec, err := brokers.Security(p.Config.Security)
+	if err != nil {
+		return err
+	}
+	opts, err := sec.Kgo()
+	if err != nil {
+		return err
+	}
+	adm, acl, err := brokers.AdminWith(sec)
 	if err != nil {
 		return err
 	}
@@ -85,12 +97,14 @@ func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	runErr := make(chan error, 1)
-	go func() { runErr <- p.Run(runCtx, topology.RunOptions{Brokers: brokers.List(), StateDir: dir}) }()
+	go func() {
+		runErr <- p.Run(runCtx, topology.RunOptions{Brokers: brokers.List(), StateDir: dir, Security: sec})
+	}()
 	// The demo streams into the first input topic (the train topic).
 	prodErr := make(chan error, 1)
-	go func() { prodErr <- c.produce(ctx, brokers, p.Config.Input.Topics[0]) }()
+	go func() { prodErr <- c.produce(ctx, brokers, opts, p.Config.Input.Topics[0]) }()
 	board := newBoard(p, c.Rows)
-	err = board.watch(ctx, brokers, c.Every, prodErr, runErr)
+	err = board.watch(ctx, brokers, opts, c.Every, prodErr, runErr)
 	stopRun()
 	if err != nil {
 		return err
@@ -99,8 +113,8 @@ func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline
 	return nil
 }
 
-func (c *DemoCmd) produce(ctx context.Context, brokers Brokers, topic string) error {
-	cl, err := produce.NewClient(brokers.List())
+func (c *DemoCmd) produce(ctx context.Context, brokers Brokers, opts []kgo.Opt, topic string) error {
+	cl, err := produce.NewClient(brokers.List(), opts...)
 	if err != nil {
 		return err
 	}

@@ -5,11 +5,24 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamsgd/streamsgd/connect"
+	"github.com/streamsgd/streamsgd/produce"
 )
 
-// Brokers is the --brokers flag shared by the commands that talk to Kafka.
+// Brokers is the --brokers flag shared by the commands that talk to Kafka,
+// with the connection-security flags; set flags override the pipeline
+// config's security section.
 type Brokers struct {
-	Brokers string `default:"127.0.0.1:9092" env:"STREAMSGD_BROKERS" help:"Comma-separated bootstrap brokers."`
+	Brokers       string `default:"127.0.0.1:9092" env:"STREAMSGD_BROKERS" help:"Comma-separated bootstrap brokers."`
+	SASLMechanism string `name:"sasl-mechanism" enum:",PLAIN,SCRAM-SHA-256,SCRAM-SHA-512" default:"" group:"security" help:"SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."`
+	SASLUser      string `name:"sasl-user" group:"security" help:"SASL user name."`
+	SASLPassword  string `name:"sasl-password" env:"STREAMSGD_SASL_PASSWORD" group:"security" help:"SASL password (prefer the environment variable)."`
+	TLS           bool   `name:"tls" group:"security" help:"Connect with TLS (implied by the other --tls-* flags)."`
+	TLSCA         string `name:"tls-ca" group:"security" help:"PEM file of the CAs of the brokers' certificates (default: system pool)."`
+	TLSCert       string `name:"tls-cert" group:"security" help:"PEM client certificate (mTLS), with --tls-key."`
+	TLSKey        string `name:"tls-key" group:"security" help:"PEM client key (mTLS), with --tls-cert."`
+	TLSInsecure   bool   `name:"tls-insecure" group:"security" help:"Do not verify the brokers' certificates (tests only)."`
 }
 
 // List splits the flag.
@@ -23,11 +36,69 @@ func (b Brokers) List() []string {
 	return out
 }
 
-// Admin returns an admin client and the client under it.
+// Security returns base (the pipeline config's section, or zero) with the
+// set flags applied over it, validated.
+func (b Brokers) Security(base connect.Security) (connect.Security, error) {
+	s := base
+	setString(&s.SASL.Mechanism, b.SASLMechanism)
+	setString(&s.SASL.Username, b.SASLUser)
+	setString(&s.SASL.Password, b.SASLPassword)
+	setString(&s.TLS.CAFile, b.TLSCA)
+	setString(&s.TLS.CertFile, b.TLSCert)
+	setString(&s.TLS.KeyFile, b.TLSKey)
+	if b.TLSInsecure {
+		s.TLS.InsecureSkipVerify = true
+	}
+	if b.TLS || b.TLSCA != "" || b.TLSCert != "" || b.TLSKey != "" || b.TLSInsecure {
+		s.TLS.Enabled = true
+	}
+	return s, s.Validate()
+}
+
+func setString(dst *string, flag string) {
+	if flag != "" {
+		*dst = flag
+	}
+}
+
+// Kgo returns the franz-go options of the flags' security settings.
+func (b Brokers) Kgo() ([]kgo.Opt, error) {
+	s, err := b.Security(connect.Security{})
+	if err != nil {
+		return nil, err
+	}
+	return s.Kgo()
+}
+
+// Admin returns an admin client and the client under it, secured by the
+// flags.
 func (b Brokers) Admin() (*kadm.Client, *kgo.Client, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(b.List()...))
+	s, err := b.Security(connect.Security{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.AdminWith(s)
+}
+
+// AdminWith returns an admin client and the client under it, secured by s.
+func (b Brokers) AdminWith(s connect.Security) (*kadm.Client, *kgo.Client, error) {
+	opts, err := s.Kgo()
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(b.List()...)}, opts...)...)
 	if err != nil {
 		return nil, nil, err
 	}
 	return kadm.NewClient(cl), cl, nil
+}
+
+// Producer returns a franz-go producer client (produce.NewClient) secured
+// by the flags.
+func (b Brokers) Producer() (*kgo.Client, error) {
+	opts, err := b.Kgo()
+	if err != nil {
+		return nil, err
+	}
+	return produce.NewClient(b.List(), opts...)
 }

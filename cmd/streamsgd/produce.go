@@ -45,7 +45,7 @@ func (c *ProduceCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cl, err := produce.NewClient(c.List())
+	cl, err := c.Producer()
 	if err != nil {
 		return err
 	}

@@ -29,16 +29,20 @@ func (c *RunCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	adm, cl, err := c.Admin()
+	sec, err := c.Security(p.Config.Security)
 	if err != nil {
 		return err
 	}
-	err = topology.EnsureTopics(ctx, adm, p)
+	adm, cl, err := c.AdminWith(sec)
+	if err != nil {
+		return err
+	}
+	err = sec.Explain(topology.EnsureTopics(ctx, adm, p))
 	cl.Close()
 	if err != nil {
 		return err
 	}
-	o := topology.RunOptions{Brokers: c.List(), StateDir: c.StateDir, ClientID: c.ClientID, HotStandby: c.HotStandby}
+	o := topology.RunOptions{Brokers: c.List(), StateDir: c.StateDir, ClientID: c.ClientID, HotStandby: c.HotStandby, Security: sec}
 	for _, g := range c.Groups {
 		o.Groups = append(o.Groups, goka.Group(g))
 	}

@@ -34,7 +34,12 @@ func (c *TailCmd) Run(ctx context.Context) error {
 	if c.Latest {
 		start = kgo.NewOffset().AtEnd()
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.List()...), kgo.ConsumeTopics(c.Topic), kgo.ConsumeResetOffset(start))
+	sec, err := c.Kgo()
+	if err != nil {
+		return err
+	}
+	opts := []kgo.Opt{kgo.SeedBrokers(c.List()...), kgo.ConsumeTopics(c.Topic), kgo.ConsumeResetOffset(start)}
+	cl, err := kgo.NewClient(append(opts, sec...)...)
 	if err != nil {
 		return err
 	}
