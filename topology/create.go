@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -33,6 +34,7 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, p *Pipeline) error {
 	if err := checkInputs(ctx, adm, p); err != nil {
 		return err
 	}
+	var names []string
 	for _, t := range p.Topics.Created() {
 		var cfg map[string]*string
 		if t.Compacted {
@@ -41,8 +43,50 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, p *Pipeline) error {
 		if err := createTopic(ctx, adm, t.Name, int32(p.Config.Partitions), int16(p.Config.Replication), cfg); err != nil {
 			return err
 		}
+		names = append(names, t.Name)
 	}
-	return nil
+	return waitForTopics(ctx, adm, p.Config.Partitions, names)
+}
+
+// topicWait bounds how long EnsureTopics waits for created topics to show
+// in the cluster's metadata.
+const topicWait = 30 * time.Second
+
+// waitForTopics waits until every topic is in the metadata with all its
+// partitions led. Apache Kafka answers CreateTopics before every broker's
+// metadata has the topic; goka, asked for a table it cannot see yet, tries
+// to create it and fails with "already exists".
+func waitForTopics(ctx context.Context, adm *kadm.Client, partitions int, names []string) error {
+	deadline := time.Now().Add(topicWait)
+	for {
+		td, err := adm.ListTopics(ctx, names...)
+		if err == nil && allLed(td, partitions, names) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("topology: topics %v not in the cluster metadata after %v (last error: %v)", names, topicWait, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("topology: wait for topics: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func allLed(td kadm.TopicDetails, partitions int, names []string) bool {
+	for _, n := range names {
+		d, ok := td[n]
+		if !ok || d.Err != nil || len(d.Partitions) < partitions {
+			return false
+		}
+		for _, p := range d.Partitions {
+			if p.Err != nil || p.Leader < 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func checkInputs(ctx context.Context, adm *kadm.Client, p *Pipeline) error {
