@@ -54,14 +54,3 @@ func TestDataDirSurvivesRestart(t *testing.T) {
 		t.Errorf("read %d records after the restart, want 10", n)
 	}
 }
-
-func TestSASLUsers(t *testing.T) {
-	b, err := Start(Options{Users: []User{{Mechanism: "PLAIN", Name: "admin", Password: "secret"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if len(b.Addrs()) == 0 {
-		t.Fatal("no listen address")
-	}
-}

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -24,30 +23,6 @@ const (
 	crashRoundTime = 2 * time.Second
 )
 
-// crashYAML is a pipeline config like sensorConfig's: a per-sensor model
-// keyed by the sensor column and a global one.
-func crashYAML(name, input string) string {
-	return fmt.Sprintf(`
-name: %s
-partitions: %d
-input:
-  topics: [%s]
-  columns: [sensor, y, x0, x1, x2]
-  features: [x0, x1, x2]
-  label: {from: column, column: y}
-models:
-  - name: per_sensor
-    task: regression
-    key: sensor
-    optimizer: {name: sgd, learning_rate: 0.05}
-    metrics: {window: 100, buckets: 5, emit_every: 50}
-  - name: global
-    task: regression
-    optimizer: {name: adam, learning_rate: 0.01}
-    metrics: {window: 1000, buckets: 5, emit_every: 500}
-`, name, crashPartitions, input)
-}
-
 // TestCrashKill9ExactlyOnce runs a pipeline's processors as OS processes
 // and kills them with SIGKILL at random moments (twice with the local state
 // deleted, once only the route group), restarting them until every row has
@@ -67,11 +42,11 @@ func TestCrashKill9ExactlyOnce(t *testing.T) {
 	keys, values := sensorCSV(rows, crashSensors, crashSeed)
 
 	// The reference runs in this process, meanwhile, and is never killed.
-	ref := pipeline(t, brokers, "ref.yaml", crashYAML(unique("ref"), input))
+	ref := pipeline(t, brokers, "ref.yaml", sensorYAML(unique("ref"), input, crashPartitions))
 	refIn := start(t, ref, brokers, "ref")
 
 	name := unique("crash")
-	yaml := crashYAML(name, input)
+	yaml := sensorYAML(name, input, crashPartitions)
 	config := writeFile(t, "crash.yaml", []byte(yaml))
 	p := pipeline(t, brokers, config, yaml)
 	c := &crasher{t: t, bin: bin, config: config, brokers: brokers, adm: adm, p: p,

@@ -65,8 +65,10 @@ func sensorCSV(rows, sensors int, seed uint64) (keys, values [][]byte) {
 	return keys, values
 }
 
-func sensorConfig(name, input string, partitions int) *topology.Config {
-	yaml := fmt.Sprintf(`
+// sensorYAML is the pipeline config of the sensor data: a per-sensor model
+// keyed by the sensor column and a global one.
+func sensorYAML(name, input string, partitions int) string {
+	return fmt.Sprintf(`
 name: %s
 partitions: %d
 input:
@@ -85,16 +87,19 @@ models:
     optimizer: {name: adam, learning_rate: 0.01}
     metrics: {window: 1000, buckets: 5, emit_every: 500}
 `, name, partitions, input)
-	cfg, err := topology.Parse([]byte(yaml), name+".yaml")
+}
+
+func sensorConfig(name, input string, partitions int) *topology.Config {
+	cfg, err := topology.Parse([]byte(sensorYAML(name, input, partitions)), name+".yaml")
 	if err != nil {
 		panic(err)
 	}
 	return cfg
 }
 
-func produceRecords(t *testing.T, brokers []string, topic string, keys, values [][]byte) {
+func produceRecords(t *testing.T, brokers []string, topic string, keys, values [][]byte, opts ...kgo.Opt) {
 	t.Helper()
-	cl, err := produce.NewClient(brokers)
+	cl, err := produce.NewClient(brokers, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

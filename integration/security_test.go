@@ -24,7 +24,6 @@ import (
 	"github.com/streamsgd/streamsgd/broker"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/connect"
-	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -101,21 +100,7 @@ func runSecured(t *testing.T, brokers []string, sec connect.Security) {
 		t.Fatal(err)
 	}
 	keys, values := sensorCSV(secRows, secSensors, 3)
-	cl, err := produce.NewClient(brokers, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range values {
-		cl.Produce(ctx, &kgo.Record{Topic: input, Key: keys[i], Value: values[i]}, func(_ *kgo.Record, err error) {
-			if err != nil {
-				t.Errorf("produce: %v", err)
-			}
-		})
-	}
-	if err := cl.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cl.Close()
+	produceRecords(t, brokers, input, keys, values, opts...)
 
 	cfg := sensorConfig(unique("secure"), input, secPartitions)
 	cfg.Security = sec

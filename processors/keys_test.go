@@ -1,24 +1,27 @@
 package processors
 
 import (
+	"hash/fnv"
+	"strconv"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
+// TestPartitionMatchesGoka checks Partition against franz-go's
+// sarama-compatible partitioner, which producers use to write goka inputs.
 func TestPartitionMatchesGoka(t *testing.T) {
-	// Reference values: FNV-1a as goka and sarama compute it.
-	tests := []struct {
-		key  string
-		n    int
-		want int32
-	}{
-		{"", 4, int32(2166136261 % 4)},
-		{"logreg", 1, 0},
-	}
-	for _, tt := range tests {
-		if got := Partition(tt.key, tt.n); tt.key == "" && got != int32(int32(-2128831035)*-1%4) {
-			t.Errorf("Partition(%q, %d) = %d", tt.key, tt.n, got)
-		} else if tt.key != "" && got != tt.want {
-			t.Errorf("Partition(%q, %d) = %d, want %d", tt.key, tt.n, got, tt.want)
+	hasher := kgo.SaramaCompatHasher(func(b []byte) uint32 {
+		h := fnv.New32a()
+		h.Write(b)
+		return h.Sum32()
+	})
+	for _, n := range []int{1, 2, 4, 6, 12} {
+		for i := 0; i < 2000; i++ {
+			key := "m/" + strconv.Itoa(i)
+			if got, want := Partition(key, n), int32(hasher([]byte(key), n)); got != want {
+				t.Fatalf("%d partitions: key %q -> %d, want %d", n, key, got, want)
+			}
 		}
 	}
 }

@@ -34,7 +34,7 @@ func TestLearnStep(t *testing.T) {
 		t.Errorf("rows learned: %d, want 2 (the unlabeled row is only predicted)", st.Rows)
 	case len(out.Predictions.Predictions) != 3:
 		t.Errorf("predictions: %d, want 3", len(out.Predictions.Predictions))
-	case !st.applied("in", 0, 10) || st.applied("in", 0, 11) || st.applied("in", 1, 0):
+	case st.watermark("in", 0) != 10 || st.watermark("in", 1) != -1:
 		t.Errorf("watermarks: %+v", st.Watermarks)
 	}
 	p := out.Predictions.Predictions

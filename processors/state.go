@@ -57,11 +57,6 @@ func (s *ModelState) watermark(topic string, partition int32) int64 {
 	return -1
 }
 
-// applied reports whether the state already applied this source offset.
-func (s *ModelState) applied(topic string, partition int32, offset int64) bool {
-	return offset <= s.watermark(topic, partition)
-}
-
 // advance records offset as applied for its source partition.
 func (s *ModelState) advance(topic string, partition int32, offset int64) {
 	i, ok := s.findWatermark(topic, partition)

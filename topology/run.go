@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -129,7 +130,7 @@ func (p *Pipeline) run(ctx context.Context, o RunOptions) error {
 	}
 	var procs []*goka.Processor
 	for _, g := range p.groups(route) {
-		if len(o.Groups) > 0 && !containsGroup(o.Groups, g.Group()) {
+		if len(o.Groups) > 0 && !slices.Contains(o.Groups, g.Group()) {
 			continue
 		}
 		proc, err := p.newProcessor(g, o, cls)
@@ -191,15 +192,6 @@ func (p *Pipeline) topicManagerConfig() *goka.TopicManagerConfig {
 	tmc.Table.Replication = p.Config.Replication
 	tmc.Stream.Replication = p.Config.Replication
 	return tmc
-}
-
-func containsGroup(gs []goka.Group, g goka.Group) bool {
-	for _, x := range gs {
-		if x == g {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions, cls clients) (*goka.Processor, error) {
