@@ -1,6 +1,8 @@
 package processors
 
 import (
+	"time"
+
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 )
@@ -20,6 +22,23 @@ type ModelSpec struct {
 	Window metrics.WindowConfig
 	// EmitEvery: a metric snapshot every EmitEvery learned rows per key.
 	EmitEvery int64
+	// MixEvery: with Shards > 1, a shard publishes its state for merging
+	// and mixes the merged model back in every MixEvery learned rows.
+	MixEvery int64
+	// Checkpoint says when the registry gets a new version.
+	Checkpoint CheckpointSpec
+	// ConfigHash identifies the model's config (hex), recorded in every
+	// checkpoint version.
+	ConfigHash string
+}
+
+// CheckpointSpec says when a model key gets a new version: after EveryRows
+// more learned rows or Every since its last version; Keep versions are kept
+// besides the pinned ones.
+type CheckpointSpec struct {
+	EveryRows int64
+	Every     time.Duration
+	Keep      int
 }
 
 // PerEntity reports whether the model has one instance per entity.

@@ -120,6 +120,13 @@ type ModelConfig struct {
 	Key string `yaml:"key"`
 	// Shards of a global model (data-parallel). Default 1.
 	Shards int `yaml:"shards"`
+	// MixEvery: with shards > 1, each shard publishes its state to the merge
+	// processor and mixes the merged model back in every MixEvery rows it
+	// learns (iterative parameter mixing). Default 1000.
+	MixEvery int64 `yaml:"mix_every"`
+	// Checkpoints says when versions of the model are written to the
+	// registry and how many are kept.
+	Checkpoints CheckpointConfig `yaml:"checkpoints"`
 	// Metrics window and emit interval.
 	Metrics MetricsConfig `yaml:"metrics"`
 }
@@ -150,6 +157,21 @@ type MetricsConfig struct {
 	// EmitEvery: a MetricSnapshot every this many learned rows per model
 	// key. Default 1000.
 	EmitEvery int64 `yaml:"emit_every"`
+}
+
+// CheckpointConfig says when a model key gets a new version in the
+// checkpoint registry: after EveryRows more learned rows or EverySeconds
+// since its last version, whichever comes first.
+type CheckpointConfig struct {
+	// EveryRows: a version every this many learned rows. Default 100000.
+	EveryRows int64 `yaml:"every_rows"`
+	// EverySeconds: a version at least this often while the model learns.
+	// Default 60; 0 after defaults is impossible, use a large value to
+	// checkpoint by rows only.
+	EverySeconds float64 `yaml:"every_seconds"`
+	// Keep the last Keep versions of each model key, plus every pinned one.
+	// Default 10.
+	Keep int `yaml:"keep"`
 }
 
 // ErrConfig is wrapped by every configuration error.

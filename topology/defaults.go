@@ -17,6 +17,12 @@ const (
 	DefaultBins        = 32
 	DefaultEmitEvery   = 1000
 	DefaultEncoding    = "json"
+	DefaultMixEvery    = 1000
+	// Checkpoint registry: a version every 100,000 rows or 60 s, the last
+	// 10 kept.
+	DefaultCheckpointRows    = 100_000
+	DefaultCheckpointSeconds = 60
+	DefaultCheckpointKeep    = 10
 )
 
 // EnsureDefaults fills zero fields with their documented defaults.
@@ -86,6 +92,10 @@ func (m *ModelConfig) ensureDefaults(in *InputConfig) {
 	if m.Shards == 0 {
 		m.Shards = 1
 	}
+	if m.MixEvery == 0 {
+		m.MixEvery = DefaultMixEvery
+	}
+	m.Checkpoints.ensureDefaults()
 	m.Metrics.ensureDefaults()
 }
 
@@ -101,6 +111,18 @@ func (mc *MetricsConfig) ensureDefaults() {
 	}
 	if mc.EmitEvery == 0 {
 		mc.EmitEvery = DefaultEmitEvery
+	}
+}
+
+func (cc *CheckpointConfig) ensureDefaults() {
+	if cc.EveryRows == 0 {
+		cc.EveryRows = DefaultCheckpointRows
+	}
+	if cc.EverySeconds == 0 {
+		cc.EverySeconds = DefaultCheckpointSeconds
+	}
+	if cc.Keep == 0 {
+		cc.Keep = DefaultCheckpointKeep
 	}
 }
 
@@ -197,6 +219,12 @@ func (c *Config) validateModel(fe fieldErrorFunc, field string, m ModelConfig) e
 		// route spreads rows over shard keys already, but without the merge
 		// processor the shards would be S unrelated models.
 		return fe(field+".shards", "data-parallel shards need the merge processor, which is not built yet; use 1")
+	}
+	if m.MixEvery < 1 {
+		return fe(field+".mix_every", "must be >= 1, got %d", m.MixEvery)
+	}
+	if c := m.Checkpoints; c.EveryRows < 1 || c.EverySeconds <= 0 || c.Keep < 1 {
+		return fe(field+".checkpoints", "every_rows and keep must be >= 1 and every_seconds > 0, got %d, %d and %g", c.EveryRows, c.Keep, c.EverySeconds)
 	}
 	if m.Key != KeyGlobal && c.Input.Label.From == "column" && m.Key == c.Input.Label.Column {
 		return fe(field+".key", "the label column %q cannot be the model key", m.Key)

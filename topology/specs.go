@@ -1,8 +1,12 @@
 package topology
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/metrics"
@@ -82,7 +86,11 @@ func (c *Config) ModelSpec(m ModelConfig) (processors.ModelSpec, error) {
 		return processors.ModelSpec{}, fmt.Errorf("unknown task %q", m.Task)
 	}
 	spec := processors.ModelSpec{
-		Name: m.Name, Shards: m.Shards, EmitEvery: m.Metrics.EmitEvery,
+		Name: m.Name, Shards: m.Shards, EmitEvery: m.Metrics.EmitEvery, MixEvery: m.MixEvery,
+		Checkpoint: processors.CheckpointSpec{
+			EveryRows: m.Checkpoints.EveryRows, Keep: m.Checkpoints.Keep,
+			Every: time.Duration(m.Checkpoints.EverySeconds * float64(time.Second)),
+		},
 		Model: model.Config{
 			Task: model.Task(m.Task), Learner: m.Learner, Loss: m.Loss, HuberDelta: m.HuberDelta,
 			Classes: m.Classes, Features: c.FeatureCount(), L1: m.L1, L2: m.L2,
@@ -98,9 +106,30 @@ func (c *Config) ModelSpec(m ModelConfig) (processors.ModelSpec, error) {
 	if m.Key != KeyGlobal {
 		spec.KeyColumn = m.Key
 	}
+	hash, err := c.modelHash(m)
+	if err != nil {
+		return processors.ModelSpec{}, err
+	}
+	spec.ConfigHash = hash
 	spec.Model.EnsureDefaults()
 	spec.Window.EnsureDefaults()
 	return spec, nil
+}
+
+// modelHash is the hex SHA-256 (first 16 digits) of a model's config after
+// defaults and of the pipeline's feature names: two versions with the same
+// hash were trained under the same settings on the same features.
+func (c *Config) modelHash(m ModelConfig) (string, error) {
+	names, _ := c.inputSpec().FeatureNames() // nil when the header decides
+	data, err := json.Marshal(struct {
+		Model    ModelConfig
+		Features []string
+	}{m, names})
+	if err != nil {
+		return "", fmt.Errorf("config hash: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8]), nil
 }
 
 // ModelSpecs converts every model, by name.

@@ -80,24 +80,37 @@ type result struct {
 
 func (r result) rate() float64 { return float64(r.rows) / r.elapsed.Seconds() }
 
+// scenario is one part of the table. Scenarios whose name does not
+// contain -only are skipped.
+type scenario struct {
+	name string
+	run  func(context.Context, options) ([]result, error)
+}
+
+// scenarios lists the table's parts in order; each lives in its own file.
+func scenarios() []scenario {
+	return []scenario{
+		{"1-row messages", func(ctx context.Context, o options) ([]result, error) { return endToEnd(ctx, o, 1) }},
+		{"64-row messages", func(ctx context.Context, o options) ([]result, error) { return endToEnd(ctx, o, 64) }},
+	}
+}
+
 func run(ctx context.Context, o options) error {
 	var results []result
-	add := func(rs ...result) { results = append(results, rs...) }
 	kernel, err := kernelBench()
 	if err != nil {
 		return fmt.Errorf("kernel: %w", err)
 	}
-	add(kernel...)
-	for _, rpm := range []int{1, 64} {
-		name := fmt.Sprintf("%d-row messages", rpm)
-		if o.only != "" && !strings.Contains(name, o.only) {
+	results = append(results, kernel...)
+	for _, s := range scenarios() {
+		if o.only != "" && !strings.Contains(s.name, o.only) {
 			continue
 		}
-		rs, err := endToEnd(ctx, o, rpm)
+		rs, err := s.run(ctx, o)
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return fmt.Errorf("%s: %w", s.name, err)
 		}
-		add(rs...)
+		results = append(results, rs...)
 	}
 	print(results)
 	return nil
