@@ -59,6 +59,13 @@ integration-kafka:
 	  integration/kafka/stop.sh; \
 	  exit $$status
 
+## compose-check: docker-compose.yml and the Dockerfile, checked without a
+## Docker engine (`docker compose config` with a pinned Compose plugin built
+## from the Go module proxy into .cache/docker).
+.PHONY: compose-check
+compose-check:
+	scripts/compose-check.sh
+
 ## bench: end-to-end throughput table (prints figures; never fails on speed).
 bench:
 	$(GO) test -run '^$$' -bench 'Learn' -benchtime 2000000x ./model/

@@ -24,6 +24,7 @@ type CLI struct {
 	Produce  ProduceCmd  `cmd:"" help:"Write a CSV file or a synthetic stream into a topic (keys partitioned like goka)."`
 	Tail     TailCmd     `cmd:"" help:"Print the records of a topic (predictions, metrics, dead letters) as JSON lines."`
 	Topology TopologyCmd `cmd:"" help:"Print the DAG of a pipeline: groups, topics, tables."`
+	Topics   TopicsCmd   `cmd:"" help:"Create every topic of a pipeline and exit (deployment setup step)."`
 }
 
 func main() {

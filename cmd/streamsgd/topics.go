@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/streamsgd/streamsgd/topology"
+)
+
+// TopicsCmd creates every topic of a pipeline and exits: the one-shot setup
+// step of a deployment (docker-compose's "topics" service), so that
+// processor replicas start against topics that exist.
+type TopicsCmd struct {
+	Brokers
+	Config string `required:"" type:"existingfile" help:"Pipeline config (YAML)."`
+	Inputs bool   `default:"true" negatable:"" help:"Also create the input topics when missing (partitions and replication of the config)."`
+}
+
+// Run implements the command.
+func (c *TopicsCmd) Run(ctx context.Context) error {
+	p, err := loadPipeline(c.Config)
+	if err != nil {
+		return err
+	}
+	sec, err := c.Security(p.Config.Security)
+	if err != nil {
+		return err
+	}
+	adm, cl, err := c.AdminWith(sec)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	if c.Inputs {
+		for _, in := range p.Topics.Inputs {
+			err := topology.CreateTopic(ctx, adm, string(in), int32(p.Config.Partitions), int16(p.Config.Replication))
+			if err != nil {
+				return sec.Explain(err)
+			}
+		}
+	}
+	if err := sec.Explain(topology.EnsureTopics(ctx, adm, p)); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "topic\tpartitions\tcompacted")
+	for _, in := range p.Topics.Inputs {
+		fmt.Fprintf(tw, "%s\t(input)\t\n", in)
+	}
+	for _, t := range p.Topics.Created() {
+		fmt.Fprintf(tw, "%s\t%d\t%v\n", t.Name, p.Config.Partitions, t.Compacted)
+	}
+	return tw.Flush()
+}
