@@ -5,7 +5,7 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/streamsgd
 # Packages with goroutines of their own: run under the race detector.
-RACE_PKGS   := ./state/... ./topology/... ./processors/... ./produce/... ./broker/... ./cmd/...
+RACE_PKGS   := ./state/... ./topology/... ./processors/... ./produce/... ./broker/... ./registry/... ./cmd/...
 
 .PHONY: all build demo test lint unit race integration bench fuzz clean
 
@@ -35,6 +35,13 @@ race:
 
 integration:
 	$(GO) test -count=1 -timeout 15m ./integration/...
+
+## crash: the issue-sized crash tests, minutes long, not in `make test`:
+## 20 SIGKILLs of the processors during 200,000 rows, and 10 restarts of the
+## embedded broker (clean, then kill -9). STREAMSGD_CRASH_SEED varies them.
+.PHONY: crash
+crash:
+	STREAMSGD_CRASH_LONG=1 $(GO) test -count=1 -timeout 45m -v -run 'TestCrash.*Long$$' ./integration/
 
 ## kafka-up / kafka-down: a native single-node Apache Kafka 3.9.1 (KRaft) on
 ## 127.0.0.1:19092, jars fetched from Maven Central with mvn into .cache/kafka.
@@ -67,13 +74,14 @@ compose-check:
 	scripts/compose-check.sh
 
 ## bench: end-to-end throughput table (prints figures; never fails on speed).
+## Built without cgo, as make build: pebble's caches are then Go heap.
 bench:
 	$(GO) test -run '^$$' -bench 'Learn' -benchtime 2000000x ./model/
-	$(GO) run ./cmd/streamsgd-bench
+	CGO_ENABLED=0 $(GO) run ./cmd/streamsgd-bench
 
 ## fuzz: run every fuzz target for a short while.
 fuzz:
-	@for pkg in ./codecs/input ./codecs/wire ./topology ./model ./metrics ./state; do \
+	@for pkg in ./codecs/input ./codecs/wire ./topology ./model ./metrics ./state ./processors; do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; done; done
 

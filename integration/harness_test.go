@@ -230,9 +230,15 @@ func complete(seen map[string]map[string]int, want int) bool {
 // of every key.
 func tableStates(t *testing.T, brokers []string, p *topology.Pipeline) map[string]*processors.ModelState {
 	t.Helper()
+	return readStates(t, brokers, p, string(p.Topics.LearnTable))
+}
+
+// readStates reads the changelog of a table of model states (the learn or
+// the merge table) to its end: the last state of every key.
+func readStates(t *testing.T, brokers []string, p *topology.Pipeline, table string) map[string]*processors.ModelState {
+	t.Helper()
 	adm := admin(t, brokers)
 	ctx := context.Background()
-	table := string(p.Topics.LearnTable)
 	ends, err := adm.ListEndOffsets(ctx, table)
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,18 @@ type Learn struct {
 	// States, if set, is the group table's codec; a failed step makes it
 	// forget the key's cached state.
 	States *StateCodec
+	// SkipWatermarks turns the exactly-once check off: every batch is
+	// applied and no watermark is kept. Benchmarks only: it measures the
+	// cost of the check; never set in production.
+	SkipWatermarks bool
+	// Shards is the output topic of the ShardStates of data-parallel
+	// models, and Merged the merge table they look up (see StepMerged);
+	// both empty when no model is sharded.
+	Shards goka.Stream
+	Merged goka.Table
+	// OnMix, if set, observes every mixing point of a shard (called on the
+	// goroutine of the shard's partition).
+	OnMix func(MixEvent)
 }
 
 // LearnOutput is what learning one ExampleBatch produced.
@@ -34,6 +46,8 @@ type LearnOutput struct {
 	Predictions *wire.PredictionBatch
 	// Snapshot is a metric snapshot when one was due.
 	Snapshot *wire.MetricSnapshot
+	// Shards are the states a shard published (see StepMerged).
+	Shards []*ShardState
 }
 
 // Process is the goka callback of the learn group.
@@ -44,7 +58,7 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 		return
 	}
 	st, _ := ctx.Value().(*ModelState)
-	out, err := l.Step(st, b)
+	out, err := l.step(st, b, l.lookupMerged(ctx))
 	if err != nil {
 		if l.States != nil {
 			l.States.Forget(b.Key)
@@ -61,6 +75,9 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 	if out.Snapshot != nil {
 		ctx.Emit(l.Metrics, b.Key, out.Snapshot)
 	}
+	for _, s := range out.Shards {
+		ctx.Emit(l.Shards, s.Model, s)
+	}
 }
 
 // Step applies one batch to a state (nil: the key's first batch). It is
@@ -73,7 +90,14 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 // same id. The dead-lettered rows of a batch (Invalid, which belong to its
 // last message: route ends a batch after a message with bad rows) are
 // counted unless that message was applied already.
+//
+// The shards of a data-parallel model publish their state without mixing
+// (StepMerged mixes).
 func (l *Learn) Step(st *ModelState, b *wire.ExampleBatch) (LearnOutput, error) {
+	return l.step(st, b, nil)
+}
+
+func (l *Learn) step(st *ModelState, b *wire.ExampleBatch, merged MergedFunc) (LearnOutput, error) {
 	spec, ok := l.Specs[b.Model]
 	if !ok {
 		return LearnOutput{}, fmt.Errorf("processors: batch for unknown model %q", b.Model)
@@ -85,18 +109,27 @@ func (l *Learn) Step(st *ModelState, b *wire.ExampleBatch) (LearnOutput, error) 
 		}
 	}
 	src := b.Source
-	applied := st.watermark(src.Topic, src.Partition)
+	applied := int64(-1)
+	if !l.SkipWatermarks {
+		applied = st.watermark(src.Topic, src.Partition)
+	}
 	if src.Offset <= applied {
-		preds, err := predictRows(st, b, applied)
+		preds, err := predictRows(st, b, applied, nil)
 		return LearnOutput{Predictions: preds}, err
 	}
-	preds, err := predictRows(st, b, applied)
+	mix, err := newMixer(spec, b.Key, merged, l.OnMix)
+	if err != nil {
+		return LearnOutput{}, err
+	}
+	preds, err := predictRows(st, b, applied, mix)
 	if err != nil {
 		return LearnOutput{}, err
 	}
 	st.Invalid += int64(b.Invalid)
-	st.advance(src.Topic, src.Partition, src.Offset)
-	out := LearnOutput{State: st, Predictions: preds}
+	if !l.SkipWatermarks {
+		st.advance(src.Topic, src.Partition, src.Offset)
+	}
+	out := LearnOutput{State: st, Predictions: preds, Shards: mix.published()}
 	if st.Rows >= st.NextEmit {
 		for st.NextEmit <= st.Rows {
 			st.NextEmit += spec.EmitEvery
@@ -107,8 +140,9 @@ func (l *Learn) Step(st *ModelState, b *wire.ExampleBatch) (LearnOutput, error) 
 }
 
 // predictRows predicts every row of b; rows of messages after applied
-// (new rows) then update the metrics and, when labeled, train the model.
-func predictRows(st *ModelState, b *wire.ExampleBatch, applied int64) (*wire.PredictionBatch, error) {
+// (new rows) then update the metrics and, when labeled, train the model
+// (and mix, when a shard reaches a mixing point).
+func predictRows(st *ModelState, b *wire.ExampleBatch, applied int64, mix *mixer) (*wire.PredictionBatch, error) {
 	if len(b.Rows) == 0 {
 		return nil, nil
 	}
@@ -134,6 +168,9 @@ func predictRows(st *ModelState, b *wire.ExampleBatch, applied int64) (*wire.Pre
 			return nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
 		st.Rows++
+		if err := mix.learned(st); err != nil {
+			return nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
+		}
 	}
 	return pb, nil
 }

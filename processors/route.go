@@ -36,6 +36,9 @@ type Route struct {
 	MaxRows int
 	// Linger flushes rows this long after the first. Default DefaultLinger.
 	Linger time.Duration
+	// Until, if set, drops the messages beyond it (replay --until): neither
+	// routed nor dead-lettered, committed as usual.
+	Until *Bound
 
 	shardKeys [][]string
 	buffers   *batchers
@@ -95,7 +98,11 @@ func (r *Route) Process(ctx goka.Context, msg interface{}) {
 	// scratch output is used by one message at a time; its batches are
 	// copied (add) or encoded (Emit) before the next message.
 	out := &r.buffers.get(src.Topic, src.Partition).scratch
-	r.StepInto(out, src, []byte(ctx.Key()), value)
+	if r.Until.Beyond(src.Offset, ctx.Timestamp()) {
+		out.reset()
+	} else {
+		r.StepInto(out, src, []byte(ctx.Key()), value)
+	}
 	for _, d := range out.Dead {
 		ctx.Emit(r.DeadLetter, ctx.Key(), d)
 	}

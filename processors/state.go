@@ -33,6 +33,11 @@ type ModelState struct {
 	Watermarks []Watermark
 	// NextEmit is the row count at which the next metric snapshot is due.
 	NextEmit int64
+	// Shards is set in the merge table only (see Merge): the latest
+	// ShardState of every shard of a data-parallel model, by shard index
+	// (nil until the shard first publishes). Learner, Window, Rows and
+	// Invalid are then those of the merged model.
+	Shards []*ShardState
 }
 
 // newState makes the empty state of a model key.

@@ -16,6 +16,11 @@ var ErrStateCorrupt = errors.New("processors: corrupt model state")
 // to rebuild learners and windows of the right shape.
 type StateCodec struct {
 	Specs map[string]ModelSpec
+	// Lenient makes Decode return an *UndecodableState instead of an
+	// error: for readers of the changelog that must not stop on a state
+	// they cannot decode, such as one of a model no longer in the config
+	// (the checkpoint group).
+	Lenient bool
 
 	cache *stateCache
 }
@@ -47,6 +52,9 @@ func (c *StateCodec) Decode(data []byte) (interface{}, error) {
 		if st := c.cache.get(peekKey(data), data); st != nil {
 			return st, nil
 		}
+	}
+	if c.Lenient {
+		return c.decodeLenient(data), nil
 	}
 	return c.decode(data)
 }
@@ -92,6 +100,9 @@ func (c *StateCodec) decode(data []byte) (*ModelState, error) {
 	if err := s.decodeRest(&d); err != nil {
 		return nil, err
 	}
+	if err := s.decodeShards(&d, spec, c.Specs); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -118,7 +129,7 @@ func (s *ModelState) AppendBinary(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("processors: encode metrics %s: %w", s.Key, err)
 	}
-	return appendBytes(b, wb), nil
+	return s.appendShards(appendBytes(b, wb))
 }
 
 func (s *ModelState) decodeRest(d *decoder) error {

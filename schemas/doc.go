@@ -9,6 +9,8 @@
 //   - MetricSnapshot: rolling quality metrics of one model key.
 //   - DeadLetter: an input record, or one row of it, that could not be used.
 //   - ModelState: the envelope of an exported model version.
+//   - ModelVersion: one version of a model key from the checkpoint registry
+//     (metrics, pin, weights and the learner's state), as exported.
 //
 // The Go types and codecs that read and write these schemas live in
 // codecs/wire.

@@ -13,6 +13,7 @@ const (
 	MetricSnapshot = "MetricSnapshot"
 	DeadLetter     = "DeadLetter"
 	ModelState     = "ModelState"
+	ModelVersion   = "ModelVersion"
 )
 
 //go:embed *.avsc
@@ -31,6 +32,8 @@ func fileOf(name string) (string, bool) {
 		return "dead_letter.avsc", true
 	case ModelState:
 		return "model_state.avsc", true
+	case ModelVersion:
+		return "model_version.avsc", true
 	}
 	return "", false
 }
@@ -38,7 +41,7 @@ func fileOf(name string) (string, bool) {
 // Names returns the names of every schema, sorted. The slice is the
 // caller's.
 func Names() []string {
-	names := []string{Example, Prediction, MetricSnapshot, DeadLetter, ModelState}
+	names := []string{Example, Prediction, MetricSnapshot, DeadLetter, ModelState, ModelVersion}
 	slices.Sort(names)
 	return names
 }

@@ -10,8 +10,8 @@ import (
 
 // Default option values.
 const (
-	DefaultCacheSize    int64  = 64 << 20
-	DefaultMemTableSize uint64 = 64 << 20
+	DefaultCacheSize    int64  = 16 << 20
+	DefaultMemTableSize uint64 = 16 << 20
 
 	// maxMemTableSize is pebble's limit (exclusive) on MemTableSize.
 	maxMemTableSize uint64 = 4 << 30
@@ -36,11 +36,14 @@ type Options struct {
 	// the OS page cache). pebble counts its memtables against the cache, so
 	// the pebble cache is sized CacheSize + 2*MemTableSize (memory is taken
 	// only as it is used): a 64 MiB pebble cache with 64 MiB memtables
-	// caches no block at all. Default DefaultCacheSize (64 MiB); negative
-	// is invalid.
+	// caches no block at all. Default DefaultCacheSize (16 MiB); negative
+	// is invalid. Every partition (and, with hot standby, every partition
+	// of the topic) has its own: a process with 2 tables of 4 partitions
+	// holds up to 8*(CacheSize+2*MemTableSize) here, 384 MiB at the
+	// defaults. Without cgo (as `make build`) this memory is Go heap.
 	CacheSize int64
 	// MemTableSize is the size of each pebble memtable, in bytes; pebble
-	// starts small and grows to it. Default DefaultMemTableSize (64 MiB);
+	// starts small and grows to it. Default DefaultMemTableSize (16 MiB);
 	// must be below 4 GiB.
 	MemTableSize uint64
 	// DisableWAL turns pebble's write-ahead log off. Default false: the WAL

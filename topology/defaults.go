@@ -215,11 +215,6 @@ func (c *Config) validateModel(fe fieldErrorFunc, field string, m ModelConfig) e
 	if m.Key != KeyGlobal && m.Shards != 1 {
 		return fe(field+".shards", "only a global model can be sharded (key is %q)", m.Key)
 	}
-	if m.Shards > 1 {
-		// route spreads rows over shard keys already, but without the merge
-		// processor the shards would be S unrelated models.
-		return fe(field+".shards", "data-parallel shards need the merge processor, which is not built yet; use 1")
-	}
 	if m.MixEvery < 1 {
 		return fe(field+".mix_every", "must be >= 1, got %d", m.MixEvery)
 	}

@@ -8,6 +8,9 @@
 //	input topics ──► [route] ──► <p>.examples ──► [learn] ──► <p>.predictions
 //	                    │                            │  └───► <p>.metrics
 //	                    └──► <p>.deadletter          └─ table <p>-learn-table
+//	<p>-learn-table + <p>.pins ──► [checkpoint] ── table <p>-checkpoint-table
+//	sharded models: [learn] ──► <p>.shards ──► [merge] ── table <p>-merge-table
+//	                   ▲ lookup ────────────────────────────────┘
 //
 // topology imports the processors and codecs; nothing imports topology but
 // the CLI, the integration tests and the benchmarks.

@@ -21,6 +21,9 @@ func (p *Pipeline) Text() string {
 		if t := g.GroupTable(); t != nil {
 			fmt.Fprintf(&b, "  table  %s (compacted changelog)\n", t.Topic())
 		}
+		for _, e := range g.LookupTables() {
+			fmt.Fprintf(&b, "  lookup %s\n", e.Topic())
+		}
 		for _, e := range g.OutputStreams() {
 			fmt.Fprintf(&b, "  out    %s\n", e.Topic())
 		}
@@ -31,8 +34,12 @@ func (p *Pipeline) Text() string {
 		if m.PerEntity() {
 			key = "per " + m.KeyColumn
 		}
-		fmt.Fprintf(&b, "  %-12s %s %s, %s, %d features, key %s, %d shard(s)\n", m.Name, m.Model.Task,
-			m.Model.Learner, m.Model.Optimizer.Name, m.Model.Features, key, m.Shards)
+		shards := fmt.Sprintf("%d shard(s)", m.Shards)
+		if m.Shards > 1 {
+			shards += fmt.Sprintf(", mixed every %d rows", m.MixEvery)
+		}
+		fmt.Fprintf(&b, "  %-12s %s %s, %s, %d features, key %s, %s\n", m.Name, m.Model.Task,
+			m.Model.Learner, m.Model.Optimizer.Name, m.Model.Features, key, shards)
 	}
 	return b.String()
 }
@@ -46,12 +53,18 @@ func (p *Pipeline) DOT() string {
 	for _, g := range p.Groups() {
 		fmt.Fprintf(&b, "  %q [shape=box];\n", string(g.Group()))
 		for _, e := range g.InputStreams() {
-			topics[e.Topic()] = "ellipse"
+			if topics[e.Topic()] == "" { // a table read as a stream stays a cylinder
+				topics[e.Topic()] = "ellipse"
+			}
 			fmt.Fprintf(&b, "  %q -> %q;\n", e.Topic(), string(g.Group()))
 		}
 		if t := g.GroupTable(); t != nil {
 			topics[t.Topic()] = "cylinder"
 			fmt.Fprintf(&b, "  %q -> %q;\n", string(g.Group()), t.Topic())
+		}
+		for _, e := range g.LookupTables() {
+			topics[e.Topic()] = "cylinder"
+			fmt.Fprintf(&b, "  %q -> %q [style=dashed];\n", e.Topic(), string(g.Group()))
 		}
 		for _, e := range g.OutputStreams() {
 			topics[e.Topic()] = "ellipse"
@@ -73,7 +86,7 @@ func (p *Pipeline) DOT() string {
 // Dangling lists topics that some group writes and none reads, or reads
 // and none writes, other than the pipeline's inputs and final outputs.
 func (p *Pipeline) Dangling() []string {
-	written, read := map[string]bool{}, map[string]bool{}
+	written, read, tables := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, g := range p.Groups() {
 		for _, e := range g.InputStreams() {
 			read[e.Topic()] = true
@@ -81,12 +94,23 @@ func (p *Pipeline) Dangling() []string {
 		for _, e := range g.OutputStreams() {
 			written[e.Topic()] = true
 		}
+		// A group table's changelog is written by its group; another
+		// group may read it as a stream (the checkpoint group does).
+		if t := g.GroupTable(); t != nil {
+			tables[t.Topic()] = true
+		}
+	}
+	for t := range tables {
+		if read[t] {
+			written[t] = true
+		}
 	}
 	ends := map[string]bool{}
 	for _, t := range p.Topics.Inputs {
 		ends[string(t)] = true
 	}
-	for _, t := range []goka.Stream{p.Topics.Predictions, p.Topics.Metrics, p.Topics.DeadLetter} {
+	// Pins are written by the CLI (streamsgd models pin).
+	for _, t := range []goka.Stream{p.Topics.Predictions, p.Topics.Metrics, p.Topics.DeadLetter, p.Topics.Pins} {
 		ends[string(t)] = true
 	}
 	var out []string

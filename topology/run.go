@@ -153,6 +153,9 @@ func (p *Pipeline) run(ctx context.Context, o RunOptions) error {
 			return nil
 		})
 	}
+	if ticks := p.checkpointTicks(o, cls); ticks != nil {
+		eg.Go(func() error { return ticks(ctx) })
+	}
 	err = eg.Wait()
 	stopFlush()
 	return errors.Join(err, <-flushed, emitter.Finish())
@@ -200,7 +203,7 @@ func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions, cls clients) (
 	opts := []goka.ProcessorOption{
 		goka.WithClientID(o.ClientID),
 		goka.WithConsumerGroupBuilder(goka.ConsumerGroupBuilderWithConfig(cfg)),
-		goka.WithConsumerSaramaBuilder(goka.SaramaConsumerBuilderWithConfig(cfg)),
+		goka.WithConsumerSaramaBuilder(p.saramaConsumerBuilder(cfg)),
 		goka.WithTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(cfg, tmc)),
 		goka.WithStorageBuilder(state.Builder(state.Options{Dir: filepath.Join(o.StateDir, string(g.Group()))})),
 		// goka hands each message from the consumer to the partition's

@@ -117,10 +117,12 @@ func (c *Config) ModelSpec(m ModelConfig) (processors.ModelSpec, error) {
 }
 
 // modelHash is the hex SHA-256 (first 16 digits) of a model's config after
-// defaults and of the pipeline's feature names: two versions with the same
+// defaults, its checkpoint settings aside, and of the pipeline's feature names: two versions with the same
 // hash were trained under the same settings on the same features.
 func (c *Config) modelHash(m ModelConfig) (string, error) {
 	names, _ := c.inputSpec().FeatureNames() // nil when the header decides
+	// When versions are made does not change what a version holds.
+	m.Checkpoints = CheckpointConfig{}
 	data, err := json.Marshal(struct {
 		Model    ModelConfig
 		Features []string

@@ -44,9 +44,14 @@ type childBroker struct {
 	stdin interface{ Close() error }
 }
 
-func startChildBroker() (*childBroker, error) {
+// startChildBroker starts the broker child; env is added to its
+// environment (e.g. a GOGC or GOMEMLIMIT for a scenario that keeps much data).
+func startChildBroker(env ...string) (*childBroker, error) {
 	cmd := exec.Command(os.Args[0], "-serve-broker")
 	cmd.Stderr = os.Stderr
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

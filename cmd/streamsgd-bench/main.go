@@ -34,6 +34,7 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "run only scenarios whose name contains this")
 	cpu := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	child := flag.Bool("serve-broker", false, "internal: run the embedded broker for a parent bench process")
+	pipeline := flag.String("serve-pipeline", "", "internal: run a pipeline's processors (JSON options) for a parent bench process")
 	gogc := flag.Int("gogc", 400, "GC percentage of this process and the broker's (as streamsgd's --gogc); GOGC wins when set")
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
@@ -43,6 +44,13 @@ func main() {
 	if *child {
 		if err := serveBroker(); err != nil {
 			fmt.Fprintf(os.Stderr, "streamsgd-bench: broker: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *pipeline != "" {
+		if err := servePipeline(*pipeline); err != nil {
+			fmt.Fprintf(os.Stderr, "streamsgd-bench: pipeline: %v\n", err)
 			os.Exit(1)
 		}
 		return
@@ -92,6 +100,11 @@ func scenarios() []scenario {
 	return []scenario{
 		{"1-row messages", func(ctx context.Context, o options) ([]result, error) { return endToEnd(ctx, o, 1) }},
 		{"64-row messages", func(ctx context.Context, o options) ([]result, error) { return endToEnd(ctx, o, 64) }},
+		{"per-entity", perEntity},
+		{"watermarks", watermarks},
+		{"takeover", takeover},
+		{"restore", restoreBench},
+		{"shards", shards},
 	}
 }
 

@@ -25,6 +25,9 @@ type CLI struct {
 	Tail     TailCmd     `cmd:"" help:"Print the records of a topic (predictions, metrics, dead letters) as JSON lines."`
 	Topology TopologyCmd `cmd:"" help:"Print the DAG of a pipeline: groups, topics, tables."`
 	Topics   TopicsCmd   `cmd:"" help:"Create every topic of a pipeline and exit (deployment setup step)."`
+	Restore  RestoreCmd  `cmd:"" help:"Rebuild the local stores of a pipeline's tables from their changelogs, ahead of a run; reports records/s."`
+	Replay   ReplayCmd   `cmd:"" help:"Reprocess the input from the earliest offset into a fresh generation; compare its models with the live ones."`
+	Models   ModelsCmd   `cmd:"" help:"List, show, export, pin and unpin the versions of a pipeline's models (checkpoint registry)."`
 }
 
 func main() {

@@ -1,0 +1,449 @@
+package processors
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/lovoo/goka"
+)
+
+// DefaultRegistryMaxBytes bounds an encoded registry: one table record,
+// under the 1 MiB that Kafka's brokers and streamsgd's producers accept by
+// default.
+const DefaultRegistryMaxBytes = 960 << 10
+
+// Checkpoint is the checkpoint group: it reads model states (the learn
+// table's changelog; later the merge table's) and keeps, per model key, a
+// registry of versions in its own table. A version is made from the first
+// state of a key, then whenever a state has learned at least
+// Checkpoint.EveryRows rows more than the last version, or is at least
+// Checkpoint.Every younger than it (record timestamps) and has learned
+// anything since. It also applies pin and unpin commands.
+//
+// The group is off the learning path and idempotent: a redelivered state
+// has no more rows than the last version and changes nothing; a
+// redelivered command finds its result already recorded.
+type Checkpoint struct {
+	// Specs of the pipeline's models by name.
+	Specs map[string]ModelSpec
+	// LearnTable is the learn table's changelog topic. The states read
+	// from it of models with more than one shard are shard states, which
+	// are not versioned: their merged model is (an input of the same value
+	// type, with the same callback ProcessState).
+	LearnTable goka.Stream
+	// MaxBytes bounds an encoded registry; default DefaultRegistryMaxBytes.
+	MaxBytes int
+	// MaxPending bounds the keys whose newest state waits for the time
+	// trigger (see DueKeys); default DefaultMaxPending.
+	MaxPending int
+
+	mu      sync.Mutex
+	pending map[string]*pendingState
+	marks   map[string]mark
+}
+
+// mark is what the group remembers of the newest version of a key, so that
+// most states need no registry read: never newer than the registry's (the
+// newest version only grows), so a state that is not due by its mark is
+// not due by the registry either.
+type mark struct {
+	rows int64
+	at   time.Time
+}
+
+// maxMarks bounds the remembered marks (cleared when full).
+const maxMarks = 1 << 16
+
+// notDue reports whether a state certainly makes no version, by its key's
+// mark, and then keeps it as the key's pending state if it is newer than
+// the mark.
+func (c *Checkpoint) notDue(key string, st *ModelState, at time.Time, shardSource bool) bool {
+	spec, ok := c.Specs[st.Model]
+	if !ok {
+		return false
+	}
+	if shardSource && spec.Shards > 1 {
+		return true
+	}
+	c.mu.Lock()
+	m, ok := c.marks[key]
+	c.mu.Unlock()
+	if !ok || due(spec.Checkpoint, &Version{Rows: m.rows, Time: m.at}, st.Rows, at) {
+		return false
+	}
+	if st.Rows > m.rows && spec.Checkpoint.Every > 0 {
+		c.setPending(key, &pendingState{st: st, at: at, due: m.at.Add(spec.Checkpoint.Every)})
+	}
+	return true
+}
+
+// remember records v as the newest version of key, unless the mark is
+// newer.
+func (c *Checkpoint) remember(key string, v *Version) {
+	if v == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.marks == nil || len(c.marks) >= maxMarks {
+		c.marks = map[string]mark{}
+	}
+	if m, ok := c.marks[key]; !ok || v.Rows >= m.rows {
+		c.marks[key] = mark{rows: v.Rows, at: v.Time}
+	}
+}
+
+// DefaultMaxPending is the default of Checkpoint.MaxPending.
+const DefaultMaxPending = 10_000
+
+// pendingState is the newest state of a key that made no version: when
+// no newer state comes, a tick makes it a version once due.
+type pendingState struct {
+	st     *ModelState
+	at     time.Time // when it was written
+	due    time.Time // when the time trigger fires
+	ticked bool      // DueKeys returned the key already
+}
+
+// ProcessState is the goka callback of inputs of model states, decoded by
+// a Lenient StateCodec: *ModelState, or *UndecodableState for a state it
+// could not decode (counted in the key's registry, never fatal). Use it
+// for every input of model states.
+func (c *Checkpoint) ProcessState(ctx goka.Context, msg interface{}) {
+	var out *Registry
+	switch v := msg.(type) {
+	case nil:
+		return // a tombstone: nothing to version
+	case *ModelState:
+		if v == nil || c.notDue(ctx.Key(), v, ctx.Timestamp(), ctx.Topic() == c.LearnTable) {
+			return
+		}
+		reg, _ := ctx.Value().(*Registry)
+		c.remember(ctx.Key(), reg.Latest())
+		out = c.StepState(reg, ctx.Key(), v, ctx.Timestamp(), ctx.Topic() == c.LearnTable)
+	case *UndecodableState:
+		reg, _ := ctx.Value().(*Registry)
+		reason := v.Err.Error()
+		if _, known := c.Specs[v.Model]; !known && v.Model != "" {
+			reason = unknownModel(v.Model)
+		}
+		out = skip(reg, v.Model, ctx.Key(), reason)
+	default:
+		ctx.Fail(fmt.Errorf("processors: checkpoint key %q: unexpected message %T", ctx.Key(), msg))
+		return
+	}
+	if out != nil {
+		ctx.SetValue(out)
+		c.remember(ctx.Key(), out.Latest())
+	}
+}
+
+// ProcessPin is the goka callback of the pins topic (values []byte, JSON
+// PinCommands). A command that is not one is recorded as rejected.
+func (c *Checkpoint) ProcessPin(ctx goka.Context, msg interface{}) {
+	data, ok := msg.([]byte)
+	if !ok && msg != nil {
+		ctx.Fail(fmt.Errorf("processors: checkpoint pin for key %q: unexpected message %T", ctx.Key(), msg))
+		return
+	}
+	if ctx.Key() == "" {
+		// A command without a key names no model: nowhere to record it.
+		return
+	}
+	reg, _ := ctx.Value().(*Registry)
+	var out *Registry
+	if isTick(data) {
+		out = c.StepTick(reg, ctx.Key(), ctx.Timestamp())
+	} else {
+		out = c.StepPin(reg, ctx.Key(), data, ctx.Timestamp())
+	}
+	if out != nil {
+		ctx.SetValue(out)
+		c.remember(ctx.Key(), out.Latest())
+	}
+}
+
+// UndecodableState is what a Lenient StateCodec decodes a state it cannot
+// decode to.
+type UndecodableState struct {
+	// Model is the model name the state names, if readable.
+	Model string
+	Err   error
+}
+
+func (c *StateCodec) decodeLenient(data []byte) interface{} {
+	if len(data) == 0 {
+		return nil // a tombstone
+	}
+	st, err := c.decode(data)
+	if err == nil {
+		return st
+	}
+	d := decoder{buf: data}
+	d.byte()
+	name := d.string()
+	if d.err != nil {
+		name = ""
+	}
+	return &UndecodableState{Model: name, Err: err}
+}
+
+// StepState applies one model state of key, written at, to its registry
+// (nil: none yet) and returns the registry to store, or nil when nothing
+// changed. It may modify reg. shardSource says whether the state was read
+// from the learn table (see Checkpoint.LearnTable).
+func (c *Checkpoint) StepState(reg *Registry, key string, st *ModelState, at time.Time, shardSource bool) *Registry {
+	spec, ok := c.Specs[st.Model]
+	if !ok {
+		// A Lenient StateCodec does not decode such states; a caller
+		// with another codec might.
+		return skip(reg, st.Model, key, unknownModel(st.Model))
+	}
+	if shardSource && spec.Shards > 1 {
+		return nil
+	}
+	if last := reg.Latest(); last != nil && !due(spec.Checkpoint, last, st.Rows, at) {
+		if st.Rows > last.Rows && spec.Checkpoint.Every > 0 {
+			c.setPending(key, &pendingState{st: st, at: at, due: last.Time.Add(spec.Checkpoint.Every)})
+		}
+		return nil
+	}
+	c.takePending(key)
+	v, err := newVersion(st, spec, at)
+	if err != nil {
+		return skip(reg, st.Model, key, err.Error())
+	}
+	if reg == nil {
+		reg = &Registry{Key: key}
+	}
+	reg.Model = st.Model
+	return c.add(reg, v, spec.Checkpoint.Keep)
+}
+
+func unknownModel(name string) string {
+	return fmt.Sprintf("model %q is not in the pipeline config (removed or renamed?)", name)
+}
+
+// due reports whether a state with rows learned, written at, makes a new
+// version after last.
+func due(cs CheckpointSpec, last *Version, rows int64, at time.Time) bool {
+	if rows <= last.Rows {
+		return false
+	}
+	if cs.EveryRows > 0 && rows-last.Rows >= cs.EveryRows {
+		return true
+	}
+	return cs.Every > 0 && !at.IsZero() && at.Sub(last.Time) >= cs.Every
+}
+
+// newVersion copies a state into a version (ID not set).
+func newVersion(st *ModelState, spec ModelSpec, at time.Time) (Version, error) {
+	state, err := st.Learner.MarshalBinary()
+	if err != nil {
+		return Version{}, fmt.Errorf("model %s key %s: encode learner: %w", st.Model, st.Key, err)
+	}
+	cfg, err := json.Marshal(st.Learner.Config())
+	if err != nil {
+		return Version{}, fmt.Errorf("model %s key %s: encode config: %w", st.Model, st.Key, err)
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return Version{
+		Time: at.UTC(), Rows: st.Rows, Invalid: st.Invalid, Window: st.Window.Rows(),
+		Metrics: st.Window.Values(), ConfigHash: spec.ConfigHash, Config: cfg, State: state,
+	}, nil
+}
+
+// add appends v as the next version, applies retention, and keeps the
+// registry within MaxBytes by dropping the oldest unpinned versions; a
+// version that cannot fit even then is skipped.
+func (c *Checkpoint) add(reg *Registry, v Version, keep int) *Registry {
+	limit := c.MaxBytes
+	if limit <= 0 {
+		limit = DefaultRegistryMaxBytes
+	}
+	if reg.pinnedLen()+v.encodedLen() > limit {
+		return skip(reg, reg.Model, reg.Key, fmt.Sprintf("version of %d rows: the registry would exceed %d bytes (lower checkpoints.keep, or unpin versions)", v.Rows, limit))
+	}
+	v.ID = reg.LastID + 1
+	reg.LastID = v.ID
+	reg.Versions = append(reg.Versions, v)
+	reg.retain(keep)
+	for reg.encodedLen() > limit {
+		i := reg.oldestUnpinned()
+		if i < 0 {
+			break // cannot happen: the pinned versions and v fit
+		}
+		reg.Versions = append(reg.Versions[:i], reg.Versions[i+1:]...)
+		reg.Trimmed++
+	}
+	return reg
+}
+
+// pinnedLen bounds the encoded size of the registry without its unpinned
+// versions.
+func (r *Registry) pinnedLen() int {
+	n := r.encodedLen()
+	for i := range r.Versions {
+		if !r.Versions[i].Pinned {
+			n -= r.Versions[i].encodedLen()
+		}
+	}
+	return n
+}
+
+// oldestUnpinned is the index of the oldest unpinned version other than
+// the newest, -1 if there is none.
+func (r *Registry) oldestUnpinned() int {
+	for i := 0; i < len(r.Versions)-1; i++ {
+		if !r.Versions[i].Pinned {
+			return i
+		}
+	}
+	return -1
+}
+
+// skip counts a state that could not be versioned.
+func skip(reg *Registry, name, key, reason string) *Registry {
+	if reg == nil {
+		reg = &Registry{Key: key}
+	}
+	if name != "" {
+		reg.Model = name
+	}
+	reg.Skipped++
+	reg.SkipReason = reason
+	return reg
+}
+
+// StepPin applies one pin command (JSON) for key to its registry and
+// returns the registry to store, or nil when the command was applied
+// already (a redelivery). It may modify reg.
+func (c *Checkpoint) StepPin(reg *Registry, key string, data []byte, at time.Time) *Registry {
+	cmd, err := ParsePinCommand(data)
+	if reg != nil && cmd.ID != "" && reg.Command(cmd.ID) != nil {
+		return nil
+	}
+	if reg == nil {
+		reg = &Registry{Key: key}
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	res := CommandResult{ID: cmd.ID, Op: string(cmd.Op), Version: cmd.Version, Time: at.UTC()}
+	if err != nil {
+		res.Message = err.Error()
+		reg.addCommand(res)
+		return reg
+	}
+	v := reg.Version(cmd.Version)
+	if v == nil {
+		res.Message = fmt.Sprintf("key %q has no version %d (kept: %s)", key, cmd.Version, reg.IDs())
+		if cmd.Version > reg.LastID {
+			res.Message = fmt.Sprintf("key %q has no version %d yet (newest: %d)", key, cmd.Version, reg.LastID)
+		}
+		reg.addCommand(res)
+		return reg
+	}
+	res.OK = true
+	switch {
+	case cmd.Op == OpPin && v.Pinned:
+		res.Message = fmt.Sprintf("version %d was pinned already", cmd.Version)
+	case cmd.Op == OpPin:
+		v.Pinned = true
+		res.Message = fmt.Sprintf("version %d pinned", cmd.Version)
+	case !v.Pinned:
+		res.Message = fmt.Sprintf("version %d was not pinned", cmd.Version)
+	default:
+		v.Pinned = false
+		res.Message = fmt.Sprintf("version %d unpinned", cmd.Version)
+		if spec, ok := c.Specs[reg.Model]; ok && reg.retain(spec.Checkpoint.Keep) > 0 {
+			res.Message += fmt.Sprintf("; versions older than the last %d dropped (kept: %s)", spec.Checkpoint.Keep, reg.IDs())
+		}
+	}
+	reg.addCommand(res)
+	return reg
+}
+
+// TickCommand is the message on the pins topic that makes a key's pending
+// state a version (see DueKeys).
+var TickCommand = []byte(`{"op":"tick"}`)
+
+func isTick(data []byte) bool { return bytes.Equal(data, TickCommand) }
+
+func (c *Checkpoint) setPending(key string, p *pendingState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending == nil {
+		c.pending = map[string]*pendingState{}
+	}
+	limit := c.MaxPending
+	if limit <= 0 {
+		limit = DefaultMaxPending
+	}
+	if _, ok := c.pending[key]; !ok && len(c.pending) >= limit {
+		return // the key versions again when it learns again
+	}
+	c.pending[key] = p
+}
+
+func (c *Checkpoint) takePending(key string) *pendingState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.pending[key]
+	delete(c.pending, key)
+	return p
+}
+
+// DueKeys returns the keys whose newest state made no version and whose
+// time trigger has fired by now: a model that stopped learning (the stream
+// ended) would otherwise keep its last rows unversioned until it learns
+// again. The caller writes TickCommand to the pins topic for each key; the
+// group then makes the version in the key's partition. Each pending state
+// is returned once.
+//
+// Pending states live in memory (at most MaxPending keys): after a restart
+// or a rebalance, a key that learns nothing more keeps its last version.
+func (c *Checkpoint) DueKeys(now time.Time) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for k, p := range c.pending {
+		if !p.ticked && !now.Before(p.due) {
+			p.ticked = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// StepTick makes the pending state of key a version (the registry to
+// store), or returns nil when it has none or a newer version exists. now
+// is the tick's time: a tick that came early (the newest version is newer
+// than the one the pending state was compared with) sets the pending state
+// again, due Every after the newest version.
+func (c *Checkpoint) StepTick(reg *Registry, key string, now time.Time) *Registry {
+	p := c.takePending(key)
+	if p == nil {
+		return nil
+	}
+	spec, ok := c.Specs[p.st.Model]
+	last := reg.Latest()
+	if !ok || last == nil || p.st.Rows <= last.Rows {
+		return nil
+	}
+	if due := last.Time.Add(spec.Checkpoint.Every); now.Before(due) {
+		p.due, p.ticked = due, false
+		c.setPending(key, p)
+		return nil
+	}
+	v, err := newVersion(p.st, spec, p.at)
+	if err != nil {
+		return skip(reg, p.st.Model, key, err.Error())
+	}
+	return c.add(reg, v, spec.Checkpoint.Keep)
+}

@@ -1,0 +1,66 @@
+package topology
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// ReadTable consumes a table's changelog topic from its start to its end
+// offsets as of the call and returns the latest value of every key (a key
+// whose latest record is a deletion, a nil value, is left out). opts are
+// the client's extra options (security). A topic that does not exist is
+// an error.
+func ReadTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic string) (map[string][]byte, error) {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.FetchMaxBytes(64 << 20)}, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("topology: read table %s: %w", topic, err)
+	}
+	defer cl.Close()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
+	if err == nil {
+		err = ends.Error()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("topology: read table %s: end offsets: %w", topic, err)
+	}
+	left := map[int32]int64{}
+	parts := map[int32]kgo.Offset{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Offset > 0 {
+			left[o.Partition] = o.Offset
+			parts[o.Partition] = kgo.NewOffset().AtStart()
+		}
+	})
+	out := map[string][]byte{}
+	if len(left) == 0 {
+		return out, nil
+	}
+	cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{topic: parts})
+	for len(left) > 0 {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("topology: read table %s: %d partitions not read to their end: %w", topic, len(left), err)
+		}
+		if err := fs.Err0(); err != nil {
+			return nil, fmt.Errorf("topology: read table %s: %w", topic, err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			end, ok := left[r.Partition]
+			if !ok || r.Offset >= end {
+				return // read already, or written after the call
+			}
+			if r.Value == nil {
+				delete(out, string(r.Key))
+			} else {
+				out[string(r.Key)] = r.Value
+			}
+			if r.Offset+1 >= end {
+				delete(left, r.Partition)
+			}
+		})
+	}
+	return out, nil
+}
