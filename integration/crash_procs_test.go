@@ -3,10 +3,13 @@ package integration
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,31 +37,85 @@ type proc struct {
 	t      *testing.T
 	id     string
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
+	stderr *syncBuffer
 	done   chan error
 	ended  bool
+	err    error // how it ended, when it ended by itself
 }
 
 // startProc runs `streamsgd run` with client id id; groups empty runs all.
 func startProc(t *testing.T, bin, config string, brokers []string, stateDir, id string, groups ...string) *proc {
+	t.Helper()
+	var extra []string
+	if len(groups) > 0 {
+		extra = []string{"--groups", strings.Join(groups, ",")}
+	}
+	return startRun(t, bin, config, brokers, stateDir, id, extra...)
+}
+
+// startRun runs `streamsgd run` with client id id and extra arguments.
+func startRun(t *testing.T, bin, config string, brokers []string, stateDir, id string, extra ...string) *proc {
 	t.Helper()
 	args := []string{"run", "--config", config, "--brokers", strings.Join(brokers, ","),
 		"--state-dir", stateDir, "--client-id", id}
 	if os.Getenv("STREAMSGD_CRASH_VERBOSE") != "" {
 		args = append(args, "--verbose")
 	}
-	if len(groups) > 0 {
-		args = append(args, "--groups", strings.Join(groups, ","))
+	return startCmd(t, bin, id, append(args, extra...)...)
+}
+
+// startCmd starts bin with args as the OS process named id; stdout and
+// stderr are kept for the failure messages.
+func startCmd(t *testing.T, bin, id string, args ...string) *proc {
+	t.Helper()
+	p, err := spawn(t, bin, id, args...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	p := &proc{t: t, id: id, cmd: exec.Command(bin, args...), stderr: new(bytes.Buffer), done: make(chan error, 1)}
+	return p
+}
+
+// spawn is startCmd for goroutines other than the test's: it returns the
+// error instead of ending the test.
+func spawn(t *testing.T, bin, id string, args ...string) (*proc, error) {
+	p := &proc{t: t, id: id, cmd: exec.Command(bin, args...), stderr: new(syncBuffer), done: make(chan error, 1)}
 	p.cmd.Stderr = p.stderr
 	p.cmd.Stdout = p.stderr
+	if dir := os.Getenv("STREAMSGD_CRASH_LOGDIR"); dir != "" {
+		// Keep every process's output for a post-mortem.
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%s.log", t.Name(), id)))
+		if err != nil {
+			return nil, err
+		}
+		t.Cleanup(func() { _ = f.Close() })
+		p.cmd.Stderr = io.MultiWriter(p.stderr, f)
+		p.cmd.Stdout = p.cmd.Stderr
+	}
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", id, err)
+		return nil, fmt.Errorf("start %s: %w", id, err)
 	}
 	go func() { p.done <- p.cmd.Wait() }()
 	t.Cleanup(p.kill)
-	return p
+	return p, nil
+}
+
+// syncBuffer is a bytes.Buffer that a process's output can be written to
+// while a test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // kill sends SIGKILL and waits for the process to go.
@@ -87,6 +144,21 @@ func (p *proc) stop() {
 	case <-time.After(60 * time.Second):
 		p.t.Errorf("%s did not stop within 60s; killing it\n%s", p.id, p.stderr)
 		p.kill()
+	}
+}
+
+// poll reports whether the process ended, and how, without failing the
+// test.
+func (p *proc) poll() (ended bool, err error) {
+	if p.ended {
+		return true, p.err
+	}
+	select {
+	case p.err = <-p.done:
+		p.ended = true
+		return true, p.err
+	default:
+		return false, nil
 	}
 }
 
@@ -203,7 +275,9 @@ func (p *proc) dump() {
 }
 
 // producePaced writes the records in order, spread evenly over d, in the
-// background; the returned func waits until all are written.
+// background; the returned func waits until all are written. A test that
+// ends early stops the producer (it would retry forever against a broker
+// the test has stopped).
 func producePaced(t *testing.T, brokers []string, topic string, keys, values [][]byte, d time.Duration) (wait func()) {
 	t.Helper()
 	cl, err := produce.NewClient(brokers)
@@ -214,27 +288,30 @@ func producePaced(t *testing.T, brokers []string, topic string, keys, values [][
 	ticks := max(int(d/tick), 1)
 	chunk := (len(values) + ticks - 1) / ticks
 	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		defer close(done)
 		defer cl.Close()
-		ctx := context.Background()
 		next := time.Now()
-		for i := 0; i < len(values); i += chunk {
+		for i := 0; i < len(values) && ctx.Err() == nil; i += chunk {
 			time.Sleep(time.Until(next))
 			next = next.Add(tick)
 			for j := i; j < min(i+chunk, len(values)); j++ {
 				cl.Produce(ctx, &kgo.Record{Topic: topic, Key: keys[j], Value: values[j]}, func(_ *kgo.Record, err error) {
-					if err != nil {
+					if err != nil && ctx.Err() == nil {
 						t.Errorf("produce: %v", err)
 					}
 				})
 			}
 		}
-		if err := cl.Flush(ctx); err != nil {
+		if err := cl.Flush(ctx); err != nil && ctx.Err() == nil {
 			t.Errorf("produce: flush: %v", err)
 		}
 	}()
 	wait = func() { <-done }
-	t.Cleanup(wait)
+	t.Cleanup(func() {
+		cancel()
+		wait()
+	})
 	return wait
 }

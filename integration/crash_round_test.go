@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -75,11 +76,17 @@ func (c *crasher) round(k int, wipe, routeOnly bool) {
 // logOffsets logs the committed offsets of the pipeline's groups beside the
 // end offsets of the topics they consume.
 func (c *crasher) logOffsets() {
-	t := c.t
+	c.t.Helper()
+	logOffsets(c.t, c.adm, c.p)
+}
+
+// logOffsets logs the committed offsets of p's groups beside the end
+// offsets of the topics they consume.
+func logOffsets(t *testing.T, adm *kadm.Client, p *topology.Pipeline) {
 	t.Helper()
 	ctx := t.Context()
-	for _, g := range []string{string(c.p.Topics.RouteGroup), string(c.p.Topics.LearnGroup)} {
-		resp, err := c.adm.FetchOffsets(ctx, g)
+	for _, g := range []string{string(p.Topics.RouteGroup), string(p.Topics.LearnGroup)} {
+		resp, err := adm.FetchOffsets(ctx, g)
 		if err != nil {
 			t.Logf("fetch offsets %s: %v", g, err)
 			continue
@@ -88,8 +95,8 @@ func (c *crasher) logOffsets() {
 			t.Logf("group %s: %s/%d committed %d", g, o.Topic, o.Partition, o.At)
 		})
 	}
-	for _, topic := range append(c.p.Config.Input.Topics, string(c.p.Topics.Examples), string(c.p.Topics.Predictions)) {
-		ends, err := c.adm.ListEndOffsets(ctx, topic)
+	for _, topic := range slices.Concat(p.Config.Input.Topics, []string{string(p.Topics.Examples), string(p.Topics.Predictions)}) {
+		ends, err := adm.ListEndOffsets(ctx, topic)
 		if err != nil {
 			t.Logf("end offsets %s: %v", topic, err)
 			continue
