@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/linkedin/goavro/v2"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/broker"
@@ -317,50 +316,26 @@ func sameBits(a, b []float64) bool {
 // of every state it holds, by key and rows learned.
 func learnHistory(t *testing.T, brokers []string, p *topology.Pipeline) map[string]map[int64][]float64 {
 	t.Helper()
-	ctx := context.Background()
-	table := string(p.Topics.LearnTable)
-	ends, err := admin(t, brokers).ListEndOffsets(ctx, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	left := map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) {
-		if o.Offset > 0 {
-			left[o.Partition] = o.Offset
-		}
-	})
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(table), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
 	out := map[string]map[int64][]float64{}
-	deadline := time.Now().Add(60 * time.Second)
-	for len(left) > 0 && time.Now().Before(deadline) {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
-		fs := cl.PollFetches(pctx)
-		cancel()
-		for it := fs.RecordIter(); !it.Done(); {
-			r := it.Next()
-			if r.Offset+1 >= left[r.Partition] {
-				delete(left, r.Partition)
-			}
-			if r.Value == nil {
-				continue
-			}
-			v, err := p.StateCodec.Decode(r.Value)
-			if err != nil {
-				t.Fatalf("decode state %q: %v", r.Key, err)
-			}
-			st := v.(*processors.ModelState)
-			if out[st.Key] == nil {
-				out[st.Key] = map[int64][]float64{}
-			}
-			out[st.Key][st.Rows] = st.Learner.Weights()
+	err := topology.ScanTable(ctx, brokers, nil, string(p.Topics.LearnTable), func(r *kgo.Record) error {
+		if r.Value == nil {
+			return nil
 		}
-	}
-	if len(left) > 0 {
-		t.Fatalf("table %s: partitions %v not read to their end", table, left)
+		v, err := p.StateCodec.Decode(r.Value)
+		if err != nil {
+			return fmt.Errorf("decode state %q: %w", r.Key, err)
+		}
+		st := v.(*processors.ModelState)
+		if out[st.Key] == nil {
+			out[st.Key] = map[int64][]float64{}
+		}
+		out[st.Key][st.Rows] = st.Learner.Weights()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -237,50 +236,23 @@ func tableStates(t *testing.T, brokers []string, p *topology.Pipeline) map[strin
 // the merge table) to its end: the last state of every key.
 func readStates(t *testing.T, brokers []string, p *topology.Pipeline, table string) map[string]*processors.ModelState {
 	t.Helper()
-	adm := admin(t, brokers)
-	ctx := context.Background()
-	ends, err := adm.ListEndOffsets(ctx, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(table),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	left := map[int32]int64{}
-	ends.Each(func(o kadm.ListedOffset) {
-		if o.Offset > 0 {
-			left[o.Partition] = o.Offset
-		}
-	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
 	out := map[string]*processors.ModelState{}
-	var mu sync.Mutex
-	deadline := time.Now().Add(60 * time.Second)
-	for len(left) > 0 && time.Now().Before(deadline) {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
-		fs := cl.PollFetches(pctx)
-		cancel()
-		for it := fs.RecordIter(); !it.Done(); {
-			r := it.Next()
-			if r.Offset+1 >= left[r.Partition] {
-				delete(left, r.Partition)
-			}
-			if r.Value == nil {
-				continue
-			}
-			v, err := p.StateCodec.Decode(r.Value)
-			if err != nil {
-				t.Fatalf("decode state %q: %v", r.Key, err)
-			}
-			mu.Lock()
-			out[string(r.Key)] = v.(*processors.ModelState)
-			mu.Unlock()
+	err := topology.ScanTable(ctx, brokers, nil, table, func(r *kgo.Record) error {
+		if r.Value == nil {
+			delete(out, string(r.Key))
+			return nil
 		}
-	}
-	if len(left) > 0 {
-		t.Fatalf("table %s: partitions %v not read to their end", table, left)
+		v, err := p.StateCodec.Decode(r.Value)
+		if err != nil {
+			return fmt.Errorf("decode state %q: %w", r.Key, err)
+		}
+		out[string(r.Key)] = v.(*processors.ModelState)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

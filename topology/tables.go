@@ -14,9 +14,28 @@ import (
 // the client's extra options (security). A topic that does not exist is
 // an error.
 func ReadTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := ScanTable(ctx, brokers, opts, topic, func(r *kgo.Record) error {
+		if r.Value == nil {
+			delete(out, string(r.Key))
+		} else {
+			out[string(r.Key)] = r.Value
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ScanTable calls fn, in offset order per partition, for every record of a
+// table's changelog topic from its start to its end offsets as of the call
+// (deletions included). An error from fn stops the scan and is returned.
+func ScanTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic string, fn func(*kgo.Record) error) error {
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.FetchMaxBytes(64 << 20)}, opts...)...)
 	if err != nil {
-		return nil, fmt.Errorf("topology: read table %s: %w", topic, err)
+		return fmt.Errorf("topology: read table %s: %w", topic, err)
 	}
 	defer cl.Close()
 	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
@@ -24,7 +43,7 @@ func ReadTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic stri
 		err = ends.Error()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("topology: read table %s: end offsets: %w", topic, err)
+		return fmt.Errorf("topology: read table %s: end offsets: %w", topic, err)
 	}
 	left := map[int32]int64{}
 	parts := map[int32]kgo.Offset{}
@@ -34,33 +53,31 @@ func ReadTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic stri
 			parts[o.Partition] = kgo.NewOffset().AtStart()
 		}
 	})
-	out := map[string][]byte{}
 	if len(left) == 0 {
-		return out, nil
+		return nil
 	}
 	cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{topic: parts})
 	for len(left) > 0 {
 		fs := cl.PollFetches(ctx)
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("topology: read table %s: %d partitions not read to their end: %w", topic, len(left), err)
+			return fmt.Errorf("topology: read table %s: %d partitions not read to their end: %w", topic, len(left), err)
 		}
 		if err := fs.Err0(); err != nil {
-			return nil, fmt.Errorf("topology: read table %s: %w", topic, err)
+			return fmt.Errorf("topology: read table %s: %w", topic, err)
 		}
-		fs.EachRecord(func(r *kgo.Record) {
+		for it := fs.RecordIter(); !it.Done(); {
+			r := it.Next()
 			end, ok := left[r.Partition]
 			if !ok || r.Offset >= end {
-				return // read already, or written after the call
+				continue // read already, or written after the call
 			}
-			if r.Value == nil {
-				delete(out, string(r.Key))
-			} else {
-				out[string(r.Key)] = r.Value
+			if err := fn(r); err != nil {
+				return fmt.Errorf("topology: read table %s: %w", topic, err)
 			}
 			if r.Offset+1 >= end {
 				delete(left, r.Partition)
 			}
-		})
+		}
 	}
-	return out, nil
+	return nil
 }

@@ -3,12 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
-
-	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/streamsgd/streamsgd/produce"
-	"github.com/streamsgd/streamsgd/topology"
 )
 
 // Data-parallel shards (issue 4, point 4): one global logistic model (Adam,
@@ -26,22 +22,12 @@ const (
 )
 
 func shards(ctx context.Context, o options) ([]result, error) {
-	brokers, closeBroker, err := benchBrokers(o)
+	env, err := newScenarioEnv(ctx, o, "bench-shards")
 	if err != nil {
 		return nil, err
 	}
-	defer closeBroker()
-	cl, err := produce.NewClient(brokers)
-	if err != nil {
-		return nil, err
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	suffix := fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
-	input := "bench-shards-" + suffix
-	if err := topology.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
-		return nil, err
-	}
+	defer env.close()
+	brokers, cl, adm, input, suffix := env.brokers, env.cl, env.adm, env.input, env.suffix
 	st, err := produce.Run(ctx, cl, produce.NewSynthetic(1, o.rows), produce.Options{
 		Topic: input, LabelIn: produce.LabelInValue, RowsPerMessage: shardBenchRowsMsg,
 	})

@@ -4,12 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-
-	"github.com/streamsgd/streamsgd/produce"
-	"github.com/streamsgd/streamsgd/topology"
 )
 
 // The cost of the exactly-once bookkeeping: the same input, in the same
@@ -21,22 +17,12 @@ import (
 const watermarkSensors = 10_000
 
 func watermarks(ctx context.Context, o options) ([]result, error) {
-	brokers, closeBroker, err := benchBrokers(o)
+	env, err := newScenarioEnv(ctx, o, "bench-watermarks")
 	if err != nil {
 		return nil, err
 	}
-	defer closeBroker()
-	cl, err := produce.NewClient(brokers)
-	if err != nil {
-		return nil, err
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	suffix := fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
-	input := "bench-watermarks-" + suffix
-	if err := topology.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
-		return nil, err
-	}
+	defer env.close()
+	brokers, cl, adm, input, suffix := env.brokers, env.cl, env.adm, env.input, env.suffix
 	rows := max(o.rows/2, 1)
 	order := newSensorOrder(watermarkSensors)
 	if err := produceSensors(ctx, cl, input, rows, order.sensor); err != nil {
