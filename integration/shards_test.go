@@ -189,18 +189,7 @@ func susyValues(rows int) [][]byte {
 
 func shardPipeline(t *testing.T, brokers []string, name, input string, shards int) *topology.Pipeline {
 	t.Helper()
-	cfg, err := topology.Parse([]byte(shardYAML(name, input, shards)), name+".yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := topology.Build(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := topology.EnsureTopics(context.Background(), admin(t, brokers), p); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return pipeline(t, brokers, name+".yaml", shardYAML(name, input, shards))
 }
 
 // waitMerged reads the merge table until its state of logreg covers rows

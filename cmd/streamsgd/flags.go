@@ -8,6 +8,7 @@ import (
 
 	"github.com/streamsgd/streamsgd/connect"
 	"github.com/streamsgd/streamsgd/produce"
+	"github.com/streamsgd/streamsgd/topology"
 )
 
 // Brokers is the --brokers flag shared by the commands that talk to Kafka,
@@ -23,6 +24,21 @@ type Brokers struct {
 	TLSCert       string `name:"tls-cert" group:"security" help:"PEM client certificate (mTLS), with --tls-key."`
 	TLSKey        string `name:"tls-key" group:"security" help:"PEM client key (mTLS), with --tls-cert."`
 	TLSInsecure   bool   `name:"tls-insecure" group:"security" help:"Do not verify the brokers' certificates (tests only)."`
+}
+
+// Pipeline loads the pipeline config at path and returns it with the
+// connection security: the config's security section with the set flags
+// over it.
+func (b Brokers) Pipeline(path string) (*topology.Pipeline, connect.Security, error) {
+	p, err := loadPipeline(path)
+	if err != nil {
+		return nil, connect.Security{}, err
+	}
+	sec, err := b.Security(p.Config.Security)
+	if err != nil {
+		return nil, connect.Security{}, err
+	}
+	return p, sec, nil
 }
 
 // List splits the flag.

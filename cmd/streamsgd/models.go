@@ -37,11 +37,7 @@ type modelsFlags struct {
 
 // open loads the pipeline and connects a registry client.
 func (f *modelsFlags) open() (*registry.Client, *topology.Pipeline, error) {
-	p, err := loadPipeline(f.Config)
-	if err != nil {
-		return nil, nil, err
-	}
-	sec, err := f.Security(p.Config.Security)
+	p, sec, err := f.Pipeline(f.Config)
 	if err != nil {
 		return nil, nil, err
 	}

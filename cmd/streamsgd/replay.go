@@ -34,15 +34,11 @@ type ReplayCmd struct {
 
 // Run implements the command.
 func (c *ReplayCmd) Run(ctx context.Context) error {
-	p, err := loadPipeline(c.Config)
+	p, sec, err := c.Pipeline(c.Config)
 	if err != nil {
 		return err
 	}
 	until, err := parseUntil(c.Until)
-	if err != nil {
-		return err
-	}
-	sec, err := c.Security(p.Config.Security)
 	if err != nil {
 		return err
 	}

@@ -29,11 +29,7 @@ type RestoreCmd struct {
 
 // Run implements the command.
 func (c *RestoreCmd) Run(ctx context.Context) error {
-	p, err := loadPipeline(c.Config)
-	if err != nil {
-		return err
-	}
-	sec, err := c.Security(p.Config.Security)
+	p, sec, err := c.Pipeline(c.Config)
 	if err != nil {
 		return err
 	}

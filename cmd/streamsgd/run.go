@@ -25,11 +25,7 @@ type RunCmd struct {
 
 // Run implements the command.
 func (c *RunCmd) Run(ctx context.Context) error {
-	p, err := loadPipeline(c.Config)
-	if err != nil {
-		return err
-	}
-	sec, err := c.Security(p.Config.Security)
+	p, sec, err := c.Pipeline(c.Config)
 	if err != nil {
 		return err
 	}

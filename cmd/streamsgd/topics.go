@@ -20,11 +20,7 @@ type TopicsCmd struct {
 
 // Run implements the command.
 func (c *TopicsCmd) Run(ctx context.Context) error {
-	p, err := loadPipeline(c.Config)
-	if err != nil {
-		return err
-	}
-	sec, err := c.Security(p.Config.Security)
+	p, sec, err := c.Pipeline(c.Config)
 	if err != nil {
 		return err
 	}
