@@ -1,14 +1,17 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/lovoo/goka"
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/streamsgd/streamsgd/processors"
@@ -267,6 +270,46 @@ func TestRestoreIntoEmptyDir(t *testing.T) {
 		t.Errorf("restore after the run read %d offsets, the run wrote %d", again.Offsets, written)
 	}
 	checkStoredOffsets(t, dir, p, after1)
+}
+
+// TestRestoreTombstones: a restore applies a changelog's tombstones as
+// deletes, as goka's own recovery does, and stores each partition's last
+// offset.
+func TestRestoreTombstones(t *testing.T) {
+	brokers := cluster(t)
+	input := unique("tomb-in")
+	if err := topology.CreateTopic(context.Background(), admin(t, brokers), input, e2ePartitions, 1); err != nil {
+		t.Fatal(err)
+	}
+	p := buildPipeline(t, brokers, unique("tomb"), input)
+	var keys, values [][]byte
+	for i := range 40 {
+		keys = append(keys, []byte(fmt.Sprintf("k%02d", i)))
+		values = append(values, []byte(fmt.Sprintf("v%d", i)))
+	}
+	for i := 0; i < 40; i += 2 {
+		keys = append(keys, []byte(fmt.Sprintf("k%02d", i)))
+		values = append(values, nil)
+	}
+	produceRecords(t, brokers, string(p.Topics.LearnTable), keys, values)
+	dir := t.TempDir()
+	rep, err := p.Restore(context.Background(), topology.RestoreOptions{RunOptions: topology.RunOptions{
+		Brokers: brokers, StateDir: dir, Groups: []goka.Group{p.Topics.LearnGroup}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := learnRestore(t, rep, p); tr.Records != 60 {
+		t.Errorf("restored %d records, want 60 (40 values, 20 tombstones)", tr.Records)
+	}
+	got := storeContents(t, dir, p)
+	want := map[string][]byte{}
+	for i := 1; i < 40; i += 2 {
+		want[fmt.Sprintf("k%02d", i)] = []byte(fmt.Sprintf("v%d", i))
+	}
+	if !maps.EqualFunc(got, want, bytes.Equal) {
+		t.Errorf("restored %v, want %v", got, want)
+	}
+	checkStoredOffsets(t, dir, p, tableEnds(t, brokers, p))
 }
 
 func learnRestore(t *testing.T, rep topology.RestoreReport, p *topology.Pipeline) topology.TableRestore {
