@@ -32,7 +32,8 @@ type RunOptions struct {
 	// ClientID identifies this instance to the brokers. Default "streamsgd".
 	ClientID string
 	// HotStandby keeps replicas of the tables of partitions this instance
-	// does not own, for faster takeovers.
+	// does not own, for faster takeovers, and recovers its own tables
+	// before joining the group (goka's WithRecoverAhead).
 	HotStandby bool
 	// Logger receives goka's log; nil discards it.
 	Logger goka.Logger
@@ -222,7 +223,10 @@ func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions, cls clients) (
 		opts = append(opts, goka.WithProducerBuilder(produce.GokaProducerBuilder(cls.kgo...)))
 	}
 	if o.HotStandby {
-		opts = append(opts, goka.WithHotStandby())
+		// goka asks for recover-ahead with hot standby: the instance
+		// recovers its group table's partitions before it joins the group,
+		// so the rebalance does not wait for them.
+		opts = append(opts, goka.WithHotStandby(), goka.WithRecoverAhead())
 	}
 	proc, err := goka.NewProcessor(o.Brokers, g, opts...)
 	if err != nil {
