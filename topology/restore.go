@@ -56,8 +56,9 @@ func (p *Pipeline) LocalTables() []LocalTable {
 // mean what they mean in RunOptions: restore into the same StateDir that
 // run will use, and run finds the stores restored.
 type RestoreOptions struct {
-	// Brokers, Security, Sarama, ClientID, Logger and StateDir as in
-	// RunOptions (Groups selects the groups whose tables to restore).
+	// Brokers, Security, ClientID and StateDir as in RunOptions (Groups
+	// selects the groups whose tables to restore). Sarama and Logger are
+	// not used: restore reads with franz-go.
 	RunOptions
 	// Progress, if set, is called about every ProgressEvery (default 200
 	// ms) and once at the end of each table.

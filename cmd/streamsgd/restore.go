@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
 	"os"
 	"text/tabwriter"
 	"time"
@@ -24,7 +23,6 @@ type RestoreCmd struct {
 	Groups   []string `help:"Restore only the tables of these groups (default: all), e.g. susy-learn."`
 	ClientID string   `default:"streamsgd" help:"Client id of this instance."`
 	Quiet    bool     `help:"No progress bar."`
-	Verbose  bool     `short:"v" help:"Log goka's messages to stderr."`
 }
 
 // Run implements the command.
@@ -38,9 +36,6 @@ func (c *RestoreCmd) Run(ctx context.Context) error {
 	}}
 	for _, g := range c.Groups {
 		o.Groups = append(o.Groups, goka.Group(g))
-	}
-	if c.Verbose {
-		o.Logger = log.New(os.Stderr, "", log.LstdFlags)
 	}
 	var bar *progressbar.ProgressBar
 	o.Progress = func(pr topology.RestoreProgress) {
