@@ -86,4 +86,4 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; done; done
 
 clean:
-	rm -rf bin streamsgd-state
+	rm -rf bin streamsgd-state streamsgd streamsgd-bench *.test *.out *.prof
