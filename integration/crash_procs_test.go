@@ -14,11 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
-
-	"github.com/streamsgd/streamsgd/produce"
 )
 
 // buildCLI builds the streamsgd command into a temporary folder.
@@ -280,7 +279,7 @@ func (p *proc) dump() {
 // the test has stopped).
 func producePaced(t *testing.T, brokers []string, topic string, keys, values [][]byte, d time.Duration) (wait func()) {
 	t.Helper()
-	cl, err := produce.NewClient(brokers)
+	cl, err := kafkaclient.NewClient(brokers)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,8 @@ import (
 
 	"github.com/streamsgd/streamsgd/broker"
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
-	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -98,7 +98,7 @@ func sensorConfig(name, input string, partitions int) *topology.Config {
 
 func produceRecords(t *testing.T, brokers []string, topic string, keys, values [][]byte, opts ...kgo.Opt) {
 	t.Helper()
-	cl, err := produce.NewClient(brokers, opts...)
+	cl, err := kafkaclient.NewClient(brokers, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

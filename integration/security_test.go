@@ -23,7 +23,7 @@ import (
 
 	"github.com/streamsgd/streamsgd/broker"
 	"github.com/streamsgd/streamsgd/codecs/wire"
-	"github.com/streamsgd/streamsgd/connect"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -41,14 +41,14 @@ const (
 func TestSecuritySCRAM(t *testing.T) {
 	skipSharedCluster(t)
 	b, err := broker.Start(broker.Options{Users: []broker.User{
-		{Mechanism: connect.MechanismSCRAMSHA256, Name: "streamsgd", Password: secPassword},
+		{Mechanism: kafkaclient.MechanismSCRAMSHA256, Name: "streamsgd", Password: secPassword},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	sec := connect.Security{SASL: connect.SASLConfig{
-		Mechanism: connect.MechanismSCRAMSHA256, Username: "streamsgd", Password: secPassword,
+	sec := kafkaclient.Security{SASL: kafkaclient.SASLConfig{
+		Mechanism: kafkaclient.MechanismSCRAMSHA256, Username: "streamsgd", Password: secPassword,
 	}}
 	runSecured(t, b.Addrs(), sec)
 
@@ -70,11 +70,11 @@ func TestSecurityTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	sec := connect.Security{TLS: connect.TLSConfig{Enabled: true, CAFile: caFile}}
+	sec := kafkaclient.Security{TLS: kafkaclient.TLSConfig{Enabled: true, CAFile: caFile}}
 	runSecured(t, b.Addrs(), sec)
 
 	// A client that does not trust the certificate is refused.
-	untrusted := connect.Security{TLS: connect.TLSConfig{Enabled: true}}
+	untrusted := kafkaclient.Security{TLS: kafkaclient.TLSConfig{Enabled: true}}
 	checkRejected(t, b.Addrs(), untrusted, "certificate")
 }
 
@@ -87,7 +87,7 @@ func skipSharedCluster(t *testing.T) {
 
 // runSecured produces rows, runs a two-model pipeline with sec until every
 // row has a prediction from every model, and stops it.
-func runSecured(t *testing.T, brokers []string, sec connect.Security) {
+func runSecured(t *testing.T, brokers []string, sec kafkaclient.Security) {
 	t.Helper()
 	opts, err := sec.Kgo()
 	if err != nil {
@@ -189,7 +189,7 @@ func allSeen(seen map[string]map[string]bool) bool {
 
 // checkRejected checks that both client stacks fail with bad settings, with
 // an error that mentions want, within a bounded time.
-func checkRejected(t *testing.T, brokers []string, bad connect.Security, want string) {
+func checkRejected(t *testing.T, brokers []string, bad kafkaclient.Security, want string) {
 	t.Helper()
 	opts, err := bad.Kgo()
 	if err != nil {

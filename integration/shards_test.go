@@ -3,18 +3,19 @@ package integration
 import (
 	"context"
 	"fmt"
-	"github.com/streamsgd/streamsgd/registry"
 	"math"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/registry"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/datasets/susy"
 	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/processors"
-	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -87,7 +88,7 @@ func TestShardedModel(t *testing.T) {
 	values := susyValues(shardRows)
 	produceRecords(t, brokers, input, make([][]byte, shardFirst), values[:shardFirst])
 	predictions(t, brokers, sharded, shardFirst, 2*time.Minute, a, b)
-	cl, err := produce.NewClient(brokers)
+	cl, err := kafkaclient.NewClient(brokers)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
-	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -19,7 +19,7 @@ import (
 // them with the partition and offset each one got.
 func produceSync(t *testing.T, brokers []string, recs []*kgo.Record) []*kgo.Record {
 	t.Helper()
-	cl, err := produce.NewClient(brokers)
+	cl, err := kafkaclient.NewClient(brokers)
 	if err != nil {
 		t.Fatal(err)
 	}

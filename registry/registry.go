@@ -18,8 +18,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
-	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -48,7 +48,7 @@ type Client struct {
 // New returns a client of pipeline p's registry on brokers; opts are extra
 // franz-go options (TLS, SASL).
 func New(p *topology.Pipeline, brokers []string, opts ...kgo.Opt) (*Client, error) {
-	cl, err := produce.NewClient(brokers, opts...)
+	cl, err := kafkaclient.NewClient(brokers, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/lovoo/goka/codec"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
-	"github.com/streamsgd/streamsgd/produce"
 )
 
 func (p *Pipeline) newCheckpoint() *processors.Checkpoint {
@@ -63,7 +63,7 @@ func (p *Pipeline) checkpointTicks(o RunOptions, cls clients) func(context.Conte
 		return nil
 	}
 	return func(ctx context.Context) error {
-		cl, err := produce.NewClient(o.Brokers, append([]kgo.Opt{kgo.ClientID(o.ClientID)}, cls.kgo...)...)
+		cl, err := kafkaclient.NewClient(o.Brokers, append([]kgo.Opt{kgo.ClientID(o.ClientID)}, cls.kgo...)...)
 		if err != nil {
 			return fmt.Errorf("topology: checkpoint ticks: %w", err)
 		}

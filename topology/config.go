@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/streamsgd/streamsgd/connect"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 )
 
 // Config is a pipeline: one input stream, several models learning from it,
@@ -34,7 +34,7 @@ type Config struct {
 	// Security of the connections to the brokers (TLS, SASL); the CLI's
 	// flags override it. Relative file paths are relative to the config
 	// file.
-	Security connect.Security `yaml:"security"`
+	Security kafkaclient.Security `yaml:"security"`
 
 	// File is the path the config was read from (for error messages).
 	File string `yaml:"-"`

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/streamsgd/streamsgd/connect"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 )
 
 // Defaults of a pipeline config.
@@ -245,7 +245,7 @@ func (c *Config) validateModel(fe fieldErrorFunc, field string, m ModelConfig) e
 
 func (c *Config) validateSecurity(fe fieldErrorFunc) error {
 	err := c.Security.Validate()
-	var se *connect.FieldError
+	var se *kafkaclient.FieldError
 	if errors.As(err, &se) {
 		return fe("security."+se.Field, "%s", se.Msg)
 	}

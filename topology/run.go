@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/lovoo/goka"
@@ -14,9 +13,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/streamsgd/streamsgd/codecs/wire"
-	"github.com/streamsgd/streamsgd/connect"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
-	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/state"
 )
 
@@ -45,7 +43,7 @@ type RunOptions struct {
 	Sarama *sarama.Config
 	// Security (TLS, SASL) of every client: sarama's consumers and topic
 	// managers and franz-go's producers. The zero value is plaintext.
-	Security connect.Security
+	Security kafkaclient.Security
 }
 
 // clients are the client configs of a run, resolved once from RunOptions:
@@ -70,36 +68,6 @@ func (o RunOptions) clients() (clients, error) {
 		return clients{}, fmt.Errorf("topology: run: %w", err)
 	}
 	return clients{sarama: sc, kgo: ko}, nil
-}
-
-// SaramaConfig is the client config streamsgd's processors use: goka's
-// defaults with the settings a one-broker cluster needs (see KAFKA-NOTES.md)
-// and a producer tuned for throughput that keeps per-partition order.
-func SaramaConfig(base *sarama.Config, clientID string) *sarama.Config {
-	cfg := goka.DefaultConfig()
-	if base != nil {
-		c := *base
-		cfg = &c
-	}
-	cfg.ClientID = clientID
-	cfg.Version = sarama.V3_0_0_0
-	cfg.Consumer.Return.Errors = true
-	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
-	cfg.Consumer.Group.Rebalance.Strategy = goka.CopartitioningStrategy
-	cfg.Consumer.MaxProcessingTime = time.Second
-	cfg.Producer.Return.Successes = true
-	cfg.Producer.Return.Errors = true
-	cfg.Producer.RequiredAcks = sarama.WaitForLocal
-	cfg.Producer.Compression = sarama.CompressionNone
-	cfg.Producer.Flush.Bytes = 1 << 20
-	cfg.Producer.Flush.Frequency = 5 * time.Millisecond
-	cfg.Producer.Retry.Max = 10
-	cfg.ChannelBufferSize = 4096
-	// One request in flight per broker: a retried batch can never overtake
-	// a later one, so rows of a key stay in source order (the exactly-once
-	// watermarks rely on it).
-	cfg.Net.MaxOpenRequests = 5
-	return cfg
 }
 
 // partitionChannelSize is the buffer between goka's consumer and a
@@ -167,8 +135,8 @@ func (p *Pipeline) run(ctx context.Context, o RunOptions) error {
 func (p *Pipeline) batchingRoute(o RunOptions, cls clients) (*processors.Route, *goka.Emitter, error) {
 	em, err := goka.NewEmitter(o.Brokers, p.Topics.Examples, new(wire.ExampleBatchCodec),
 		goka.WithEmitterClientID(o.ClientID),
-		goka.WithEmitterProducerBuilder(produce.GokaProducerBuilder(cls.kgo...)),
-		goka.WithEmitterTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(SaramaConfig(cls.sarama, o.ClientID), p.topicManagerConfig())),
+		goka.WithEmitterProducerBuilder(kafkaclient.GokaProducerBuilder(cls.kgo...)),
+		goka.WithEmitterTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(kafkaclient.SaramaConfig(cls.sarama, o.ClientID), p.topicManagerConfig())),
 	)
 	if err != nil {
 		return nil, nil, fmt.Errorf("topology: emitter for %s: %w", p.Topics.Examples, err)
@@ -199,7 +167,7 @@ func (p *Pipeline) topicManagerConfig() *goka.TopicManagerConfig {
 }
 
 func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions, cls clients) (*goka.Processor, error) {
-	cfg := SaramaConfig(cls.sarama, o.ClientID)
+	cfg := kafkaclient.SaramaConfig(cls.sarama, o.ClientID)
 	tmc := p.topicManagerConfig()
 	opts := []goka.ProcessorOption{
 		goka.WithClientID(o.ClientID),
@@ -220,7 +188,7 @@ func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions, cls clients) (
 	if o.SaramaProducer {
 		opts = append(opts, goka.WithProducerBuilder(goka.ProducerBuilderWithConfig(cfg)))
 	} else {
-		opts = append(opts, goka.WithProducerBuilder(produce.GokaProducerBuilder(cls.kgo...)))
+		opts = append(opts, goka.WithProducerBuilder(kafkaclient.GokaProducerBuilder(cls.kgo...)))
 	}
 	if o.HotStandby {
 		// goka asks for recover-ahead with hot standby: the instance

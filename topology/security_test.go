@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/streamsgd/streamsgd/connect"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 )
 
 const securityBase = `
@@ -23,7 +23,7 @@ func TestConfigSecurity(t *testing.T) {
 	tests := []struct {
 		name  string
 		yaml  string
-		want  connect.Security
+		want  kafkaclient.Security
 		field string // "" = valid
 	}{
 		{name: "absent", yaml: ""},
@@ -31,9 +31,9 @@ func TestConfigSecurity(t *testing.T) {
 security:
   tls: {enabled: true, ca_file: ca.pem, server_name: kafka}
   sasl: {mechanism: SCRAM-SHA-512, username: alice, password: pw}
-`, want: connect.Security{
-			TLS:  connect.TLSConfig{Enabled: true, CAFile: "ca.pem", ServerName: "kafka"},
-			SASL: connect.SASLConfig{Mechanism: "SCRAM-SHA-512", Username: "alice", Password: "pw"},
+`, want: kafkaclient.Security{
+			TLS:  kafkaclient.TLSConfig{Enabled: true, CAFile: "ca.pem", ServerName: "kafka"},
+			SASL: kafkaclient.SASLConfig{Mechanism: "SCRAM-SHA-512", Username: "alice", Password: "pw"},
 		}},
 		{name: "no password", yaml: "security: {sasl: {mechanism: PLAIN, username: alice}}\n", field: "security.sasl.password"},
 		{name: "bad mechanism", yaml: "security: {sasl: {mechanism: KERBEROS}}\n", field: "security.sasl.mechanism"},

@@ -13,7 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/broker"
-	"github.com/streamsgd/streamsgd/produce"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 )
 
 // TestResettingConsumer: a reader of a compacted topic with one hot key
@@ -28,7 +28,7 @@ func TestResettingConsumer(t *testing.T) {
 	defer b.Close()
 	brokers := b.Addrs()
 	ctx := context.Background()
-	cl, err := produce.NewClient(brokers)
+	cl, err := kafkaclient.NewClient(brokers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestResettingConsumer(t *testing.T) {
 	if err := createTopic(ctx, kadm.NewClient(cl), topic, 1, 1, stringPtrs(TableTopicConfig())); err != nil {
 		t.Fatal(err)
 	}
-	cfg := SaramaConfig(nil, "test")
+	cfg := kafkaclient.SaramaConfig(nil, "test")
 	cfg.ChannelBufferSize = 8
 	// read consumes the topic slowly (2 ms a record) while the key is
 	// written every millisecond and compacted every 100 ms, until it has

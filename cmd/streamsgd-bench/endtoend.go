@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -70,7 +71,7 @@ func trial(ctx context.Context, o options, rowsPerMessage, n int) (prod, ceil, s
 	}
 	suffix := fmt.Sprintf("%d-%d-%d", rowsPerMessage, n, time.Now().Unix()%100000)
 	input := "bench-in-" + suffix
-	cl, err := produce.NewClient(brokers)
+	cl, err := kafkaclient.NewClient(brokers)
 	if err != nil {
 		return prod, ceil, sgd, err
 	}
@@ -109,7 +110,7 @@ func ceiling(ctx context.Context, brokers []string, adm *kadm.Client, input, out
 		return result{}, err
 	}
 	defer cons.Close()
-	prod, err := produce.NewClient(brokers)
+	prod, err := kafkaclient.NewClient(brokers)
 	if err != nil {
 		return result{}, err
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/streamsgd/streamsgd/produce"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -29,7 +29,7 @@ func newScenarioEnv(ctx context.Context, o options, prefix string) (*scenarioEnv
 	if err != nil {
 		return nil, err
 	}
-	cl, err := produce.NewClient(brokers)
+	cl, err := kafkaclient.NewClient(brokers)
 	if err != nil {
 		closeBroker()
 		return nil, err

@@ -14,7 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/streamsgd/streamsgd/produce"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -42,7 +42,7 @@ func perEntity(ctx context.Context, o options) ([]result, error) {
 		return nil, err
 	}
 	defer closeBroker()
-	cl, err := produce.NewClient(brokers)
+	cl, err := kafkaclient.NewClient(brokers)
 	if err != nil {
 		return nil, err
 	}

@@ -13,10 +13,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/processors"
-	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -46,7 +46,7 @@ func restoreBench(ctx context.Context, o options) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl, err := produce.NewClient(brokers)
+	cl, err := kafkaclient.NewClient(brokers)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/streamsgd/streamsgd/produce"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -68,7 +68,7 @@ func takeover(ctx context.Context, o options) ([]result, error) {
 type takeoverTrial struct{ min, max time.Duration }
 
 func takeoverSeries(ctx context.Context, brokers []string, standby bool) ([]result, error) {
-	cl, err := produce.NewClient(brokers)
+	cl, err := kafkaclient.NewClient(brokers)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/streamsgd/streamsgd/broker"
 	"github.com/streamsgd/streamsgd/examples"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -114,7 +115,7 @@ func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline
 }
 
 func (c *DemoCmd) produce(ctx context.Context, brokers Brokers, opts []kgo.Opt, topic string) error {
-	cl, err := produce.NewClient(brokers.List(), opts...)
+	cl, err := kafkaclient.NewClient(brokers.List(), opts...)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/streamsgd/streamsgd/connect"
-	"github.com/streamsgd/streamsgd/produce"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -29,14 +28,14 @@ type Brokers struct {
 // Pipeline loads the pipeline config at path and returns it with the
 // connection security: the config's security section with the set flags
 // over it.
-func (b Brokers) Pipeline(path string) (*topology.Pipeline, connect.Security, error) {
+func (b Brokers) Pipeline(path string) (*topology.Pipeline, kafkaclient.Security, error) {
 	p, err := loadPipeline(path)
 	if err != nil {
-		return nil, connect.Security{}, err
+		return nil, kafkaclient.Security{}, err
 	}
 	sec, err := b.Security(p.Config.Security)
 	if err != nil {
-		return nil, connect.Security{}, err
+		return nil, kafkaclient.Security{}, err
 	}
 	return p, sec, nil
 }
@@ -54,7 +53,7 @@ func (b Brokers) List() []string {
 
 // Security returns base (the pipeline config's section, or zero) with the
 // set flags applied over it, validated.
-func (b Brokers) Security(base connect.Security) (connect.Security, error) {
+func (b Brokers) Security(base kafkaclient.Security) (kafkaclient.Security, error) {
 	s := base
 	setString(&s.SASL.Mechanism, b.SASLMechanism)
 	setString(&s.SASL.Username, b.SASLUser)
@@ -79,7 +78,7 @@ func setString(dst *string, flag string) {
 
 // Kgo returns the franz-go options of the flags' security settings.
 func (b Brokers) Kgo() ([]kgo.Opt, error) {
-	s, err := b.Security(connect.Security{})
+	s, err := b.Security(kafkaclient.Security{})
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +88,7 @@ func (b Brokers) Kgo() ([]kgo.Opt, error) {
 // Admin returns an admin client and the client under it, secured by the
 // flags.
 func (b Brokers) Admin() (*kadm.Client, *kgo.Client, error) {
-	s, err := b.Security(connect.Security{})
+	s, err := b.Security(kafkaclient.Security{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -97,7 +96,7 @@ func (b Brokers) Admin() (*kadm.Client, *kgo.Client, error) {
 }
 
 // AdminWith returns an admin client and the client under it, secured by s.
-func (b Brokers) AdminWith(s connect.Security) (*kadm.Client, *kgo.Client, error) {
+func (b Brokers) AdminWith(s kafkaclient.Security) (*kadm.Client, *kgo.Client, error) {
 	opts, err := s.Kgo()
 	if err != nil {
 		return nil, nil, err
@@ -109,12 +108,12 @@ func (b Brokers) AdminWith(s connect.Security) (*kadm.Client, *kgo.Client, error
 	return kadm.NewClient(cl), cl, nil
 }
 
-// Producer returns a franz-go producer client (produce.NewClient) secured
+// Producer returns a franz-go producer client (kafkaclient.NewClient) secured
 // by the flags.
 func (b Brokers) Producer() (*kgo.Client, error) {
 	opts, err := b.Kgo()
 	if err != nil {
 		return nil, err
 	}
-	return produce.NewClient(b.List(), opts...)
+	return kafkaclient.NewClient(b.List(), opts...)
 }

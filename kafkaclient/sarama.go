@@ -1,4 +1,4 @@
-package connect
+package kafkaclient
 
 import (
 	"fmt"
@@ -57,7 +57,7 @@ type scramClient struct {
 func (c *scramClient) Begin(user, password, authzID string) error {
 	cl, err := c.hash.NewClient(user, password, authzID)
 	if err != nil {
-		return fmt.Errorf("connect: scram client: %w", err)
+		return fmt.Errorf("kafkaclient: scram client: %w", err)
 	}
 	c.conv = cl.NewConversation()
 	return nil

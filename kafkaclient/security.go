@@ -1,4 +1,4 @@
-package connect
+package kafkaclient
 
 import (
 	"errors"
@@ -57,10 +57,10 @@ func (s SASLConfig) String() string {
 }
 
 // GoString is String: %#v does not print the password either.
-func (s SASLConfig) GoString() string { return "connect.SASLConfig" + s.String() }
+func (s SASLConfig) GoString() string { return "kafkaclient.SASLConfig" + s.String() }
 
 // ErrSecurity is wrapped by every validation error.
-var ErrSecurity = errors.New("connect: invalid security settings")
+var ErrSecurity = errors.New("kafkaclient: invalid security settings")
 
 // FieldError names the wrong field, relative to the security section
 // (e.g. "sasl.password").
@@ -70,7 +70,7 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
-	return fmt.Sprintf("connect: security.%s: %s", e.Field, e.Msg)
+	return fmt.Sprintf("kafkaclient: security.%s: %s", e.Field, e.Msg)
 }
 
 // Unwrap lets errors.Is(err, ErrSecurity) match.

@@ -1,4 +1,4 @@
-package connect
+package kafkaclient
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ func (s Security) Explain(err error) error {
 	if err == nil || s.SASL.Mechanism == "" || !connectionClosed(err) {
 		return err
 	}
-	return fmt.Errorf("connect: the broker closed the connection; with SASL %s as user %q this usually means a wrong user name, password or mechanism: %w",
+	return fmt.Errorf("kafkaclient: the broker closed the connection; with SASL %s as user %q this usually means a wrong user name, password or mechanism: %w",
 		s.SASL.Mechanism, s.SASL.Username, err)
 }
 

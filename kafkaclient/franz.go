@@ -1,4 +1,4 @@
-package produce
+package kafkaclient
 
 import (
 	"fmt"
@@ -31,7 +31,7 @@ func NewClient(brokers []string, extra ...kgo.Opt) (*kgo.Client, error) {
 	}
 	cl, err := kgo.NewClient(append(opts, extra...)...)
 	if err != nil {
-		return nil, fmt.Errorf("produce: client for %v: %w", brokers, err)
+		return nil, fmt.Errorf("kafkaclient: client for %v: %w", brokers, err)
 	}
 	return cl, nil
 }

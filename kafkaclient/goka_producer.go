@@ -1,4 +1,4 @@
-package produce
+package kafkaclient
 
 import (
 	"context"
@@ -24,7 +24,7 @@ func GokaProducerBuilder(extra ...kgo.Opt) goka.ProducerBuilder {
 		opts := append([]kgo.Opt{kgo.ClientID(clientID), kgo.ProducerLinger(0)}, extra...)
 		cl, err := NewClient(brokers, opts...)
 		if err != nil {
-			return nil, fmt.Errorf("produce: goka producer: %w", err)
+			return nil, fmt.Errorf("kafkaclient: goka producer: %w", err)
 		}
 		return &GokaProducer{cl: cl}, nil
 	}
@@ -44,7 +44,7 @@ func (p *GokaProducer) EmitWithHeaders(topic string, key string, value []byte, h
 	}
 	p.cl.Produce(context.Background(), r, func(_ *kgo.Record, err error) {
 		if err != nil {
-			err = fmt.Errorf("produce: %s key %q: %w", topic, key, err)
+			err = fmt.Errorf("kafkaclient: %s key %q: %w", topic, key, err)
 		}
 		finish(nil, err)
 	})
@@ -56,7 +56,7 @@ func (p *GokaProducer) Close() error {
 	err := p.cl.Flush(context.Background())
 	p.cl.Close()
 	if err != nil {
-		return fmt.Errorf("produce: goka producer: flush: %w", err)
+		return fmt.Errorf("kafkaclient: goka producer: flush: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package connect
+package kafkaclient
 
 import (
 	"github.com/twmb/franz-go/pkg/kgo"

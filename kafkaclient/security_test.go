@@ -1,4 +1,4 @@
-package connect
+package kafkaclient
 
 import (
 	"crypto/ecdsa"
@@ -241,5 +241,5 @@ func TestExplain(t *testing.T) {
 func ExampleSecurity_Validate() {
 	s := Security{SASL: SASLConfig{Mechanism: MechanismSCRAMSHA512, Username: "alice"}}
 	fmt.Println(s.Validate())
-	// Output: connect: security.sasl.password: required with sasl.mechanism SCRAM-SHA-512
+	// Output: kafkaclient: security.sasl.password: required with sasl.mechanism SCRAM-SHA-512
 }

@@ -1,4 +1,4 @@
-package connect
+package kafkaclient
 
 import (
 	"crypto/tls"

@@ -1,0 +1,42 @@
+package kafkaclient
+
+import (
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/lovoo/goka"
+)
+
+// SaramaConfig is the client config streamsgd's processors use: goka's
+// defaults with the settings a one-broker cluster needs (a one-broker cluster needs replication 1, the oldest offset for a new
+// group and protocol 2.0 or newer)
+// and a producer tuned for throughput that keeps per-partition order.
+func SaramaConfig(base *sarama.Config, clientID string) *sarama.Config {
+	cfg := goka.DefaultConfig()
+	if base != nil {
+		c := *base
+		cfg = &c
+	}
+	cfg.ClientID = clientID
+	cfg.Version = sarama.V3_0_0_0
+	cfg.Consumer.Return.Errors = true
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	cfg.Consumer.Group.Rebalance.Strategy = goka.CopartitioningStrategy
+	cfg.Consumer.MaxProcessingTime = time.Second
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.Return.Errors = true
+	cfg.Producer.RequiredAcks = sarama.WaitForLocal
+	cfg.Producer.Compression = sarama.CompressionNone
+	cfg.Producer.Flush.Bytes = 1 << 20
+	cfg.Producer.Flush.Frequency = 5 * time.Millisecond
+	cfg.Producer.Retry.Max = 10
+	cfg.ChannelBufferSize = 4096
+	// Up to 5 requests in flight per broker (sarama's default). The
+	// processors produce with franz-go (GokaProducerBuilder), whose
+	// idempotent producer keeps a partition's records in order across
+	// retries; sarama's producer, used only with --sarama-producer for
+	// comparison, is not idempotent, so a retried batch could overtake a
+	// later one there.
+	cfg.Net.MaxOpenRequests = 5
+	return cfg
+}
