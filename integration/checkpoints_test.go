@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/broker"
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/registry"
 	"github.com/streamsgd/streamsgd/schemas"
@@ -65,7 +66,7 @@ func TestCheckpoints(t *testing.T) {
 	brokers, compacts := clusterWithoutCompaction(t)
 	name, input := unique("ckpt"), unique("ckpt-in")
 	ctx := context.Background()
-	if err := topology.CreateTopic(ctx, admin(t, brokers), input, 2, 1); err != nil {
+	if err := operations.CreateTopic(ctx, admin(t, brokers), input, 2, 1); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := topology.Parse([]byte(checkpointYAML(name, input)), name+".yaml")
@@ -76,7 +77,7 @@ func TestCheckpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := topology.EnsureTopics(ctx, admin(t, brokers), p); err != nil {
+	if err := operations.EnsureTopics(ctx, admin(t, brokers), p); err != nil {
 		t.Fatal(err)
 	}
 	keys, values := sensorCSV(ckptRows, ckptSensors, 3)
@@ -319,7 +320,7 @@ func learnHistory(t *testing.T, brokers []string, p *topology.Pipeline) map[stri
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out := map[string]map[int64][]float64{}
-	err := topology.ScanTable(ctx, brokers, nil, string(p.Topics.LearnTable), func(r *kgo.Record) error {
+	err := operations.ScanTable(ctx, brokers, nil, string(p.Topics.LearnTable), func(r *kgo.Record) error {
 		if r.Value == nil {
 			return nil
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -24,7 +25,7 @@ func TestTwoInstancesMatchOne(t *testing.T) {
 	brokers := cluster(t)
 	input := unique("sensors")
 	adm := admin(t, brokers)
-	if err := topology.CreateTopic(context.Background(), adm, input, e2ePartitions, 1); err != nil {
+	if err := operations.CreateTopic(context.Background(), adm, input, e2ePartitions, 1); err != nil {
 		t.Fatal(err)
 	}
 	keys, values := sensorCSV(e2eRows, e2eSensors, 1)
@@ -69,7 +70,7 @@ func runPipeline(t *testing.T, brokers []string, name, input string, instances i
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := topology.EnsureTopics(context.Background(), admin(t, brokers), p); err != nil {
+	if err := operations.EnsureTopics(context.Background(), admin(t, brokers), p); err != nil {
 		t.Fatal(err)
 	}
 	var ins []*instance

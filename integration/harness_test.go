@@ -16,6 +16,7 @@ import (
 	"github.com/streamsgd/streamsgd/broker"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -132,7 +133,7 @@ func start(t *testing.T, p *topology.Pipeline, brokers []string, id string) *ins
 	in := &instance{t: t, id: id, cancel: cancel, done: make(chan error, 1)}
 	dir := t.TempDir()
 	go func() {
-		in.done <- p.Run(ctx, topology.RunOptions{Brokers: brokers, StateDir: dir, ClientID: id})
+		in.done <- operations.Run(ctx, p, operations.RunOptions{Brokers: brokers, StateDir: dir, ClientID: id})
 	}()
 	t.Cleanup(in.stop)
 	return in
@@ -239,7 +240,7 @@ func readStates(t *testing.T, brokers []string, p *topology.Pipeline, table stri
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out := map[string]*processors.ModelState{}
-	err := topology.ScanTable(ctx, brokers, nil, table, func(r *kgo.Record) error {
+	err := operations.ScanTable(ctx, brokers, nil, table, func(r *kgo.Record) error {
 		if r.Value == nil {
 			delete(out, string(r.Key))
 			return nil

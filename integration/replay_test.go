@@ -14,6 +14,7 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/twmb/franz-go/pkg/kadm"
 
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/state"
 	"github.com/streamsgd/streamsgd/topology"
@@ -30,7 +31,7 @@ const (
 func replayInput(t *testing.T, brokers []string) (string, [][]byte) {
 	t.Helper()
 	input := unique("replay-in")
-	if err := topology.CreateTopic(context.Background(), admin(t, brokers), input, 1, 1); err != nil {
+	if err := operations.CreateTopic(context.Background(), admin(t, brokers), input, 1, 1); err != nil {
 		t.Fatal(err)
 	}
 	keys, values := sensorCSV(replayRows, replaySensors, 3)
@@ -44,7 +45,7 @@ func buildPipeline(t *testing.T, brokers []string, name, input string) *topology
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := topology.EnsureTopics(context.Background(), admin(t, brokers), p); err != nil {
+	if err := operations.EnsureTopics(context.Background(), admin(t, brokers), p); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -64,7 +65,7 @@ func startIn(t *testing.T, p *topology.Pipeline, brokers []string, id, dir strin
 	ctx, cancel := context.WithCancel(context.Background())
 	in := &instance{t: t, id: id, cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		in.done <- p.Run(ctx, topology.RunOptions{Brokers: brokers, StateDir: dir, ClientID: id})
+		in.done <- operations.Run(ctx, p, operations.RunOptions{Brokers: brokers, StateDir: dir, ClientID: id})
 	}()
 	t.Cleanup(in.stop)
 	return in
@@ -81,10 +82,10 @@ func TestReplayMatchesLive(t *testing.T) {
 
 	ctx := context.Background()
 	var progressed int64
-	rep, err := p.Replay(ctx, topology.ReplayOptions{
-		RunOptions: topology.RunOptions{Brokers: brokers, ClientID: "replay"},
+	rep, err := operations.Replay(ctx, p, operations.ReplayOptions{
+		RunOptions: operations.RunOptions{Brokers: brokers, ClientID: "replay"},
 		Generation: "g1",
-		Progress:   func(pr topology.ReplayProgress) { progressed = pr.Done },
+		Progress:   func(pr operations.ReplayProgress) { progressed = pr.Done },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +104,7 @@ func TestReplayMatchesLive(t *testing.T) {
 		}
 	}
 	adm := admin(t, brokers)
-	left, err := topology.Exists(ctx, adm, rep.Topics...)
+	left, err := operations.Exists(ctx, adm, rep.Topics...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,8 +133,8 @@ func TestReplayUntilOffset(t *testing.T) {
 	input, values := replayInput(t, brokers)
 	p := buildPipeline(t, brokers, unique("live"), input)
 	const until = 1499
-	rep, err := p.Replay(context.Background(), topology.ReplayOptions{
-		RunOptions: topology.RunOptions{Brokers: brokers, ClientID: "replay", StateDir: t.TempDir()},
+	rep, err := operations.Replay(context.Background(), p, operations.ReplayOptions{
+		RunOptions: operations.RunOptions{Brokers: brokers, ClientID: "replay", StateDir: t.TempDir()},
 		Generation: "asof", Until: processors.OffsetBound(until), Keep: true,
 	})
 	if err != nil {
@@ -169,7 +170,7 @@ func TestReplayUntilOffset(t *testing.T) {
 			t.Errorf("report: model %s rows %d, want %d", m.Model, m.Rows, w)
 		}
 	}
-	if left, err := topology.Exists(context.Background(), admin(t, brokers), rep.RebuiltTable); err != nil || len(left) != 1 {
+	if left, err := operations.Exists(context.Background(), admin(t, brokers), rep.RebuiltTable); err != nil || len(left) != 1 {
 		t.Errorf("--keep: table %s: %v %v", rep.RebuiltTable, left, err)
 	}
 }
@@ -184,7 +185,7 @@ func TestRestoreIntoEmptyDir(t *testing.T) {
 	brokers := cluster(t)
 	ctx := context.Background()
 	input := unique("restore-in")
-	if err := topology.CreateTopic(ctx, admin(t, brokers), input, e2ePartitions, 1); err != nil {
+	if err := operations.CreateTopic(ctx, admin(t, brokers), input, e2ePartitions, 1); err != nil {
 		t.Fatal(err)
 	}
 	keys, values := sensorCSV(replayRows, replaySensors, 5)
@@ -193,10 +194,10 @@ func TestRestoreIntoEmptyDir(t *testing.T) {
 	runLive(t, brokers, p, t.TempDir(), replayRows)
 
 	dir := t.TempDir()
-	opts := topology.RestoreOptions{RunOptions: topology.RunOptions{Brokers: brokers, StateDir: dir}}
-	var last topology.RestoreProgress
-	opts.Progress = func(pr topology.RestoreProgress) { last = pr }
-	rep, err := p.Restore(ctx, opts)
+	opts := operations.RestoreOptions{RunOptions: operations.RunOptions{Brokers: brokers, StateDir: dir}}
+	var last operations.RestoreProgress
+	opts.Progress = func(pr operations.RestoreProgress) { last = pr }
+	rep, err := operations.Restore(ctx, p, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +206,7 @@ func TestRestoreIntoEmptyDir(t *testing.T) {
 		t.Errorf("learn table restore %+v, last progress %+v", learn, last)
 	}
 	states := tableStates(t, brokers, p)
-	raw, err := topology.ReadTable(ctx, brokers, nil, string(p.Topics.LearnTable))
+	raw, err := operations.ReadTable(ctx, brokers, nil, string(p.Topics.LearnTable))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestRestoreIntoEmptyDir(t *testing.T) {
 	checkStoredOffsets(t, dir, p, ends)
 
 	// Nothing left to read.
-	rep, err = p.Restore(ctx, topology.RestoreOptions{RunOptions: topology.RunOptions{Brokers: brokers, StateDir: dir}})
+	rep, err = operations.Restore(ctx, p, operations.RestoreOptions{RunOptions: operations.RunOptions{Brokers: brokers, StateDir: dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +263,7 @@ func TestRestoreIntoEmptyDir(t *testing.T) {
 			written += e.Offset - o.Offset
 		}
 	})
-	rep, err = p.Restore(ctx, topology.RestoreOptions{RunOptions: topology.RunOptions{Brokers: brokers, StateDir: dir}})
+	rep, err = operations.Restore(ctx, p, operations.RestoreOptions{RunOptions: operations.RunOptions{Brokers: brokers, StateDir: dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +279,7 @@ func TestRestoreIntoEmptyDir(t *testing.T) {
 func TestRestoreTombstones(t *testing.T) {
 	brokers := cluster(t)
 	input := unique("tomb-in")
-	if err := topology.CreateTopic(context.Background(), admin(t, brokers), input, e2ePartitions, 1); err != nil {
+	if err := operations.CreateTopic(context.Background(), admin(t, brokers), input, e2ePartitions, 1); err != nil {
 		t.Fatal(err)
 	}
 	p := buildPipeline(t, brokers, unique("tomb"), input)
@@ -293,7 +294,7 @@ func TestRestoreTombstones(t *testing.T) {
 	}
 	produceRecords(t, brokers, string(p.Topics.LearnTable), keys, values)
 	dir := t.TempDir()
-	rep, err := p.Restore(context.Background(), topology.RestoreOptions{RunOptions: topology.RunOptions{
+	rep, err := operations.Restore(context.Background(), p, operations.RestoreOptions{RunOptions: operations.RunOptions{
 		Brokers: brokers, StateDir: dir, Groups: []goka.Group{p.Topics.LearnGroup}}})
 	if err != nil {
 		t.Fatal(err)
@@ -312,7 +313,7 @@ func TestRestoreTombstones(t *testing.T) {
 	checkStoredOffsets(t, dir, p, tableEnds(t, brokers, p))
 }
 
-func learnRestore(t *testing.T, rep topology.RestoreReport, p *topology.Pipeline) topology.TableRestore {
+func learnRestore(t *testing.T, rep operations.RestoreReport, p *topology.Pipeline) operations.TableRestore {
 	t.Helper()
 	for _, tr := range rep.Tables {
 		if tr.Table == p.Topics.LearnTable && tr.Group == p.Topics.LearnGroup {
@@ -320,7 +321,7 @@ func learnRestore(t *testing.T, rep topology.RestoreReport, p *topology.Pipeline
 		}
 	}
 	t.Fatalf("no restore of %s in %+v", p.Topics.LearnTable, rep)
-	return topology.TableRestore{}
+	return operations.TableRestore{}
 }
 
 // sameShardEntities returns two per-sensor keys in one table partition.

@@ -24,6 +24,7 @@ import (
 	"github.com/streamsgd/streamsgd/broker"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -96,7 +97,7 @@ func runSecured(t *testing.T, brokers []string, sec kafkaclient.Security) {
 	adm := secureAdmin(t, brokers, opts)
 	ctx := context.Background()
 	input := unique("secure-in")
-	if err := topology.CreateTopic(ctx, adm, input, secPartitions, 1); err != nil {
+	if err := operations.CreateTopic(ctx, adm, input, secPartitions, 1); err != nil {
 		t.Fatal(err)
 	}
 	keys, values := sensorCSV(secRows, secSensors, 3)
@@ -108,13 +109,13 @@ func runSecured(t *testing.T, brokers []string, sec kafkaclient.Security) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := topology.EnsureTopics(ctx, adm, p); err != nil {
+	if err := operations.EnsureTopics(ctx, adm, p); err != nil {
 		t.Fatal(err)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		done <- p.Run(runCtx, topology.RunOptions{Brokers: brokers, StateDir: t.TempDir(), ClientID: "secure", Security: cfg.Security})
+		done <- operations.Run(runCtx, p, operations.RunOptions{Brokers: brokers, StateDir: t.TempDir(), ClientID: "secure", Security: cfg.Security})
 	}()
 	seen := securePredictions(t, brokers, opts, p, done)
 	cancel()
@@ -209,7 +210,7 @@ func checkRejected(t *testing.T, brokers []string, bad kafkaclient.Security, wan
 	}
 	runCtx, stop := context.WithTimeout(context.Background(), 60*time.Second)
 	defer stop()
-	err = p.Run(runCtx, topology.RunOptions{Brokers: brokers, StateDir: t.TempDir(), Security: bad})
+	err = operations.Run(runCtx, p, operations.RunOptions{Brokers: brokers, StateDir: t.TempDir(), Security: bad})
 	if err == nil || runCtx.Err() != nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("sarama with bad settings: err = %v, want a failure mentioning %q before the deadline", err, want)
 	}

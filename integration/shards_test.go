@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/registry"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -69,7 +70,7 @@ func TestShardedModel(t *testing.T) {
 	ctx := context.Background()
 	adm := admin(t, brokers)
 	input := unique("susy-rows")
-	if err := topology.CreateTopic(ctx, adm, input, shardPartitions, 1); err != nil {
+	if err := operations.CreateTopic(ctx, adm, input, shardPartitions, 1); err != nil {
 		t.Fatal(err)
 	}
 	sharded := shardPipeline(t, brokers, unique("sharded"), input, shardCount)

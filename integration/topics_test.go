@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -133,7 +134,7 @@ func pipeline(t *testing.T, brokers []string, file, yaml string) *topology.Pipel
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := topology.EnsureTopics(context.Background(), admin(t, brokers), p); err != nil {
+	if err := operations.EnsureTopics(context.Background(), admin(t, brokers), p); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -143,7 +144,7 @@ func pipeline(t *testing.T, brokers []string, file, yaml string) *topology.Pipel
 func inputTopic(t *testing.T, brokers []string, name string, partitions int32) string {
 	t.Helper()
 	topic := unique(name)
-	if err := topology.CreateTopic(context.Background(), admin(t, brokers), topic, partitions, 1); err != nil {
+	if err := operations.CreateTopic(context.Background(), admin(t, brokers), topic, partitions, 1); err != nil {
 		t.Fatal(err)
 	}
 	return topic

@@ -1,7 +1,10 @@
 // Package topology is the composition root of streamsgd: it reads a pipeline
-// config, names every topic and group once (topics.go), and builds the goka
-// group graphs of the whole DAG in data-flow order (graph.go), handing each
-// processor its topics, codecs and model specs as struct fields.
+// config, names every topic and group once (topics.go), builds the
+// processors with their topics, codecs and model specs as struct fields
+// (pipeline.go), and declares the whole DAG in one function, Graph
+// (graph.go): every goka group with its inputs, outputs, table and lookups,
+// and the side channels written outside the groups' callbacks. Text, DOT
+// and Dangling render that declaration and nothing else.
 //
 // The DAG:
 //
@@ -11,7 +14,11 @@
 //	<p>-learn-table + <p>.pins ──► [checkpoint] ── table <p>-checkpoint-table
 //	sharded models: [learn] ──► <p>.shards ──► [merge] ── table <p>-merge-table
 //	                   ▲ lookup ────────────────────────────────┘
+//	side channels: route's batching emitter ──► <p>.examples
+//	               checkpoint tick loop, `models pin|unpin` ──► <p>.pins
 //
-// topology imports the processors and codecs; nothing imports topology but
-// the CLI, the integration tests and the benchmarks.
+// topology declares; it runs nothing and opens no connection. What is done
+// to a running pipeline (run, restore, replay, topic creation) is package
+// operations. topology imports the processors and codecs; it must not
+// import operations, kafkaclient or the CLI.
 package topology

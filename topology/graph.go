@@ -6,76 +6,45 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/codec"
 
-	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/processors"
 )
 
-// Pipeline is a config composed into goka group graphs.
-type Pipeline struct {
-	Config *Config
-	Topics Topics
-	// Specs of the models by name, and in config order.
-	Specs  map[string]processors.ModelSpec
-	Models []processors.ModelSpec
-	// Route and Learn are the processors behind the groups.
-	Route *processors.Route
-	Learn *processors.Learn
-	// Merge averages the shards of data-parallel models; nil when no model
-	// is sharded.
-	Merge *processors.Merge
-	// Checkpoint keeps the registry of model versions (checkpoint.go).
-	Checkpoint *processors.Checkpoint
-	// StateCodec encodes the learn table.
-	StateCodec *processors.StateCodec
-	// Codecs of the output topics.
-	PredictionCodec, MetricsCodec, DeadLetterCodec goka.Codec
+// Graph is the whole DAG of a pipeline: the goka group graphs in data-flow
+// order, and the writers that feed its topics from outside a group's
+// callbacks. Everything that reads or writes a topic of the pipeline is in
+// it; Text, DOT and Dangling render it and nothing else.
+type Graph struct {
+	Groups  []*goka.GroupGraph
+	Writers []Writer
 }
 
-// Build composes the pipeline of a validated config.
-func Build(c *Config) (*Pipeline, error) {
-	spec, err := c.InputSpec()
-	if err != nil {
-		return nil, fmt.Errorf("topology: input: %w", err)
-	}
-	dec, err := input.NewDecoder(spec)
-	if err != nil {
-		return nil, fmt.Errorf("topology: input: %w", err)
-	}
-	byName, ordered, err := c.ModelSpecs()
-	if err != nil {
-		return nil, err
-	}
-	p := &Pipeline{Config: c, Topics: TopicsOf(c), Specs: byName, Models: ordered}
-	if err := p.buildCodecs(); err != nil {
-		return nil, err
-	}
-	p.Route = &processors.Route{
-		Decoder: dec, Models: ordered, Features: c.FeatureCount(), Partitions: c.Partitions,
-		Examples: p.Topics.Examples, DeadLetter: p.Topics.DeadLetter,
-	}
-	p.Route.Init()
-	p.Learn = &processors.Learn{Specs: byName, Predictions: p.Topics.Predictions, Metrics: p.Topics.Metrics}
-	p.buildMerge()
-	p.Checkpoint = p.newCheckpoint()
-	p.StateCodec = &processors.StateCodec{Specs: byName}
-	return p, nil
+// Writer is a side channel: a topic written outside the callbacks of the
+// goka groups, by a loop that runs beside a group or by a command.
+type Writer struct {
+	// Name says what writes (one of the Writer* names).
+	Name string
+	// Group is the group the writer runs beside, in the same `run`; empty
+	// for a command of the CLI.
+	Group goka.Group
+	// Topic is the topic written, and Codec its values' codec.
+	Topic goka.Stream
+	Codec goka.Codec
 }
 
-func (p *Pipeline) buildCodecs() error {
-	var err error
-	out := p.Config.Output
-	if p.PredictionCodec, err = wire.PredictionCodec(out.Predictions); err != nil {
-		return fmt.Errorf("topology: output.predictions: %w", err)
-	}
-	if p.MetricsCodec, err = wire.MetricSnapshotCodec(out.Metrics); err != nil {
-		return fmt.Errorf("topology: output.metrics: %w", err)
-	}
-	if p.DeadLetterCodec, err = wire.DeadLetterCodec(out.DeadLetter); err != nil {
-		return fmt.Errorf("topology: output.deadletter: %w", err)
-	}
-	return nil
-}
+// The writers of the DAG.
+const (
+	// WriterRouteBatches is route's batching emitter: in a run, route
+	// gathers the rows of consecutive messages into one ExampleBatch per
+	// model key and writes it with a goka emitter, not from its callback.
+	WriterRouteBatches = "route batching emitter"
+	// WriterCheckpointTicks is the loop beside the checkpoint group that
+	// writes a tick for every key whose version is due by time while no new
+	// state of it arrives (processors.Checkpoint.DueKeys).
+	WriterCheckpointTicks = "checkpoint tick loop"
+	// WriterPinCommands is `streamsgd models pin|unpin`.
+	WriterPinCommands = "streamsgd models pin|unpin"
+)
 
 // stateCacheSize bounds the decoded states the learner keeps in memory. A
 // decoded state of 18 features takes ~2.7 KB of heap beside its ~550
@@ -84,14 +53,10 @@ func (p *Pipeline) buildCodecs() error {
 // store anyway (1M keys: a 65536-entry cache held ~180 MB live).
 const stateCacheSize = 1 << 12
 
-// Groups returns every group graph of the DAG in data-flow order. This is
-// the one place where the DAG is declared.
-func (p *Pipeline) Groups() []*goka.GroupGraph {
-	return p.groups(p.Route)
-}
-
-// groups declares the DAG with a given route processor (Run's has a sink).
-func (p *Pipeline) groups(route *processors.Route) []*goka.GroupGraph {
+// Graph declares the DAG, top to bottom in data-flow order. This is the one
+// place where groups, their inputs, outputs, tables and lookups, and the
+// side channels are declared.
+func (p *Pipeline) Graph() Graph {
 	t := p.Topics
 	examples := new(wire.ExampleBatchCodec)
 	// Each graph gets its own learner codec (and state cache), so that two
@@ -99,27 +64,74 @@ func (p *Pipeline) groups(route *processors.Route) []*goka.GroupGraph {
 	states := processors.NewLearnerStateCodec(p.Specs, stateCacheSize)
 	learn := *p.Learn
 	learn.States = states
-	groups := []*goka.GroupGraph{
-		goka.DefineGroup(t.RouteGroup,
-			goka.Inputs(t.Inputs, new(codec.Bytes), route.Process),
-			goka.Output(t.Examples, examples),
-			goka.Output(t.DeadLetter, p.DeadLetterCodec),
-		),
-		goka.DefineGroup(t.LearnGroup, append([]goka.Edge{
-			goka.Input(t.Examples, examples, learn.Process),
-			goka.Persist(states),
-			goka.Output(t.Predictions, p.PredictionCodec),
-			goka.Output(t.Metrics, p.MetricsCodec),
-		}, p.learnShardEdges()...)...),
+	// Readers of states that the learner does not own decode with plain
+	// codecs. The checkpoint group's is lenient: a state of a model that is
+	// no longer in the config is counted in its key's registry instead of
+	// stopping the group.
+	merged := &processors.StateCodec{Specs: p.Specs}
+	versioned := &processors.StateCodec{Specs: p.Specs, Lenient: true}
+	shards := &processors.ShardCodec{Specs: p.Specs}
+
+	// route: decode, validate, re-key to the model key, batch rows; bad
+	// records to the dead letters.
+	route := goka.DefineGroup(t.RouteGroup,
+		goka.Inputs(t.Inputs, new(codec.Bytes), p.Route.Process),
+		goka.Output(t.Examples, examples),
+		goka.Output(t.DeadLetter, p.DeadLetterCodec),
+	)
+
+	// learn: per row predict, update the rolling metrics, take the SGD
+	// step; the model states in its table. Shards of data-parallel models
+	// also publish to <p>.shards and mix the merged model back in.
+	learnEdges := []goka.Edge{
+		goka.Input(t.Examples, examples, learn.Process),
+		goka.Persist(states),
+		goka.Output(t.Predictions, p.PredictionCodec),
+		goka.Output(t.Metrics, p.MetricsCodec),
 	}
-	// Data-parallel models only: the merge group (merge.go).
-	if merge := p.mergeGroup(); merge != nil {
-		groups = append(groups, merge)
+	if p.Sharded() {
+		learnEdges = append(learnEdges,
+			goka.Output(t.Shards, shards),
+			goka.Lookup(t.MergeTable, merged),
+		)
 	}
-	// The registry of model versions (checkpoint.go).
-	groups = append(groups, p.checkpointGroup())
-	return groups
+	groups := []*goka.GroupGraph{route, goka.DefineGroup(t.LearnGroup, learnEdges...)}
+
+	// merge (data-parallel models only): the shards' states in, the merged
+	// model of each sharded model in its table.
+	if p.Sharded() {
+		groups = append(groups, goka.DefineGroup(t.MergeGroup,
+			goka.Input(t.Shards, shards, p.Merge.Process),
+			goka.Persist(merged),
+		))
+	}
+
+	// checkpoint: the model states (the learn table's changelog read as a
+	// stream; with data-parallel models the merge table's too, whose merged
+	// models are what gets versioned) and the pin commands in; the registry
+	// of versions of every model key in its table.
+	ckEdges := []goka.Edge{
+		goka.Input(goka.Stream(t.LearnTable), versioned, p.Checkpoint.ProcessState),
+		goka.Input(t.Pins, new(codec.Bytes), p.Checkpoint.ProcessPin),
+		goka.Persist(new(processors.RegistryCodec)),
+	}
+	if p.Sharded() {
+		ckEdges = append(ckEdges, goka.Input(goka.Stream(t.MergeTable), versioned, p.Checkpoint.ProcessState))
+	}
+	groups = append(groups, goka.DefineGroup(t.CheckpointGroup, ckEdges...))
+
+	return Graph{
+		Groups: groups,
+		Writers: []Writer{
+			{Name: WriterRouteBatches, Group: t.RouteGroup, Topic: t.Examples, Codec: examples},
+			{Name: WriterCheckpointTicks, Group: t.CheckpointGroup, Topic: t.Pins, Codec: new(codec.Bytes)},
+			{Name: WriterPinCommands, Topic: t.Pins, Codec: new(codec.Bytes)},
+		},
+	}
 }
+
+// Groups returns the group graphs of the DAG in data-flow order.
+func (p *Pipeline) Groups() []*goka.GroupGraph { return p.Graph().Groups }
 
 // Group returns the group graph of the named group.
 func (p *Pipeline) Group(name goka.Group) (*goka.GroupGraph, error) {
@@ -129,4 +141,14 @@ func (p *Pipeline) Group(name goka.Group) (*goka.GroupGraph, error) {
 		}
 	}
 	return nil, fmt.Errorf("topology: pipeline %s has no group %q", p.Config.Name, name)
+}
+
+// Writer returns the writer of the given name.
+func (g Graph) Writer(name string) (Writer, bool) {
+	for _, w := range g.Writers {
+		if w.Name == name {
+			return w, true
+		}
+	}
+	return Writer{}, false
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/streamsgd/streamsgd/examples"
@@ -35,6 +36,42 @@ func TestGroupsValidate(t *testing.T) {
 func TestNoDanglingTopics(t *testing.T) {
 	if d := susyPipeline(t).Dangling(); len(d) > 0 {
 		t.Errorf("topics nobody produces or consumes: %v", d)
+	}
+}
+
+// TestGraphDeclaresEveryTopic: every topic the pipeline creates, and every
+// input, is read or written by something the Graph declares, so the
+// rendered DAG misses nothing.
+func TestGraphDeclaresEveryTopic(t *testing.T) {
+	for _, p := range []*Pipeline{susyPipeline(t), shardedPipeline(t)} {
+		graph := p.Graph()
+		seen := map[string]bool{}
+		for _, g := range graph.Groups {
+			for _, e := range slices.Concat(g.InputStreams(), g.OutputStreams(), g.LookupTables(), g.JointTables()) {
+				seen[e.Topic()] = true
+			}
+			if e := g.GroupTable(); e != nil {
+				seen[e.Topic()] = true
+			}
+		}
+		for _, w := range graph.Writers {
+			seen[string(w.Topic)] = true
+		}
+		for _, c := range p.Topics.Created() {
+			if !seen[c.Name] && (c.Name != string(p.Topics.Shards) && c.Name != string(p.Topics.MergeTable) || p.Sharded()) {
+				t.Errorf("%s: topic %s is in no declaration of the Graph", p.Config.Name, c.Name)
+			}
+		}
+		for _, in := range p.Topics.Inputs {
+			if !seen[string(in)] {
+				t.Errorf("%s: input %s is in no declaration of the Graph", p.Config.Name, in)
+			}
+		}
+		for _, name := range []string{WriterRouteBatches, WriterCheckpointTicks, WriterPinCommands} {
+			if _, ok := graph.Writer(name); !ok {
+				t.Errorf("%s: no writer %q", p.Config.Name, name)
+			}
+		}
 	}
 }
 

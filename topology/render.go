@@ -8,12 +8,13 @@ import (
 	"github.com/lovoo/goka"
 )
 
-// Text renders the DAG for people: each group with its inputs, table and
-// outputs, in data-flow order.
+// Text renders the DAG (Graph) for people: each group with its inputs,
+// table and outputs, in data-flow order, then the side channels.
 func (p *Pipeline) Text() string {
 	var b strings.Builder
+	graph := p.Graph()
 	fmt.Fprintf(&b, "pipeline %s (%d partitions)\n", p.Config.Name, p.Config.Partitions)
-	for _, g := range p.Groups() {
+	for _, g := range graph.Groups {
 		fmt.Fprintf(&b, "\ngroup %s\n", g.Group())
 		for _, e := range g.InputStreams() {
 			fmt.Fprintf(&b, "  in     %s\n", e.Topic())
@@ -27,6 +28,14 @@ func (p *Pipeline) Text() string {
 		for _, e := range g.OutputStreams() {
 			fmt.Fprintf(&b, "  out    %s\n", e.Topic())
 		}
+	}
+	fmt.Fprintf(&b, "\nside channels (written outside the group callbacks)\n")
+	for _, w := range graph.Writers {
+		beside := ""
+		if w.Group != "" {
+			beside = fmt.Sprintf(" (beside %s)", w.Group)
+		}
+		fmt.Fprintf(&b, "  %s <- %s%s\n", w.Topic, w.Name, beside)
 	}
 	fmt.Fprintf(&b, "\nmodels\n")
 	for _, m := range p.Models {
@@ -44,13 +53,15 @@ func (p *Pipeline) Text() string {
 	return b.String()
 }
 
-// DOT renders the DAG as a Graphviz digraph: groups are boxes, topics
-// ellipses, tables cylinders.
+// DOT renders the DAG (Graph) as a Graphviz digraph: groups are boxes,
+// topics ellipses, tables cylinders, commands notes; side channels are
+// dotted edges labelled with their writer.
 func (p *Pipeline) DOT() string {
 	var b strings.Builder
+	graph := p.Graph()
 	fmt.Fprintf(&b, "digraph %q {\n  rankdir=LR;\n", p.Config.Name)
 	topics := map[string]string{}
-	for _, g := range p.Groups() {
+	for _, g := range graph.Groups {
 		fmt.Fprintf(&b, "  %q [shape=box];\n", string(g.Group()))
 		for _, e := range g.InputStreams() {
 			if topics[e.Topic()] == "" { // a table read as a stream stays a cylinder
@@ -71,6 +82,17 @@ func (p *Pipeline) DOT() string {
 			fmt.Fprintf(&b, "  %q -> %q;\n", string(g.Group()), e.Topic())
 		}
 	}
+	for _, w := range graph.Writers {
+		from := string(w.Group)
+		if from == "" {
+			from = w.Name
+			fmt.Fprintf(&b, "  %q [shape=note];\n", from)
+		}
+		if topics[string(w.Topic)] == "" {
+			topics[string(w.Topic)] = "ellipse"
+		}
+		fmt.Fprintf(&b, "  %q -> %q [style=dotted, label=%q];\n", from, string(w.Topic), w.Name)
+	}
 	names := make([]string, 0, len(topics))
 	for n := range topics {
 		names = append(names, n)
@@ -83,11 +105,16 @@ func (p *Pipeline) DOT() string {
 	return b.String()
 }
 
-// Dangling lists topics that some group writes and none reads, or reads
-// and none writes, other than the pipeline's inputs and final outputs.
+// Dangling lists topics of the DAG (Graph) that something writes and
+// nothing reads, or something reads and nothing writes, other than the
+// pipeline's inputs and final outputs.
 func (p *Pipeline) Dangling() []string {
+	graph := p.Graph()
 	written, read, tables := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	for _, g := range p.Groups() {
+	for _, w := range graph.Writers {
+		written[string(w.Topic)] = true
+	}
+	for _, g := range graph.Groups {
 		for _, e := range g.InputStreams() {
 			read[e.Topic()] = true
 		}
@@ -109,8 +136,7 @@ func (p *Pipeline) Dangling() []string {
 	for _, t := range p.Topics.Inputs {
 		ends[string(t)] = true
 	}
-	// Pins are written by the CLI (streamsgd models pin).
-	for _, t := range []goka.Stream{p.Topics.Predictions, p.Topics.Metrics, p.Topics.DeadLetter, p.Topics.Pins} {
+	for _, t := range []goka.Stream{p.Topics.Predictions, p.Topics.Metrics, p.Topics.DeadLetter} {
 		ends[string(t)] = true
 	}
 	var out []string

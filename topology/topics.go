@@ -76,3 +76,7 @@ type CreatedTopic struct {
 	Name      string
 	Compacted bool
 }
+
+// ValidName reports whether s can name a pipeline, a model or a replay
+// generation (part of a pipeline name): letters, digits, '_' and '-'.
+func ValidName(s string) bool { return nameRE.MatchString(s) }

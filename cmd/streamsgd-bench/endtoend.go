@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -77,7 +78,7 @@ func trial(ctx context.Context, o options, rowsPerMessage, n int) (prod, ceil, s
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
-	if err := topology.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
+	if err := operations.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
 		return prod, ceil, sgd, err
 	}
 	labelIn := produce.LabelInKey
@@ -101,7 +102,7 @@ func trial(ctx context.Context, o options, rowsPerMessage, n int) (prod, ceil, s
 // ceiling consumes the input and produces every record to another topic
 // with franz-go, until all are acknowledged.
 func ceiling(ctx context.Context, brokers []string, adm *kadm.Client, input, output string, st produce.Stats) (result, error) {
-	if err := topology.CreateTopic(ctx, adm, output, partitions, 1); err != nil {
+	if err := operations.CreateTopic(ctx, adm, output, partitions, 1); err != nil {
 		return result{}, err
 	}
 	cons, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(input),
@@ -146,7 +147,7 @@ func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, n
 	if err != nil {
 		return result{}, err
 	}
-	if err := topology.EnsureTopics(ctx, adm, p); err != nil {
+	if err := operations.EnsureTopics(ctx, adm, p); err != nil {
 		return result{}, err
 	}
 	dir, err := os.MkdirTemp("", "streamsgd-bench-")
@@ -158,7 +159,7 @@ func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, n
 	defer cancel()
 	done := make(chan error, 1)
 	begin := time.Now()
-	go func() { done <- p.Run(rctx, topology.RunOptions{Brokers: brokers, StateDir: dir}) }()
+	go func() { done <- operations.Run(rctx, p, operations.RunOptions{Brokers: brokers, StateDir: dir}) }()
 	counted := make(chan progress, 64)
 	cctx, stopCount := context.WithCancel(ctx)
 	defer stopCount()

@@ -9,7 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/kafkaclient"
-	"github.com/streamsgd/streamsgd/topology"
+	"github.com/streamsgd/streamsgd/operations"
 )
 
 // scenarioEnv is what a scenario that runs pipelines as child processes
@@ -37,7 +37,7 @@ func newScenarioEnv(ctx context.Context, o options, prefix string) (*scenarioEnv
 	e := &scenarioEnv{brokers: brokers, cl: cl, adm: kadm.NewClient(cl), suffix: fmt.Sprintf("%d", time.Now().UnixNano()%1e9)}
 	e.close = func() { cl.Close(); closeBroker() }
 	e.input = prefix + "-" + e.suffix
-	if err := topology.CreateTopic(ctx, e.adm, e.input, partitions, 1); err != nil {
+	if err := operations.CreateTopic(ctx, e.adm, e.input, partitions, 1); err != nil {
 		e.close()
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -51,7 +52,7 @@ func perEntity(ctx context.Context, o options) ([]result, error) {
 	keys := o.rows
 	suffix := fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
 	input := "bench-sensors-" + suffix
-	if err := topology.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
+	if err := operations.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
 		return nil, err
 	}
 	order := newSensorOrder(keys)
@@ -225,7 +226,7 @@ func runPipelineChild(ctx context.Context, brokers []string, adm *kadm.Client, y
 	if err != nil {
 		return run, err
 	}
-	if err := topology.EnsureTopics(ctx, adm, p); err != nil {
+	if err := operations.EnsureTopics(ctx, adm, p); err != nil {
 		return run, err
 	}
 	for _, t := range p.Topics.Created() {

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -111,7 +112,7 @@ func servePipeline(arg string) error {
 		reported <- r
 		cancel()
 	}()
-	err = p.Run(ctx, topology.RunOptions{Brokers: o.Brokers, StateDir: o.StateDir, ClientID: o.ClientID, HotStandby: o.HotStandby})
+	err = operations.Run(ctx, p, operations.RunOptions{Brokers: o.Brokers, StateDir: o.StateDir, ClientID: o.ClientID, HotStandby: o.HotStandby})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -26,7 +27,7 @@ const restoreTrials = 3
 // restoreBench measures `streamsgd restore`: a learn table of -rows
 // records (one per-entity model state per key, all keys distinct, so that
 // compaction removes nothing and every record is read) is restored three
-// times into an empty state directory by topology.Restore (goka views on
+// times into an empty state directory by operations.Restore (goka views on
 // the pebble stores, as run uses). The states are produced straight into
 // the table's changelog with franz-go (goka's partitioner), encoded by the
 // pipeline's StateCodec: running the pipeline over a million entities
@@ -52,10 +53,10 @@ func restoreBench(ctx context.Context, o options) ([]result, error) {
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
-	if err := topology.CreateTopic(ctx, adm, p.Config.Input.Topics[0], partitions, 1); err != nil {
+	if err := operations.CreateTopic(ctx, adm, p.Config.Input.Topics[0], partitions, 1); err != nil {
 		return nil, err
 	}
-	if err := topology.EnsureTopics(ctx, adm, p); err != nil {
+	if err := operations.EnsureTopics(ctx, adm, p); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -159,13 +160,13 @@ func restoreOnce(ctx context.Context, brokers []string, p *topology.Pipeline, wa
 	}
 	defer os.RemoveAll(dir)
 	cpu := processCPU()
-	rep, err := p.Restore(ctx, topology.RestoreOptions{RunOptions: topology.RunOptions{
+	rep, err := operations.Restore(ctx, p, operations.RestoreOptions{RunOptions: operations.RunOptions{
 		Brokers: brokers, StateDir: dir, Groups: []goka.Group{p.Topics.LearnGroup},
 	}})
 	if err != nil {
 		return result{}, err
 	}
-	var t topology.TableRestore
+	var t operations.TableRestore
 	for _, tr := range rep.Tables {
 		if tr.Table == p.Topics.LearnTable {
 			t = tr
@@ -181,10 +182,10 @@ func restoreOnce(ctx context.Context, brokers []string, p *topology.Pipeline, wa
 }
 
 // topicConfig describes the compaction settings of a table topic as the
-// broker reports them (the keys of topology.TableTopicConfig, falling back
+// broker reports them (the keys of operations.TableTopicConfig, falling back
 // to what streamsgd asks for), and the broker's cleaner interval.
 func topicConfig(ctx context.Context, adm *kadm.Client, topic string) string {
-	want := topology.TableTopicConfig()
+	want := operations.TableTopicConfig()
 	got := map[string]string{}
 	if rcs, err := adm.DescribeTopicConfigs(ctx, topic); err == nil {
 		for _, rc := range rcs {

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -23,7 +24,7 @@ import (
 // topic is measured, from the record timestamps of the predictions.
 //
 // The instances are child processes (-serve-pipeline, as `streamsgd run`)
-// rather than two topology.Run calls in the bench: a process can be killed
+// rather than two operations.Run calls in the bench: a process can be killed
 // with SIGKILL, so that the instance leaves its groups without a word and
 // the brokers must wait for the session timeout. "stop" is SIGTERM: the
 // child cancels its context and goka leaves the groups.
@@ -76,7 +77,7 @@ func takeoverSeries(ctx context.Context, brokers []string, standby bool) ([]resu
 	adm := kadm.NewClient(cl)
 	suffix := fmt.Sprintf("%d-%t", time.Now().UnixNano()%1e9, standby)
 	input := "bench-takeover-" + suffix
-	if err := topology.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
+	if err := operations.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
 		return nil, err
 	}
 	yaml := sensorYAML("bench-to-"+suffix, input)
@@ -88,7 +89,7 @@ func takeoverSeries(ctx context.Context, brokers []string, standby bool) ([]resu
 	if err != nil {
 		return nil, err
 	}
-	if err := topology.EnsureTopics(ctx, adm, p); err != nil {
+	if err := operations.EnsureTopics(ctx, adm, p); err != nil {
 		return nil, err
 	}
 	groups := []string{string(p.Topics.RouteGroup), string(p.Topics.LearnGroup)}

@@ -12,6 +12,7 @@ import (
 	"github.com/streamsgd/streamsgd/broker"
 	"github.com/streamsgd/streamsgd/examples"
 	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -83,11 +84,11 @@ func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline
 	// a keyed topic puts every row of a class in one partition, and the
 	// learner would see class-sorted runs instead of the stream's order.
 	for _, in := range p.Config.Input.Topics {
-		if err := topology.CreateTopic(ctx, adm, in, c.InputPartitions, 1); err != nil {
+		if err := operations.CreateTopic(ctx, adm, in, c.InputPartitions, 1); err != nil {
 			return err
 		}
 	}
-	if err := topology.EnsureTopics(ctx, adm, p); err != nil {
+	if err := operations.EnsureTopics(ctx, adm, p); err != nil {
 		return err
 	}
 	dir, err := os.MkdirTemp("", "streamsgd-demo-")
@@ -99,7 +100,7 @@ func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline
 	defer stopRun()
 	runErr := make(chan error, 1)
 	go func() {
-		runErr <- p.Run(runCtx, topology.RunOptions{Brokers: brokers.List(), StateDir: dir, Security: sec})
+		runErr <- operations.Run(runCtx, p, operations.RunOptions{Brokers: brokers.List(), StateDir: dir, Security: sec})
 	}()
 	// The demo streams into the first input topic (the train topic).
 	prodErr := make(chan error, 1)

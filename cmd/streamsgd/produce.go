@@ -8,8 +8,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/produce"
-	"github.com/streamsgd/streamsgd/topology"
 )
 
 // ProduceCmd writes a CSV file or the synthetic SUSY-shaped stream into a
@@ -40,7 +40,7 @@ func (c *ProduceCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = topology.CreateTopic(ctx, adm, c.Topic, c.Partitions, 1)
+	err = operations.CreateTopic(ctx, adm, c.Topic, c.Partitions, 1)
 	acl.Close()
 	if err != nil {
 		return err

@@ -14,8 +14,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
-	"github.com/streamsgd/streamsgd/topology"
 )
 
 // ReplayCmd reprocesses a pipeline's input into a fresh generation and
@@ -42,21 +42,21 @@ func (c *ReplayCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o := topology.ReplayOptions{
-		RunOptions: topology.RunOptions{Brokers: c.List(), StateDir: c.StateDir, ClientID: c.ClientID, Security: sec},
+	o := operations.ReplayOptions{
+		RunOptions: operations.RunOptions{Brokers: c.List(), StateDir: c.StateDir, ClientID: c.ClientID, Security: sec},
 		Generation: c.Generation, Until: until, Keep: c.Keep,
 	}
 	if c.Verbose {
 		o.Logger = log.New(os.Stderr, "", log.LstdFlags)
 	}
 	var bar *progressbar.ProgressBar
-	o.Progress = func(pr topology.ReplayProgress) {
+	o.Progress = func(pr operations.ReplayProgress) {
 		if bar == nil {
 			bar = progressBar(pr.Total, "input records", c.Quiet)
 		}
 		bar.Set64(pr.Done)
 	}
-	rep, err := p.Replay(ctx, o)
+	rep, err := operations.Replay(ctx, p, o)
 	if bar != nil {
 		bar.Finish()
 	}
@@ -87,7 +87,7 @@ func parseUntil(s string) (*processors.Bound, error) {
 // printReplay prints the report: per global model key, or per per-entity
 // model with counts; bit-for-bit equality with the live models, or with
 // --until the rebuilt weights.
-func printReplay(w io.Writer, rep topology.ReplayReport) {
+func printReplay(w io.Writer, rep operations.ReplayReport) {
 	rate := 0.0
 	if s := rep.Elapsed.Seconds(); s > 0 {
 		rate = float64(rep.Input) / s
@@ -108,7 +108,7 @@ func printReplay(w io.Writer, rep topology.ReplayReport) {
 	}
 }
 
-func printComparison(w io.Writer, rep topology.ReplayReport) {
+func printComparison(w io.Writer, rep operations.ReplayReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "model\tkey\trows\tlive rows\tbit for bit\tmax |diff|")
 	equal, global := true, false
@@ -139,7 +139,7 @@ func printComparison(w io.Writer, rep topology.ReplayReport) {
 	}
 }
 
-func printRebuilt(w io.Writer, rep topology.ReplayReport) {
+func printRebuilt(w io.Writer, rep operations.ReplayReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "model\tkey\trows\tweights")
 	for _, m := range rep.Models {
@@ -192,7 +192,7 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-func diffOr(k topology.KeyComparison) string {
+func diffOr(k operations.KeyComparison) string {
 	if !k.InRebuilt || !k.InLive {
 		return "missing in " + map[bool]string{true: "live", false: "rebuilt"}[k.InRebuilt]
 	}

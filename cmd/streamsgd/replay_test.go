@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
-	"github.com/streamsgd/streamsgd/topology"
 )
 
 func TestParseUntil(t *testing.T) {
@@ -30,13 +30,13 @@ func TestParseUntil(t *testing.T) {
 }
 
 func TestPrintReplay(t *testing.T) {
-	rep := topology.ReplayReport{
+	rep := operations.ReplayReport{
 		Live: "p", Generation: "p-g", Input: 10, InputPartitions: 1, Elapsed: time.Second, Compared: true,
-		Models: []topology.ModelComparison{
+		Models: []operations.ModelComparison{
 			{Model: "global", Keys: 1, LiveKeys: 1, Rows: 10, LiveRows: 10, Identical: 1,
-				PerKey: []topology.KeyComparison{{Key: "global", InRebuilt: true, InLive: true, Rows: 10, LiveRows: 10, Identical: true}}},
+				PerKey: []operations.KeyComparison{{Key: "global", InRebuilt: true, InLive: true, Rows: 10, LiveRows: 10, Identical: true}}},
 			{Model: "per", PerEntity: true, Keys: 3, LiveKeys: 3, Rows: 10, LiveRows: 10, Identical: 2, Differ: 1, MaxAbsDiff: 0.5,
-				PerKey: []topology.KeyComparison{{Key: "per/a", InRebuilt: true, InLive: true, Rows: 4, LiveRows: 4, MaxAbsDiff: 0.5}}},
+				PerKey: []operations.KeyComparison{{Key: "per/a", InRebuilt: true, InLive: true, Rows: 4, LiveRows: 4, MaxAbsDiff: 0.5}}},
 		},
 	}
 	var out bytes.Buffer

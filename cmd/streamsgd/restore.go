@@ -10,8 +10,7 @@ import (
 
 	"github.com/lovoo/goka"
 	"github.com/schollz/progressbar/v3"
-
-	"github.com/streamsgd/streamsgd/topology"
+	"github.com/streamsgd/streamsgd/operations"
 )
 
 // RestoreCmd rebuilds the local stores of a pipeline's tables from their
@@ -31,20 +30,20 @@ func (c *RestoreCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o := topology.RestoreOptions{RunOptions: topology.RunOptions{
+	o := operations.RestoreOptions{RunOptions: operations.RunOptions{
 		Brokers: c.List(), StateDir: c.StateDir, ClientID: c.ClientID, Security: sec,
 	}}
 	for _, g := range c.Groups {
 		o.Groups = append(o.Groups, goka.Group(g))
 	}
 	var bar *progressbar.ProgressBar
-	o.Progress = func(pr topology.RestoreProgress) {
+	o.Progress = func(pr operations.RestoreProgress) {
 		if bar == nil {
 			bar = progressBar(pr.Total, "offsets", c.Quiet)
 		}
 		bar.Set64(pr.Done)
 	}
-	rep, err := p.Restore(ctx, o)
+	rep, err := operations.Restore(ctx, p, o)
 	if bar != nil {
 		bar.Finish()
 	}
@@ -70,7 +69,7 @@ func progressBar(total int64, unit string, quiet bool) *progressbar.ProgressBar 
 }
 
 // printRestore prints one line per table and a total.
-func printRestore(w io.Writer, rep topology.RestoreReport) {
+func printRestore(w io.Writer, rep operations.RestoreReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "table\tgroup\tkind\tpartitions\trecords\tseconds\trecords/s\tstore")
 	for _, t := range rep.Tables {

@@ -8,8 +8,7 @@ import (
 	"os"
 
 	"github.com/lovoo/goka"
-
-	"github.com/streamsgd/streamsgd/topology"
+	"github.com/streamsgd/streamsgd/operations"
 )
 
 // RunCmd runs a pipeline's processors until SIGINT/SIGTERM.
@@ -33,12 +32,12 @@ func (c *RunCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = sec.Explain(topology.EnsureTopics(ctx, adm, p))
+	err = sec.Explain(operations.EnsureTopics(ctx, adm, p))
 	cl.Close()
 	if err != nil {
 		return err
 	}
-	o := topology.RunOptions{Brokers: c.List(), StateDir: c.StateDir, ClientID: c.ClientID, HotStandby: c.HotStandby, Security: sec}
+	o := operations.RunOptions{Brokers: c.List(), StateDir: c.StateDir, ClientID: c.ClientID, HotStandby: c.HotStandby, Security: sec}
 	for _, g := range c.Groups {
 		o.Groups = append(o.Groups, goka.Group(g))
 	}
@@ -46,7 +45,7 @@ func (c *RunCmd) Run(ctx context.Context) error {
 		o.Logger = log.New(os.Stderr, "", log.LstdFlags)
 	}
 	fmt.Fprintf(os.Stderr, "streamsgd run: pipeline %s on %v; Ctrl-C to stop\n", p.Config.Name, o.Brokers)
-	if err := p.Run(ctx, o); err != nil && !errors.Is(err, context.Canceled) {
+	if err := operations.Run(ctx, p, o); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil

@@ -6,7 +6,7 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/streamsgd/streamsgd/topology"
+	"github.com/streamsgd/streamsgd/operations"
 )
 
 // TopicsCmd creates every topic of a pipeline and exits: the one-shot setup
@@ -31,13 +31,13 @@ func (c *TopicsCmd) Run(ctx context.Context) error {
 	defer cl.Close()
 	if c.Inputs {
 		for _, in := range p.Topics.Inputs {
-			err := topology.CreateTopic(ctx, adm, string(in), int32(p.Config.Partitions), int16(p.Config.Replication))
+			err := operations.CreateTopic(ctx, adm, string(in), int32(p.Config.Partitions), int16(p.Config.Replication))
 			if err != nil {
 				return sec.Explain(err)
 			}
 		}
 	}
-	if err := sec.Explain(topology.EnsureTopics(ctx, adm, p)); err != nil {
+	if err := sec.Explain(operations.EnsureTopics(ctx, adm, p)); err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)

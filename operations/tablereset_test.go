@@ -1,4 +1,4 @@
-package topology
+package operations
 
 import (
 	"context"

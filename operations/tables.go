@@ -1,4 +1,4 @@
-package topology
+package operations
 
 import (
 	"context"
@@ -35,7 +35,7 @@ func ReadTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic stri
 func ScanTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic string, fn func(*kgo.Record) error) error {
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.FetchMaxBytes(64 << 20)}, opts...)...)
 	if err != nil {
-		return fmt.Errorf("topology: read table %s: %w", topic, err)
+		return fmt.Errorf("operations: read table %s: %w", topic, err)
 	}
 	defer cl.Close()
 	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
@@ -43,7 +43,7 @@ func ScanTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic stri
 		err = ends.Error()
 	}
 	if err != nil {
-		return fmt.Errorf("topology: read table %s: end offsets: %w", topic, err)
+		return fmt.Errorf("operations: read table %s: end offsets: %w", topic, err)
 	}
 	left := map[int32]int64{}
 	parts := map[int32]kgo.Offset{}
@@ -60,10 +60,10 @@ func ScanTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic stri
 	for len(left) > 0 {
 		fs := cl.PollFetches(ctx)
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("topology: read table %s: %d partitions not read to their end: %w", topic, len(left), err)
+			return fmt.Errorf("operations: read table %s: %d partitions not read to their end: %w", topic, len(left), err)
 		}
 		if err := fs.Err0(); err != nil {
-			return fmt.Errorf("topology: read table %s: %w", topic, err)
+			return fmt.Errorf("operations: read table %s: %w", topic, err)
 		}
 		for it := fs.RecordIter(); !it.Done(); {
 			r := it.Next()
@@ -72,7 +72,7 @@ func ScanTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic stri
 				continue // read already, or written after the call
 			}
 			if err := fn(r); err != nil {
-				return fmt.Errorf("topology: read table %s: %w", topic, err)
+				return fmt.Errorf("operations: read table %s: %w", topic, err)
 			}
 			if r.Offset+1 >= end {
 				delete(left, r.Partition)

@@ -1,4 +1,4 @@
-package topology
+package operations
 
 import (
 	"fmt"
@@ -8,13 +8,14 @@ import (
 
 	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/processors"
+	"github.com/streamsgd/streamsgd/topology"
 )
 
 // compareTables compares the model states of a rebuilt learn table with
 // the live one (both raw changelog values by key), per model in config
 // order. Without compare, live is ignored and the rebuilt states are only
 // summarised.
-func compareTables(p *Pipeline, rebuilt, live map[string][]byte, compare bool) ([]ModelComparison, error) {
+func compareTables(p *topology.Pipeline, rebuilt, live map[string][]byte, compare bool) ([]ModelComparison, error) {
 	byModel := map[string]*ModelComparison{}
 	out := make([]ModelComparison, len(p.Models))
 	for i, m := range p.Models {
@@ -24,15 +25,15 @@ func compareTables(p *Pipeline, rebuilt, live map[string][]byte, compare bool) (
 	decode := func(which, key string, v []byte) (*processors.ModelState, *ModelComparison, error) {
 		d, err := p.StateCodec.Decode(v)
 		if err != nil {
-			return nil, nil, fmt.Errorf("topology: replay: %s table, key %q: %w", which, key, err)
+			return nil, nil, fmt.Errorf("operations: replay: %s table, key %q: %w", which, key, err)
 		}
 		st, ok := d.(*processors.ModelState)
 		if !ok {
-			return nil, nil, fmt.Errorf("topology: replay: %s table, key %q: a %T", which, key, d)
+			return nil, nil, fmt.Errorf("operations: replay: %s table, key %q: a %T", which, key, d)
 		}
 		mc := byModel[st.Model]
 		if mc == nil {
-			return nil, nil, fmt.Errorf("topology: replay: %s table, key %q: model %q is not in the config", which, key, st.Model)
+			return nil, nil, fmt.Errorf("operations: replay: %s table, key %q: model %q is not in the config", which, key, st.Model)
 		}
 		return st, mc, nil
 	}
@@ -53,7 +54,7 @@ func compareTables(p *Pipeline, rebuilt, live map[string][]byte, compare bool) (
 				kc.InLive, kc.LiveRows = true, ls.Rows
 				kc.Identical = st.Rows == ls.Rows && model.Identical(st.Learner, ls.Learner)
 				if kc.MaxAbsDiff, err = model.MaxAbsDiff(st.Learner, ls.Learner); err != nil {
-					return nil, fmt.Errorf("topology: replay: key %q: %w", key, err)
+					return nil, fmt.Errorf("operations: replay: key %q: %w", key, err)
 				}
 				mc.MaxAbsDiff = math.Max(mc.MaxAbsDiff, kc.MaxAbsDiff)
 				if kc.Identical {

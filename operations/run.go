@@ -1,4 +1,4 @@
-package topology
+package operations
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/lovoo/goka"
@@ -16,6 +17,7 @@ import (
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/state"
+	"github.com/streamsgd/streamsgd/topology"
 )
 
 // RunOptions configures the processors of a pipeline on a cluster.
@@ -61,11 +63,11 @@ func (o RunOptions) clients() (clients, error) {
 	}
 	sc, err := o.Security.Sarama(base)
 	if err != nil {
-		return clients{}, fmt.Errorf("topology: run: %w", err)
+		return clients{}, fmt.Errorf("operations: run: %w", err)
 	}
 	ko, err := o.Security.Kgo()
 	if err != nil {
-		return clients{}, fmt.Errorf("topology: run: %w", err)
+		return clients{}, fmt.Errorf("operations: run: %w", err)
 	}
 	return clients{sarama: sc, kgo: ko}, nil
 }
@@ -75,13 +77,13 @@ func (o RunOptions) clients() (clients, error) {
 const partitionChannelSize = 1024
 
 // Run runs the pipeline's groups until ctx is done or one fails.
-func (p *Pipeline) Run(ctx context.Context, o RunOptions) error {
-	return o.Security.Explain(p.run(ctx, o))
+func Run(ctx context.Context, p *topology.Pipeline, o RunOptions) error {
+	return o.Security.Explain(run(ctx, p, o))
 }
 
-func (p *Pipeline) run(ctx context.Context, o RunOptions) error {
+func run(ctx context.Context, p *topology.Pipeline, o RunOptions) error {
 	if len(o.Brokers) == 0 {
-		return fmt.Errorf("topology: run: no brokers")
+		return fmt.Errorf("operations: run: no brokers")
 	}
 	if o.StateDir == "" {
 		o.StateDir = "streamsgd-state"
@@ -93,16 +95,21 @@ func (p *Pipeline) run(ctx context.Context, o RunOptions) error {
 	if err != nil {
 		return err
 	}
-	route, emitter, err := p.batchingRoute(o, cls)
+	graph := p.Graph()
+	batches, _ := graph.Writer(topology.WriterRouteBatches)
+	emitter, err := newEmitter(p, o, cls, batches)
 	if err != nil {
 		return err
 	}
+	// The route of this run writes its batches with the emitter.
+	p = p.WithRouteSink(emitterSink{emitter})
+	graph = p.Graph()
 	var procs []*goka.Processor
-	for _, g := range p.groups(route) {
-		if len(o.Groups) > 0 && !slices.Contains(o.Groups, g.Group()) {
+	for _, g := range graph.Groups {
+		if !runs(o, g.Group()) {
 			continue
 		}
-		proc, err := p.newProcessor(g, o, cls)
+		proc, err := newProcessor(p, g, o, cls)
 		if err != nil {
 			return err
 		}
@@ -112,39 +119,40 @@ func (p *Pipeline) run(ctx context.Context, o RunOptions) error {
 	// deferred commits of the messages it buffered.
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	flushed := make(chan error, 1)
-	go func() { flushed <- route.Run(flushCtx) }()
+	go func() { flushed <- p.Route.Run(flushCtx) }()
 	eg, ctx := errgroup.WithContext(ctx)
 	for _, proc := range procs {
 		eg.Go(func() error {
 			if err := proc.Run(ctx); err != nil {
-				return fmt.Errorf("topology: group %s: %w", proc.Graph().Group(), err)
+				return fmt.Errorf("operations: group %s: %w", proc.Graph().Group(), err)
 			}
 			return nil
 		})
 	}
-	if ticks := p.checkpointTicks(o, cls); ticks != nil {
-		eg.Go(func() error { return ticks(ctx) })
+	if ticks, ok := graph.Writer(topology.WriterCheckpointTicks); ok && runs(o, ticks.Group) {
+		eg.Go(func() error { return checkpointTicks(ctx, p, o, cls, ticks.Topic) })
 	}
 	err = eg.Wait()
 	stopFlush()
 	return errors.Join(err, <-flushed, emitter.Finish())
 }
 
-// batchingRoute returns a copy of the route processor that gathers rows of
-// consecutive messages into batches written by a goka emitter.
-func (p *Pipeline) batchingRoute(o RunOptions, cls clients) (*processors.Route, *goka.Emitter, error) {
-	em, err := goka.NewEmitter(o.Brokers, p.Topics.Examples, new(wire.ExampleBatchCodec),
+// runs reports whether the run runs group g.
+func runs(o RunOptions, g goka.Group) bool {
+	return len(o.Groups) == 0 || slices.Contains(o.Groups, g)
+}
+
+// newEmitter is the goka emitter behind writer w (route's batches).
+func newEmitter(p *topology.Pipeline, o RunOptions, cls clients, w topology.Writer) (*goka.Emitter, error) {
+	em, err := goka.NewEmitter(o.Brokers, w.Topic, w.Codec,
 		goka.WithEmitterClientID(o.ClientID),
 		goka.WithEmitterProducerBuilder(kafkaclient.GokaProducerBuilder(cls.kgo...)),
-		goka.WithEmitterTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(kafkaclient.SaramaConfig(cls.sarama, o.ClientID), p.topicManagerConfig())),
+		goka.WithEmitterTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(kafkaclient.SaramaConfig(cls.sarama, o.ClientID), topicManagerConfig(p))),
 	)
 	if err != nil {
-		return nil, nil, fmt.Errorf("topology: emitter for %s: %w", p.Topics.Examples, err)
+		return nil, fmt.Errorf("operations: %s for %s: %w", w.Name, w.Topic, err)
 	}
-	r := *p.Route
-	r.Sink = emitterSink{em}
-	r.Init()
-	return &r, em, nil
+	return em, nil
 }
 
 // emitterSink writes ExampleBatches with a goka emitter.
@@ -153,26 +161,26 @@ type emitterSink struct{ em *goka.Emitter }
 func (s emitterSink) Emit(key string, b *wire.ExampleBatch, done func(error)) {
 	prom, err := s.em.Emit(key, b)
 	if err != nil {
-		done(fmt.Errorf("topology: emit %s: %w", key, err))
+		done(fmt.Errorf("operations: emit %s: %w", key, err))
 		return
 	}
 	prom.Then(done)
 }
 
-func (p *Pipeline) topicManagerConfig() *goka.TopicManagerConfig {
+func topicManagerConfig(p *topology.Pipeline) *goka.TopicManagerConfig {
 	tmc := goka.NewTopicManagerConfig()
 	tmc.Table.Replication = p.Config.Replication
 	tmc.Stream.Replication = p.Config.Replication
 	return tmc
 }
 
-func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions, cls clients) (*goka.Processor, error) {
+func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls clients) (*goka.Processor, error) {
 	cfg := kafkaclient.SaramaConfig(cls.sarama, o.ClientID)
-	tmc := p.topicManagerConfig()
+	tmc := topicManagerConfig(p)
 	opts := []goka.ProcessorOption{
 		goka.WithClientID(o.ClientID),
 		goka.WithConsumerGroupBuilder(goka.ConsumerGroupBuilderWithConfig(cfg)),
-		goka.WithConsumerSaramaBuilder(p.saramaConsumerBuilder(cfg)),
+		goka.WithConsumerSaramaBuilder(saramaConsumerBuilder(p, cfg)),
 		goka.WithTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(cfg, tmc)),
 		goka.WithStorageBuilder(state.Builder(state.Options{Dir: filepath.Join(o.StateDir, string(g.Group()))})),
 		// goka hands each message from the consumer to the partition's
@@ -198,7 +206,7 @@ func (p *Pipeline) newProcessor(g *goka.GroupGraph, o RunOptions, cls clients) (
 	}
 	proc, err := goka.NewProcessor(o.Brokers, g, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("topology: new processor %s: %w", g.Group(), err)
+		return nil, fmt.Errorf("operations: new processor %s: %w", g.Group(), err)
 	}
 	return proc, nil
 }
@@ -208,3 +216,49 @@ type nopLogger struct{}
 func (nopLogger) Print(...interface{})          {}
 func (nopLogger) Println(...interface{})        {}
 func (nopLogger) Printf(string, ...interface{}) {}
+
+// saramaConsumerBuilder is goka's consumer builder for a processor; in a
+// sharded pipeline its readers of the merge table (the learn group's lookup
+// view, the merge group's recovery) start again from the oldest offset
+// after OffsetOutOfRange instead of failing (see resettingConsumerBuilder).
+func saramaConsumerBuilder(p *topology.Pipeline, cfg *sarama.Config) goka.SaramaConsumerBuilder {
+	b := goka.SaramaConsumerBuilderWithConfig(cfg)
+	if !p.Sharded() {
+		return b
+	}
+	return resettingConsumerBuilder(b, string(p.Topics.MergeTable))
+}
+
+// checkpointTickInterval is how often a run looks for models whose time
+// trigger fired after they stopped learning.
+const checkpointTickInterval = time.Second
+
+// checkpointTicks is the writer WriterCheckpointTicks: until ctx is done,
+// it writes a tick to topic (the pins) for every key whose version is due
+// by time while no new state comes (processors.Checkpoint.DueKeys).
+func checkpointTicks(ctx context.Context, p *topology.Pipeline, o RunOptions, cls clients, topic goka.Stream) error {
+	cl, err := kafkaclient.NewClient(o.Brokers, append([]kgo.Opt{kgo.ClientID(o.ClientID)}, cls.kgo...)...)
+	if err != nil {
+		return fmt.Errorf("operations: checkpoint ticks: %w", err)
+	}
+	defer cl.Close()
+	tick := time.NewTicker(checkpointTickInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-tick.C:
+			var recs []*kgo.Record
+			for _, key := range p.Checkpoint.DueKeys(now) {
+				recs = append(recs, &kgo.Record{Topic: string(topic), Key: []byte(key), Value: processors.TickCommand})
+			}
+			if len(recs) == 0 {
+				continue
+			}
+			if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil && ctx.Err() == nil {
+				return fmt.Errorf("operations: checkpoint ticks to %s: %w", topic, err)
+			}
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package topology
+package operations
 
 import (
 	"slices"
@@ -9,6 +9,7 @@ import (
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/processors"
+	"github.com/streamsgd/streamsgd/topology"
 )
 
 const compareYAML = `
@@ -27,7 +28,7 @@ models:
 `
 
 // encodedState is a state of model m at key that learned rows rows.
-func encodedState(t *testing.T, p *Pipeline, m, key string, rows int) []byte {
+func encodedState(t *testing.T, p *topology.Pipeline, m, key string, rows int) []byte {
 	t.Helper()
 	spec := p.Specs[m]
 	l, err := model.New(spec.Model)
@@ -51,11 +52,11 @@ func encodedState(t *testing.T, p *Pipeline, m, key string, rows int) []byte {
 }
 
 func TestCompareTables(t *testing.T) {
-	c, err := Parse([]byte(compareYAML), "c.yaml")
+	c, err := topology.Parse([]byte(compareYAML), "c.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Build(c)
+	p, err := topology.Build(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,15 +105,15 @@ func TestCompareTables(t *testing.T) {
 }
 
 func TestLocalTables(t *testing.T) {
-	c, err := Parse([]byte(compareYAML), "c.yaml")
+	c, err := topology.Parse([]byte(compareYAML), "c.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Build(c)
+	p, err := topology.Build(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tables := p.LocalTables()
+	tables := LocalTables(p)
 	want := LocalTable{Group: p.Topics.LearnGroup, Table: p.Topics.LearnTable, Kind: "group"}
 	if !slices.Contains(tables, want) {
 		t.Errorf("local tables %+v lack %+v", tables, want)

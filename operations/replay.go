@@ -1,4 +1,4 @@
-package topology
+package operations
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/processors"
+	"github.com/streamsgd/streamsgd/topology"
 )
 
 // ReplayOptions configures Replay.
@@ -130,16 +131,16 @@ func GenerationName(live, generation string) string { return live + "-" + genera
 // reads the rebuilt and the live learn tables from their changelogs, and
 // compares them per model key. A generation whose topics exist already is
 // refused.
-func (p *Pipeline) Replay(ctx context.Context, o ReplayOptions) (ReplayReport, error) {
-	rep, err := p.replay(ctx, o)
+func Replay(ctx context.Context, p *topology.Pipeline, o ReplayOptions) (ReplayReport, error) {
+	rep, err := replay(ctx, p, o)
 	return rep, o.Security.Explain(err)
 }
 
-func (p *Pipeline) replay(ctx context.Context, o ReplayOptions) (rep ReplayReport, rerr error) {
+func replay(ctx context.Context, p *topology.Pipeline, o ReplayOptions) (rep ReplayReport, rerr error) {
 	begin := time.Now()
 	defer func() { rep.Total = time.Since(begin) }()
 	if len(o.Brokers) == 0 {
-		return rep, fmt.Errorf("topology: replay: no brokers")
+		return rep, fmt.Errorf("operations: replay: no brokers")
 	}
 	if o.Generation == "" {
 		o.Generation = fmt.Sprintf("replay-%d", time.Now().Unix())
@@ -149,12 +150,12 @@ func (p *Pipeline) replay(ctx context.Context, o ReplayOptions) (rep ReplayRepor
 	}
 	cfg := *p.Config
 	cfg.Name = GenerationName(p.Config.Name, o.Generation)
-	if !nameRE.MatchString(o.Generation) {
-		return rep, fmt.Errorf("topology: replay: generation %q: use only letters, digits, '_' and '-'", o.Generation)
+	if !topology.ValidName(o.Generation) {
+		return rep, fmt.Errorf("operations: replay: generation %q: use only letters, digits, '_' and '-'", o.Generation)
 	}
-	gen, err := Build(&cfg)
+	gen, err := topology.Build(&cfg)
 	if err != nil {
-		return rep, fmt.Errorf("topology: replay: generation %s: %w", cfg.Name, err)
+		return rep, fmt.Errorf("operations: replay: generation %s: %w", cfg.Name, err)
 	}
 	gen.Route.Until = o.Until
 	rep.Live, rep.Generation, rep.Until = p.Config.Name, cfg.Name, o.Until
@@ -174,7 +175,7 @@ func (p *Pipeline) replay(ctx context.Context, o ReplayOptions) (rep ReplayRepor
 	// then see them only 5 s after creating them.
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(o.Brokers...), kgo.MetadataMinAge(100 * time.Millisecond)}, cls.kgo...)...)
 	if err != nil {
-		return rep, fmt.Errorf("topology: replay: client: %w", err)
+		return rep, fmt.Errorf("operations: replay: client: %w", err)
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
@@ -190,13 +191,13 @@ func (p *Pipeline) replay(ctx context.Context, o ReplayOptions) (rep ReplayRepor
 		rep.InputPartitions += len(ps)
 	}
 	if err := EnsureTopics(ctx, adm, gen); err != nil {
-		return rep, fmt.Errorf("topology: replay: %w", err)
+		return rep, fmt.Errorf("operations: replay: %w", err)
 	}
 	ro := o.RunOptions
 	ro.Groups = nil
 	if ro.StateDir == "" {
 		if ro.StateDir, err = os.MkdirTemp("", "streamsgd-replay-"); err != nil {
-			return rep, fmt.Errorf("topology: replay: %w", err)
+			return rep, fmt.Errorf("operations: replay: %w", err)
 		}
 	}
 	rep.StateDir = ro.StateDir
@@ -208,7 +209,7 @@ func (p *Pipeline) replay(ctx context.Context, o ReplayOptions) (rep ReplayRepor
 		rerr = errors.Join(rerr, deleteGeneration(context.WithoutCancel(ctx), adm, rep, o.StateDir == ""))
 	}()
 	start := time.Now()
-	if err := gen.runUntilCaughtUp(ctx, ro, adm, inputs, o); err != nil {
+	if err := runUntilCaughtUp(ctx, gen, ro, adm, inputs, o); err != nil {
 		return rep, err
 	}
 	rep.Elapsed = time.Since(start)
@@ -219,7 +220,7 @@ func (p *Pipeline) replay(ctx context.Context, o ReplayOptions) (rep ReplayRepor
 	var live map[string][]byte
 	if o.Until == nil {
 		if live, err = ReadTable(ctx, o.Brokers, cls.kgo, rep.LiveTable); err != nil {
-			return rep, fmt.Errorf("topology: replay: the live table: %w", err)
+			return rep, fmt.Errorf("operations: replay: the live table: %w", err)
 		}
 		rep.Compared = true
 	}
@@ -233,10 +234,10 @@ func (p *Pipeline) replay(ctx context.Context, o ReplayOptions) (rep ReplayRepor
 func refuseExisting(ctx context.Context, adm *kadm.Client, topics []string) error {
 	have, err := Exists(ctx, adm, topics...)
 	if err != nil {
-		return fmt.Errorf("topology: replay: %w", err)
+		return fmt.Errorf("operations: replay: %w", err)
 	}
 	if len(have) > 0 {
-		return fmt.Errorf("topology: replay: the generation exists already (topics %v): choose another generation or delete it", have)
+		return fmt.Errorf("operations: replay: the generation exists already (topics %v): choose another generation or delete it", have)
 	}
 	return nil
 }
@@ -268,14 +269,14 @@ func inputOffsets(ctx context.Context, adm *kadm.Client, inputs goka.Streams) (i
 		err = starts.Error()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("topology: replay: start offsets of %v: %w", names, err)
+		return nil, fmt.Errorf("operations: replay: start offsets of %v: %w", names, err)
 	}
 	ends, err := adm.ListEndOffsets(ctx, names...)
 	if err == nil {
 		err = ends.Error()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("topology: replay: end offsets of %v: %w", names, err)
+		return nil, fmt.Errorf("operations: replay: end offsets of %v: %w", names, err)
 	}
 	out := inputRanges{}
 	ends.Each(func(e kadm.ListedOffset) {
@@ -291,10 +292,10 @@ func inputOffsets(ctx context.Context, adm *kadm.Client, inputs goka.Streams) (i
 // runUntilCaughtUp runs the generation's processors until every group has
 // consumed its inputs to their ends (the input topics to the ends in
 // inputs), twice in a row with the same ends, then stops them.
-func (p *Pipeline) runUntilCaughtUp(ctx context.Context, ro RunOptions, adm *kadm.Client, inputs inputRanges, o ReplayOptions) error {
+func runUntilCaughtUp(ctx context.Context, p *topology.Pipeline, ro RunOptions, adm *kadm.Client, inputs inputRanges, o ReplayOptions) error {
 	rctx, stop := context.WithCancel(ctx)
 	ran := make(chan error, 1)
-	go func() { ran <- p.Run(rctx, ro) }()
+	go func() { ran <- Run(rctx, p, ro) }()
 	stopped := false
 	defer func() { // on every way out, the processors have stopped
 		if !stopped {
@@ -317,10 +318,10 @@ func (p *Pipeline) runUntilCaughtUp(ctx context.Context, ro RunOptions, adm *kad
 			if err == nil {
 				err = errors.New("the processors stopped")
 			}
-			return fmt.Errorf("topology: replay %s: %w", p.Config.Name, err)
+			return fmt.Errorf("operations: replay %s: %w", p.Config.Name, err)
 		case <-tick.C:
 		}
-		st, err := p.lag(ctx, adm, inputs)
+		st, err := lag(ctx, p, adm, inputs)
 		if err != nil {
 			// Coordinator moves and the like: try again, for a while.
 			if failed++; failed >= maxLagErrors || ctx.Err() != nil {
@@ -343,7 +344,7 @@ func (p *Pipeline) runUntilCaughtUp(ctx context.Context, ro RunOptions, adm *kad
 		stop()
 		stopped = true
 		if err := <-ran; err != nil && !errors.Is(err, context.Canceled) {
-			return fmt.Errorf("topology: replay %s: %w", p.Config.Name, err)
+			return fmt.Errorf("operations: replay %s: %w", p.Config.Name, err)
 		}
 		return nil
 	}
@@ -362,7 +363,7 @@ type lagState struct {
 
 // lag reads every group's committed offsets and the end offsets of the
 // topics it consumes.
-func (p *Pipeline) lag(ctx context.Context, adm *kadm.Client, inputs inputRanges) (lagState, error) {
+func lag(ctx context.Context, p *topology.Pipeline, adm *kadm.Client, inputs inputRanges) (lagState, error) {
 	st := lagState{caughtUp: true}
 	var internal []string
 	for _, g := range p.Groups() {
@@ -379,7 +380,7 @@ func (p *Pipeline) lag(ctx context.Context, adm *kadm.Client, inputs inputRanges
 			err = ends.Error()
 		}
 		if err != nil {
-			return st, fmt.Errorf("topology: replay: end offsets of %v: %w", internal, err)
+			return st, fmt.Errorf("operations: replay: end offsets of %v: %w", internal, err)
 		}
 	}
 	for _, g := range p.Groups() {
@@ -388,7 +389,7 @@ func (p *Pipeline) lag(ctx context.Context, adm *kadm.Client, inputs inputRanges
 			err = committed.Error()
 		}
 		if err != nil {
-			return st, fmt.Errorf("topology: replay: offsets of group %s: %w", g.Group(), err)
+			return st, fmt.Errorf("operations: replay: offsets of group %s: %w", g.Group(), err)
 		}
 		at := func(topic string, part int32) int64 {
 			if c, ok := committed.Lookup(topic, part); ok && c.Err == nil {
@@ -439,22 +440,22 @@ func consumed(g *goka.GroupGraph) []string {
 func deleteGeneration(ctx context.Context, adm *kadm.Client, rep ReplayReport, ownDir bool) error {
 	var errs []error
 	if resp, err := adm.DeleteGroups(ctx, rep.Groups...); err != nil {
-		errs = append(errs, fmt.Errorf("topology: replay: delete groups %v: %w", rep.Groups, err))
+		errs = append(errs, fmt.Errorf("operations: replay: delete groups %v: %w", rep.Groups, err))
 	} else {
 		for _, r := range resp.Sorted() {
 			if r.Err != nil && !isGroupMissing(r.Err) {
-				errs = append(errs, fmt.Errorf("topology: replay: delete group %s: %w", r.Group, r.Err))
+				errs = append(errs, fmt.Errorf("operations: replay: delete group %s: %w", r.Group, r.Err))
 			}
 		}
 	}
 	if resp, err := adm.DeleteTopics(ctx, rep.Topics...); err != nil {
-		errs = append(errs, fmt.Errorf("topology: replay: delete topics %v: %w", rep.Topics, err))
+		errs = append(errs, fmt.Errorf("operations: replay: delete topics %v: %w", rep.Topics, err))
 	} else if err := resp.Error(); err != nil {
-		errs = append(errs, fmt.Errorf("topology: replay: delete topics: %w", err))
+		errs = append(errs, fmt.Errorf("operations: replay: delete topics: %w", err))
 	}
 	if ownDir && rep.StateDir != "" {
 		if err := os.RemoveAll(rep.StateDir); err != nil {
-			errs = append(errs, fmt.Errorf("topology: replay: %w", err))
+			errs = append(errs, fmt.Errorf("operations: replay: %w", err))
 		}
 	}
 	return errors.Join(errs...)

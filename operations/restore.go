@@ -1,4 +1,4 @@
-package topology
+package operations
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/state"
+	"github.com/streamsgd/streamsgd/topology"
 )
 
 // LocalTable is a table a group keeps in its local store: its own group
@@ -30,7 +31,7 @@ type LocalTable struct {
 // LocalTables lists the tables the pipeline's groups keep locally, in the
 // DAG's order, read from the group graphs (Groups): whatever tables the
 // DAG declares are listed, with no list of their own to keep up to date.
-func (p *Pipeline) LocalTables() []LocalTable {
+func LocalTables(p *topology.Pipeline) []LocalTable {
 	var out []LocalTable
 	for _, g := range p.Groups() {
 		seen := map[string]bool{}
@@ -134,17 +135,17 @@ func (t TableRestore) Rate() float64 {
 //
 // Restore must not run while processors of the same groups use the same
 // StateDir (pebble locks each store: the second opener fails).
-func (p *Pipeline) Restore(ctx context.Context, o RestoreOptions) (RestoreReport, error) {
+func Restore(ctx context.Context, p *topology.Pipeline, o RestoreOptions) (RestoreReport, error) {
 	start := time.Now()
-	rep, err := p.restore(ctx, o)
+	rep, err := restore(ctx, p, o)
 	rep.Elapsed = time.Since(start)
 	return rep, o.Security.Explain(err)
 }
 
-func (p *Pipeline) restore(ctx context.Context, o RestoreOptions) (RestoreReport, error) {
+func restore(ctx context.Context, p *topology.Pipeline, o RestoreOptions) (RestoreReport, error) {
 	var rep RestoreReport
 	if len(o.Brokers) == 0 {
-		return rep, fmt.Errorf("topology: restore: no brokers")
+		return rep, fmt.Errorf("operations: restore: no brokers")
 	}
 	if o.StateDir == "" {
 		o.StateDir = "streamsgd-state"
@@ -160,15 +161,15 @@ func (p *Pipeline) restore(ctx context.Context, o RestoreOptions) (RestoreReport
 		return rep, err
 	}
 	var tables []LocalTable
-	for _, t := range p.LocalTables() {
+	for _, t := range LocalTables(p) {
 		if len(o.Groups) == 0 || slices.Contains(o.Groups, t.Group) {
 			tables = append(tables, t)
 		}
 	}
 	if len(tables) == 0 {
-		return rep, fmt.Errorf("topology: restore: pipeline %s has no local table in groups %v", p.Config.Name, o.Groups)
+		return rep, fmt.Errorf("operations: restore: pipeline %s has no local table in groups %v", p.Config.Name, o.Groups)
 	}
-	plans, err := p.planRestore(ctx, o, cls, tables)
+	plans, err := planRestore(ctx, p, o, cls, tables)
 	if err != nil {
 		return rep, err
 	}
@@ -177,7 +178,7 @@ func (p *Pipeline) restore(ctx context.Context, o RestoreOptions) (RestoreReport
 		total += pl.total()
 	}
 	for _, pl := range plans {
-		tr, err := p.restoreTable(ctx, o, cls, pl, done, total)
+		tr, err := restoreTable(ctx, p, o, cls, pl, done, total)
 		rep.Tables = append(rep.Tables, tr)
 		if err != nil {
 			return rep, err
@@ -217,10 +218,10 @@ func (pl restorePlan) total() int64 {
 // planRestore reads the changelogs' offsets and the offsets stored
 // locally, and works out what goka will read (as its findOffsetToLoad
 // does: from the stored offset + 1, or the earliest offset).
-func (p *Pipeline) planRestore(ctx context.Context, o RestoreOptions, cls clients, tables []LocalTable) ([]restorePlan, error) {
+func planRestore(ctx context.Context, p *topology.Pipeline, o RestoreOptions, cls clients, tables []LocalTable) ([]restorePlan, error) {
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(o.Brokers...)}, cls.kgo...)...)
 	if err != nil {
-		return nil, fmt.Errorf("topology: restore: client: %w", err)
+		return nil, fmt.Errorf("operations: restore: client: %w", err)
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
@@ -234,11 +235,11 @@ func (p *Pipeline) planRestore(ctx context.Context, o RestoreOptions, cls client
 	// -1 (kadm); it is reported as missing.
 	starts, err := adm.ListStartOffsets(ctx, names...)
 	if err != nil {
-		return nil, fmt.Errorf("topology: restore: start offsets of %v: %w", names, err)
+		return nil, fmt.Errorf("operations: restore: start offsets of %v: %w", names, err)
 	}
 	ends, err := adm.ListEndOffsets(ctx, names...)
 	if err != nil {
-		return nil, fmt.Errorf("topology: restore: end offsets of %v: %w", names, err)
+		return nil, fmt.Errorf("operations: restore: end offsets of %v: %w", names, err)
 	}
 	plans := make([]restorePlan, len(tables))
 	for i, t := range tables {
@@ -255,11 +256,11 @@ func (p *Pipeline) planRestore(ctx context.Context, o RestoreOptions, cls client
 		for part := range int32(n) {
 			end, ok := parts[part]
 			if !ok {
-				return nil, fmt.Errorf("topology: restore: table %s: partition %d missing from the end offsets", t.Table, part)
+				return nil, fmt.Errorf("operations: restore: table %s: partition %d missing from the end offsets", t.Table, part)
 			}
 			so, ok := starts.Lookup(string(t.Table), part)
 			if !ok || so.Err != nil {
-				return nil, fmt.Errorf("topology: restore: table %s: start offset of partition %d: %v", t.Table, part, so.Err)
+				return nil, fmt.Errorf("operations: restore: table %s: start offset of partition %d: %v", t.Table, part, so.Err)
 			}
 			first := so.Offset
 			stored, err := storedOffset(builder, string(t.Table), part)
@@ -290,14 +291,14 @@ func anyErr(parts map[int32]kadm.ListedOffset) bool {
 func storedOffset(b storage.Builder, table string, partition int32) (int64, error) {
 	st, err := b(table, partition)
 	if err != nil {
-		return 0, fmt.Errorf("topology: restore: open store of %s/%d: %w", table, partition, err)
+		return 0, fmt.Errorf("operations: restore: open store of %s/%d: %w", table, partition, err)
 	}
 	off, err := st.GetOffset(-1)
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	if err != nil {
-		return 0, fmt.Errorf("topology: restore: offset of %s/%d: %w", table, partition, err)
+		return 0, fmt.Errorf("operations: restore: offset of %s/%d: %w", table, partition, err)
 	}
 	return off, nil
 }
@@ -312,7 +313,7 @@ func storedOffset(b storage.Builder, table string, partition int32) (int64, erro
 // so run finds the stores recovered and reads on from there. goka's view
 // would do the same through sarama at a third of the speed: one select
 // per message against franz-go's batches.
-func (p *Pipeline) restoreTable(ctx context.Context, o RestoreOptions, cls clients, pl restorePlan, done, total int64) (TableRestore, error) {
+func restoreTable(ctx context.Context, p *topology.Pipeline, o RestoreOptions, cls clients, pl restorePlan, done, total int64) (TableRestore, error) {
 	tr := TableRestore{LocalTable: pl.LocalTable, Dir: pl.dir, Partitions: len(pl.end), Missing: pl.missing}
 	if pl.missing {
 		return tr, nil
@@ -335,7 +336,7 @@ func (p *Pipeline) restoreTable(ctx context.Context, o RestoreOptions, cls clien
 	tr.Elapsed = time.Since(start)
 	tr.Records, tr.Offsets = r.records, r.offsets()
 	if err := errors.Join(readErr, closeErr); err != nil {
-		return tr, fmt.Errorf("topology: restore %s: %w", pl.Table, err)
+		return tr, fmt.Errorf("operations: restore %s: %w", pl.Table, err)
 	}
 	// Recovered: every partition reached its end (its last records may have
 	// been compacted away).
@@ -366,11 +367,11 @@ func openRestore(o RestoreOptions, cls clients, pl restorePlan) (*tableRestore, 
 	for part := range int32(len(pl.end)) {
 		st, err := builder(string(pl.Table), part)
 		if err != nil {
-			return nil, errors.Join(fmt.Errorf("topology: restore %s: open store of partition %d: %w", pl.Table, part, err), r.close(false))
+			return nil, errors.Join(fmt.Errorf("operations: restore %s: open store of partition %d: %w", pl.Table, part, err), r.close(false))
 		}
 		s, ok := st.(*state.Store)
 		if !ok {
-			return nil, errors.Join(fmt.Errorf("topology: restore %s: store of partition %d is a %T", pl.Table, part, st), st.Close(), r.close(false))
+			return nil, errors.Join(fmt.Errorf("operations: restore %s: store of partition %d is a %T", pl.Table, part, st), st.Close(), r.close(false))
 		}
 		r.stores = append(r.stores, s)
 		r.last[part] = pl.first[part] - 1
@@ -393,7 +394,7 @@ func openRestore(o RestoreOptions, cls clients, pl restorePlan) (*tableRestore, 
 		kgo.FetchMaxPartitionBytes(restoreFetchBytes),
 	}, cls.kgo...)...)
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("topology: restore %s: client: %w", pl.Table, err), r.close(false))
+		return nil, errors.Join(fmt.Errorf("operations: restore %s: client: %w", pl.Table, err), r.close(false))
 	}
 	r.cl = cl
 	return r, nil

@@ -1,4 +1,4 @@
-package topology
+package operations
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/streamsgd/streamsgd/topology"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 )
@@ -30,7 +31,7 @@ func TableTopicConfig() map[string]string {
 
 // EnsureTopics creates the pipeline's topics that do not exist yet and
 // checks that its input topics exist.
-func EnsureTopics(ctx context.Context, adm *kadm.Client, p *Pipeline) error {
+func EnsureTopics(ctx context.Context, adm *kadm.Client, p *topology.Pipeline) error {
 	if err := checkInputs(ctx, adm, p); err != nil {
 		return err
 	}
@@ -64,11 +65,11 @@ func waitForTopics(ctx context.Context, adm *kadm.Client, partitions int, names 
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("topology: topics %v not in the cluster metadata after %v (last error: %v)", names, topicWait, err)
+			return fmt.Errorf("operations: topics %v not in the cluster metadata after %v (last error: %v)", names, topicWait, err)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("topology: wait for topics: %w", ctx.Err())
+			return fmt.Errorf("operations: wait for topics: %w", ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -89,18 +90,18 @@ func allLed(td kadm.TopicDetails, partitions int, names []string) bool {
 	return true
 }
 
-func checkInputs(ctx context.Context, adm *kadm.Client, p *Pipeline) error {
+func checkInputs(ctx context.Context, adm *kadm.Client, p *topology.Pipeline) error {
 	names := make([]string, len(p.Topics.Inputs))
 	for i, t := range p.Topics.Inputs {
 		names[i] = string(t)
 	}
 	td, err := adm.ListTopics(ctx, names...)
 	if err != nil {
-		return fmt.Errorf("topology: list input topics: %w", err)
+		return fmt.Errorf("operations: list input topics: %w", err)
 	}
 	for _, n := range names {
 		if d, ok := td[n]; !ok || d.Err != nil {
-			return fmt.Errorf("topology: input topic %q does not exist (create it, or produce to it first)", n)
+			return fmt.Errorf("operations: input topic %q does not exist (create it, or produce to it first)", n)
 		}
 	}
 	return nil
@@ -117,7 +118,7 @@ func createTopic(ctx context.Context, adm *kadm.Client, name string, partitions 
 		err = resp.Err
 	}
 	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-		return fmt.Errorf("topology: create topic %s: %w", name, err)
+		return fmt.Errorf("operations: create topic %s: %w", name, err)
 	}
 	return nil
 }
@@ -126,7 +127,7 @@ func createTopic(ctx context.Context, adm *kadm.Client, name string, partitions 
 func Exists(ctx context.Context, adm *kadm.Client, names ...string) ([]string, error) {
 	td, err := adm.ListTopics(ctx, names...)
 	if err != nil {
-		return nil, fmt.Errorf("topology: list topics: %w", err)
+		return nil, fmt.Errorf("operations: list topics: %w", err)
 	}
 	var out []string
 	for n, d := range td {

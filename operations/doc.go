@@ -1,0 +1,20 @@
+// Package operations is what is done to a pipeline on a cluster, given the
+// pipeline that package topology composed:
+//
+//   - Run: the goka processors of the DAG's groups and its side channels
+//     (route's batching emitter, the checkpoint tick loop), until the
+//     context ends or a group fails (run.go);
+//   - EnsureTopics, CreateTopic, Exists: the pipeline's topics (create.go);
+//   - Restore: the local pebble stores rebuilt from the tables' changelogs
+//     before a run (restore.go);
+//   - Replay: the input reprocessed into a fresh generation of the pipeline
+//     and its learn table compared with the live one (replay.go,
+//     compare.go);
+//   - ReadTable, ScanTable: a table read from its changelog (tables.go);
+//   - the consumer wrapper that lets table readers survive compaction
+//     moving the log start (tablereset.go).
+//
+// It takes the DAG from topology.Pipeline.Graph and the clients from
+// kafkaclient; it declares no topic or group of its own. Only the CLI, the
+// benchmarks and the integration tests import it.
+package operations

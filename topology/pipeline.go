@@ -1,0 +1,109 @@
+package topology
+
+import (
+	"fmt"
+
+	"github.com/lovoo/goka"
+
+	"github.com/streamsgd/streamsgd/codecs/input"
+	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/processors"
+)
+
+// Pipeline is a config composed into the processors of its DAG; Graph
+// (graph.go) declares how they are wired.
+type Pipeline struct {
+	Config *Config
+	Topics Topics
+	// Specs of the models by name, and in config order.
+	Specs  map[string]processors.ModelSpec
+	Models []processors.ModelSpec
+	// Route and Learn are the processors behind the route and learn groups.
+	Route *processors.Route
+	Learn *processors.Learn
+	// Merge averages the shards of data-parallel models; nil when no model
+	// is sharded.
+	Merge *processors.Merge
+	// Checkpoint keeps the registry of model versions. Every graph built
+	// from one pipeline shares it: its only state is the newest unversioned
+	// state per key, read-only, for the time trigger (the tick writer).
+	Checkpoint *processors.Checkpoint
+	// StateCodec encodes the learn table.
+	StateCodec *processors.StateCodec
+	// Codecs of the output topics.
+	PredictionCodec, MetricsCodec, DeadLetterCodec goka.Codec
+}
+
+// Build composes the pipeline of a validated config.
+func Build(c *Config) (*Pipeline, error) {
+	spec, err := c.InputSpec()
+	if err != nil {
+		return nil, fmt.Errorf("topology: input: %w", err)
+	}
+	dec, err := input.NewDecoder(spec)
+	if err != nil {
+		return nil, fmt.Errorf("topology: input: %w", err)
+	}
+	byName, ordered, err := c.ModelSpecs()
+	if err != nil {
+		return nil, err
+	}
+	p := &Pipeline{Config: c, Topics: TopicsOf(c), Specs: byName, Models: ordered}
+	if err := p.buildCodecs(); err != nil {
+		return nil, err
+	}
+	p.Route = &processors.Route{
+		Decoder: dec, Models: ordered, Features: c.FeatureCount(), Partitions: c.Partitions,
+		Examples: p.Topics.Examples, DeadLetter: p.Topics.DeadLetter,
+	}
+	p.Route.Init()
+	p.Learn = &processors.Learn{Specs: byName, Predictions: p.Topics.Predictions, Metrics: p.Topics.Metrics}
+	if p.Sharded() {
+		p.Learn.Shards = p.Topics.Shards
+		p.Learn.Merged = p.Topics.MergeTable
+		p.Merge = &processors.Merge{Specs: byName}
+	}
+	p.Checkpoint = &processors.Checkpoint{Specs: byName, LearnTable: goka.Stream(p.Topics.LearnTable)}
+	p.StateCodec = &processors.StateCodec{Specs: byName}
+	return p, nil
+}
+
+func (p *Pipeline) buildCodecs() error {
+	var err error
+	out := p.Config.Output
+	if p.PredictionCodec, err = wire.PredictionCodec(out.Predictions); err != nil {
+		return fmt.Errorf("topology: output.predictions: %w", err)
+	}
+	if p.MetricsCodec, err = wire.MetricSnapshotCodec(out.Metrics); err != nil {
+		return fmt.Errorf("topology: output.metrics: %w", err)
+	}
+	if p.DeadLetterCodec, err = wire.DeadLetterCodec(out.DeadLetter); err != nil {
+		return fmt.Errorf("topology: output.deadletter: %w", err)
+	}
+	return nil
+}
+
+// Sharded reports whether some model of the pipeline is a data-parallel
+// global model (shards > 1). Only then does the DAG have the merge group,
+// and the learn group its <p>.shards output and merge table lookup.
+func (p *Pipeline) Sharded() bool {
+	for _, m := range p.Models {
+		if m.Shards > 1 && !m.PerEntity() {
+			return true
+		}
+	}
+	return false
+}
+
+// WithRouteSink returns a copy of the pipeline whose route processor hands
+// its batches of rows to sink (the batching emitter of a run, the writer
+// WriterRouteBatches) instead of emitting them from its callback. The copy
+// shares everything else, the checkpoint processor included.
+func (p *Pipeline) WithRouteSink(sink processors.Sink) *Pipeline {
+	q := *p
+	r := *p.Route
+	r.Sink = sink
+	r.Init()
+	q.Route = &r
+	return &q
+}
