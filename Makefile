@@ -29,6 +29,8 @@ lint:
 
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /integration)
+	# The pure-Go kernels that replace model's amd64 assembly elsewhere.
+	$(GO) test -count=1 -tags purego ./model/...
 
 race:
 	$(GO) test -count=1 -race -short $(RACE_PKGS)

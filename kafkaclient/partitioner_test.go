@@ -21,7 +21,7 @@ func gokaPartition(key string, n int) int {
 }
 
 // TestPartitionerMatchesGoka guards the silent data-loss trap of
-// KAFKA-NOTES.md: records produced with franz-go must land in the partition
+// goka and franz-go: records produced with franz-go must land in the partition
 // where goka's tables look for their key.
 func TestPartitionerMatchesGoka(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 4, 6, 12, 100} {

@@ -6,8 +6,9 @@
 // It owns the on-disk layout of those DBs. It imports goka's storage
 // package and pebble only; it must not import goka's processor side or any
 // streamsgd package (model, topology, processors): state is a leaf.
-// A later checkpoint registry (model weight versions) belongs here too; the
-// key layout leaves room for it (see below).
+// The registry of model versions is not kept here apart: it is the
+// checkpoint group's table, stored by this package like any other table,
+// and read by package registry.
 //
 // # Semantics
 //
