@@ -168,8 +168,11 @@ func (c *Client) ends(ctx context.Context) (map[int32]int64, error) {
 		out[o.Partition] = o.Offset
 	})
 	if len(out) == 0 || perr != nil {
-		return nil, fmt.Errorf("%w %s (has `streamsgd run` started this pipeline, with group %s?): %v",
-			ErrNoTable, table, c.topics.CheckpointGroup, errors.Join(perr, listed.Error()))
+		err := fmt.Errorf("%w %s (has `streamsgd run` started this pipeline, with group %s?)", ErrNoTable, table, c.topics.CheckpointGroup)
+		if cause := errors.Join(perr, listed.Error()); cause != nil {
+			err = fmt.Errorf("%w: %w", err, cause)
+		}
+		return nil, err
 	}
 	return out, nil
 }
