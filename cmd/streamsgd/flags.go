@@ -17,7 +17,7 @@ type Brokers struct {
 	Brokers       string `default:"127.0.0.1:9092" env:"STREAMSGD_BROKERS" help:"Comma-separated bootstrap brokers."`
 	SASLMechanism string `name:"sasl-mechanism" enum:",PLAIN,SCRAM-SHA-256,SCRAM-SHA-512" default:"" group:"security" help:"SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."`
 	SASLUser      string `name:"sasl-user" group:"security" help:"SASL user name."`
-	SASLPassword  string `name:"sasl-password" env:"STREAMSGD_SASL_PASSWORD" group:"security" help:"SASL password (prefer the environment variable)."`
+	SASLPassword  string `name:"sasl-password" env:"STREAMSGD_SASL_PASSWORD" group:"security" help:"SASL password. Prefer $STREAMSGD_SASL_PASSWORD: a flag shows in the process list and the shell history."`
 	TLS           bool   `name:"tls" group:"security" help:"Connect with TLS (implied by the other --tls-* flags)."`
 	TLSCA         string `name:"tls-ca" group:"security" help:"PEM file of the CAs of the brokers' certificates (default: system pool)."`
 	TLSCert       string `name:"tls-cert" group:"security" help:"PEM client certificate (mTLS), with --tls-key."`
@@ -74,6 +74,17 @@ func setString(dst *string, flag string) {
 	if flag != "" {
 		*dst = flag
 	}
+}
+
+// Explain adds the SASL hint of the flags' security to err
+// (kafkaclient.Security.Explain); main applies it to the error of every
+// command that has connection flags.
+func (b Brokers) Explain(err error) error {
+	s, serr := b.Security(kafkaclient.Security{})
+	if serr != nil {
+		return err
+	}
+	return s.Explain(err)
 }
 
 // Kgo returns the franz-go options of the flags' security settings.

@@ -43,8 +43,16 @@ func main() {
 		debug.SetGCPercent(cli.GCPercent)
 	}
 	if err := kctx.Run(); err != nil {
+		// Commands with connection flags explain a connection that a
+		// broker closed on a SASL failure (the bare EOF a client sees).
+		if ex, ok := kctx.Selected().Target.Addr().Interface().(explainer); ok {
+			err = ex.Explain(err)
+		}
 		fmt.Fprintf(os.Stderr, "streamsgd %s: %v\n", kctx.Command(), err)
 		stop()
 		os.Exit(1)
 	}
 }
+
+// explainer is a command that can add a hint to its error.
+type explainer interface{ Explain(error) error }

@@ -35,6 +35,16 @@ type modelsFlags struct {
 	Timeout time.Duration `default:"30s" help:"Give up reading the registry (or waiting for a pin to apply) after this long."`
 }
 
+// Explain adds the SASL hint of the config's security with the flags over
+// it (the security the command connected with) to err.
+func (f *modelsFlags) Explain(err error) error {
+	_, sec, serr := f.Pipeline(f.Config)
+	if serr != nil {
+		return err
+	}
+	return sec.Explain(err)
+}
+
 // open loads the pipeline and connects a registry client.
 func (f *modelsFlags) open() (*registry.Client, *topology.Pipeline, error) {
 	p, sec, err := f.Pipeline(f.Config)

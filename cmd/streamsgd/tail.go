@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/lovoo/goka"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/codecs/wire"
@@ -44,6 +46,9 @@ func (c *TailCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer cl.Close()
+	if err := c.checkTopic(ctx, cl); err != nil {
+		return err
+	}
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
 	return c.loop(ctx, cl, dec, w)
@@ -74,6 +79,25 @@ func (c *TailCmd) loop(ctx context.Context, cl *kgo.Client, dec *recoder, w *buf
 		}
 		w.Flush()
 	}
+}
+
+// tailConnectTimeout bounds how long tail waits for the brokers to answer
+// whether the topic exists.
+const tailConnectTimeout = 15 * time.Second
+
+// checkTopic fails when the brokers cannot be reached or the topic does not
+// exist, instead of waiting for records that cannot come.
+func (c *TailCmd) checkTopic(ctx context.Context, cl *kgo.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, tailConnectTimeout)
+	defer cancel()
+	td, err := kadm.NewClient(cl).ListTopics(ctx, c.Topic)
+	if err != nil {
+		return fmt.Errorf("cannot reach the brokers %s within %v: %w", c.Brokers.Brokers, tailConnectTimeout, err)
+	}
+	if d, ok := td[c.Topic]; !ok || d.Err != nil {
+		return fmt.Errorf("topic %q does not exist on %s", c.Topic, c.Brokers.Brokers)
+	}
+	return nil
 }
 
 // poll waits for records; without --follow it gives up after idleTimeout
