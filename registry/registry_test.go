@@ -234,7 +234,7 @@ func TestClientWithoutGroup(t *testing.T) {
 	if err != nil || len(regs) != 0 {
 		t.Fatalf("empty table: %v %v", regs, err)
 	}
-	cfgM := model.Config{Task: model.TaskBinary, Features: 3}
+	cfgM := model.Config{Task: model.TaskBinary, Features: 3, Optimizer: model.Optimizer{Name: model.OptimizerSGD}}
 	write := func(key string, ids ...int64) {
 		reg := &processors.Registry{Model: "m", Key: key}
 		for _, id := range ids {
