@@ -6,6 +6,7 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/processors"
@@ -51,7 +52,7 @@ func encodedState(t *testing.T, p *Pipeline, m, key string, rows int) []byte {
 }
 
 func TestCompareTables(t *testing.T) {
-	c, err := Parse([]byte(compareYAML), "c.yaml")
+	c, err := config.Parse([]byte(compareYAML), "c.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestCompareTables(t *testing.T) {
 }
 
 func TestLocalTables(t *testing.T) {
-	c, err := Parse([]byte(compareYAML), "c.yaml")
+	c, err := config.Parse([]byte(compareYAML), "c.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

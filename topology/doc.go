@@ -1,7 +1,9 @@
-// Package topology is the composition root of streamsgd: it reads a pipeline
-// config, names every topic and group once (topics.go), and builds the goka
-// group graphs of the whole DAG in data-flow order (graph.go), handing each
-// processor its topics, codecs and model specs as struct fields.
+// Package topology is the composition root of streamsgd: from a pipeline
+// config (package config reads, defaults and validates it) it derives the
+// model specs (specs.go), names every topic and group once (topics.go), and
+// builds the goka group graphs of the whole DAG in data-flow order
+// (graph.go), handing each processor its topics, codecs and model specs as
+// struct fields.
 //
 // The DAG:
 //

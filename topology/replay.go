@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/processors"
 )
 
@@ -149,7 +150,7 @@ func (p *Pipeline) replay(ctx context.Context, o ReplayOptions) (rep ReplayRepor
 	}
 	cfg := *p.Config
 	cfg.Name = GenerationName(p.Config.Name, o.Generation)
-	if !nameRE.MatchString(o.Generation) {
+	if !config.ValidName(o.Generation) {
 		return rep, fmt.Errorf("topology: replay: generation %q: use only letters, digits, '_' and '-'", o.Generation)
 	}
 	gen, err := Build(&cfg)

@@ -1,0 +1,144 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads, defaults and validates a pipeline config file.
+func Load(path string) (*Pipeline, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// Parse decodes YAML (unknown keys are errors), applies defaults and
+// validates. file is used in error messages and to resolve relative paths.
+func Parse(data []byte, file string) (*Pipeline, error) {
+	var c Pipeline
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(file, data, err)
+	}
+	c.File = file
+	c.resolveTLSFiles()
+	if err := c.loadSchemaFile(); err != nil {
+		return nil, err
+	}
+	c.EnsureDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// resolveTLSFiles makes the security section's relative paths relative to
+// the config file, as schema_file is.
+func (c *Pipeline) resolveTLSFiles() {
+	for _, f := range []*string{&c.Security.TLS.CAFile, &c.Security.TLS.CertFile, &c.Security.TLS.KeyFile} {
+		*f = c.relative(*f)
+	}
+}
+
+// relative resolves a path relative to the config file.
+func (c *Pipeline) relative(path string) string {
+	if path == "" || c.File == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(filepath.Dir(c.File), path)
+}
+
+func (c *Pipeline) loadSchemaFile() error {
+	avro := &c.Input.Avro
+	if avro.SchemaFile == "" || avro.Schema != "" {
+		return nil
+	}
+	data, err := os.ReadFile(c.relative(avro.SchemaFile))
+	if err != nil {
+		return &FieldError{File: c.File, Field: "input.avro.schema_file", Msg: err.Error()}
+	}
+	avro.Schema = string(data)
+	return nil
+}
+
+var (
+	typeErrorRE    = regexp.MustCompile(`^line (\d+): (.*)$`)
+	unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type`)
+)
+
+// yamlError turns a decoding error into a *FieldError: a syntax error
+// gives its line, an unknown key its name and line, a value of the wrong
+// type the path of its key.
+func yamlError(file string, data []byte, err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) || len(te.Errors) == 0 {
+		return &FieldError{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	first := te.Errors[0]
+	m := typeErrorRE.FindStringSubmatch(first)
+	if m == nil {
+		return &FieldError{File: file, Msg: first}
+	}
+	if u := unknownFieldRE.FindStringSubmatch(m[2]); u != nil {
+		return &FieldError{File: file, Field: u[1], Msg: "unknown field (line " + m[1] + ")"}
+	}
+	var line int
+	fmt.Sscan(m[1], &line)
+	if key := keyAt(data, line); key != "" {
+		return &FieldError{File: file, Field: key, Msg: m[2] + " (line " + m[1] + ")"}
+	}
+	return &FieldError{File: file, Msg: first}
+}
+
+// keyAt is the path of the innermost key whose value is on the given line
+// of a YAML document, or "".
+func keyAt(data []byte, line int) string {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil {
+		return ""
+	}
+	return findKey(&doc, "", line)
+}
+
+func findKey(n *yaml.Node, path string, line int) string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if p := findKey(c, path, line); p != "" {
+				return p
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := k.Value
+			if path != "" {
+				p = path + "." + k.Value
+			}
+			if inner := findKey(v, p, line); inner != "" {
+				return inner
+			}
+			if v.Line == line {
+				return p
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if p := findKey(c, fmt.Sprintf("%s[%d]", path, i), line); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
