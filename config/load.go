@@ -90,12 +90,19 @@ func yamlError(file string, data []byte, err error) error {
 	if m == nil {
 		return &FieldError{File: file, Msg: first}
 	}
-	if u := unknownFieldRE.FindStringSubmatch(m[2]); u != nil {
-		return &FieldError{File: file, Field: u[1], Msg: "unknown field (line " + m[1] + ")"}
-	}
 	var line int
 	fmt.Sscan(m[1], &line)
-	if key := keyAt(data, line); key != "" {
+	key := keyAt(data, line)
+	if u := unknownFieldRE.FindStringSubmatch(m[2]); u != nil {
+		// Field is the key as written; where it was found helps to see
+		// that it belongs elsewhere.
+		msg := "unknown field (line " + m[1] + ")"
+		if i := strings.LastIndexAny(key, ".["); i > 0 && strings.HasSuffix(key, u[1]) {
+			msg = "unknown field in " + key[:i] + " (line " + m[1] + ")"
+		}
+		return &FieldError{File: file, Field: u[1], Msg: msg}
+	}
+	if key != "" {
 		return &FieldError{File: file, Field: key, Msg: m[2] + " (line " + m[1] + ")"}
 	}
 	return &FieldError{File: file, Msg: first}
@@ -129,7 +136,7 @@ func findKey(n *yaml.Node, path string, line int) string {
 			if inner := findKey(v, p, line); inner != "" {
 				return inner
 			}
-			if v.Line == line {
+			if k.Line == line || v.Line == line {
 				return p
 			}
 		}

@@ -67,8 +67,8 @@ func (c *Pipeline) validateInput() error {
 		}
 	}
 	if err := c.inputSpec().Validate(); err != nil {
-		// input.Spec names its own field after its package: "input: <field> ...".
-		return c.fieldError("input", "%s", strings.TrimPrefix(err.Error(), "input: "))
+		field, msg := c.inputField(err)
+		return c.fieldError(field, "%s", msg)
 	}
 	if c.FeatureCount() < 1 {
 		return c.fieldError("input.features", "cannot tell the number of features: list input.features (or input.columns without a header)")
@@ -161,4 +161,35 @@ func (c *Pipeline) validateModel(field string, m Model) error {
 var windowKeys = map[string]string{
 	"window.task": "task", "window.size": "metrics.window",
 	"window.buckets": "metrics.buckets", "window.bins": "metrics.bins",
+}
+
+// specErrorRE splits an input.Spec error, "input: <field>[i][:] <reason>",
+// into the Spec field and the rest.
+var specErrorRE = regexp.MustCompile(`^input: ([a-z_]+)(\[\d+\])?:? (.*)$`)
+
+// specKeys are the keys of the input section of the input.Spec fields.
+var specKeys = map[string]string{
+	"format": "input.format", "header": "input.header", "delimiter": "input.delimiter",
+	"columns": "input.columns", "features": "input.features",
+	"avro_schema": "input.avro.schema", "avro_mode": "input.avro.mode", "schema_ids": "input.avro.schema_ids",
+	"label": "input.label.from", "label_column": "input.label.column", "classes": "input.label.classes",
+}
+
+// inputField names the key of an input.Spec error as the YAML does.
+func (c *Pipeline) inputField(err error) (field, msg string) {
+	m := specErrorRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return "input", strings.TrimPrefix(err.Error(), "input: ")
+	}
+	if m[1] == "key_column" {
+		for i, model := range c.Models {
+			if model.PerEntity() {
+				return fmt.Sprintf("models[%d].key%s", i, m[2]), m[3]
+			}
+		}
+	}
+	if key, ok := specKeys[m[1]]; ok {
+		return key + m[2], m[3]
+	}
+	return "input", strings.TrimPrefix(err.Error(), "input: ")
 }
