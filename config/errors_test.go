@@ -27,6 +27,8 @@ models:
 			"examples/p.yaml: learning_rate: unknown field in models[0] (line 7)"},
 		{"wrong type", base + "    shards: many\n",
 			"examples/p.yaml: models[0].shards: cannot unmarshal !!str `many` into int (line 7)"},
+		{"duplicate key", base + "    shards: 2\n    shards: 3\n",
+			"examples/p.yaml: models[0].shards: defined twice (line 8)"},
 		{"bad task", base + "    task: ranking\n",
 			`examples/p.yaml: models[0].task: must be one of binary, multiclass, regression, got "ranking"`},
 		{"bad optimizer name", base + "    optimizer: {name: rmsprop}\n",

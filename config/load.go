@@ -75,11 +75,12 @@ func (c *Pipeline) loadSchemaFile() error {
 var (
 	typeErrorRE    = regexp.MustCompile(`^line (\d+): (.*)$`)
 	unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type`)
+	duplicateKeyRE = regexp.MustCompile(`^mapping key "(.*)" already defined`)
 )
 
 // yamlError turns a decoding error into a *FieldError: a syntax error
 // gives its line, an unknown key its name and line, a value of the wrong
-// type the path of its key.
+// type or a duplicate key the path of its key.
 func yamlError(file string, data []byte, err error) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) || len(te.Errors) == 0 {
@@ -92,39 +93,52 @@ func yamlError(file string, data []byte, err error) error {
 	}
 	var line int
 	fmt.Sscan(m[1], &line)
-	key := keyAt(data, line)
+	keys := keysAt(data, line)
 	if u := unknownFieldRE.FindStringSubmatch(m[2]); u != nil {
 		// Field is the key as written; where it was found helps to see
 		// that it belongs elsewhere.
 		msg := "unknown field (line " + m[1] + ")"
-		if i := strings.LastIndexAny(key, ".["); i > 0 && strings.HasSuffix(key, u[1]) {
-			msg = "unknown field in " + key[:i] + " (line " + m[1] + ")"
+		if key := keyNamed(keys, u[1]); key != u[1] {
+			msg = "unknown field in " + strings.TrimSuffix(key, "."+u[1]) + " (line " + m[1] + ")"
 		}
 		return &FieldError{File: file, Field: u[1], Msg: msg}
 	}
-	if key != "" {
-		return &FieldError{File: file, Field: key, Msg: m[2] + " (line " + m[1] + ")"}
+	if d := duplicateKeyRE.FindStringSubmatch(m[2]); d != nil {
+		return &FieldError{File: file, Field: keyNamed(keys, d[1]), Msg: "defined twice (line " + m[1] + ")"}
+	}
+	if len(keys) > 0 {
+		return &FieldError{File: file, Field: keys[len(keys)-1], Msg: m[2] + " (line " + m[1] + ")"}
 	}
 	return &FieldError{File: file, Msg: first}
 }
 
-// keyAt is the path of the innermost key whose value is on the given line
-// of a YAML document, or "".
-func keyAt(data []byte, line int) string {
-	var doc yaml.Node
-	if yaml.Unmarshal(data, &doc) != nil {
-		return ""
+// keyNamed is the path among keys whose last key is name, or name.
+func keyNamed(keys []string, name string) string {
+	for _, k := range keys {
+		if k == name || strings.HasSuffix(k, "."+name) {
+			return k
+		}
 	}
-	return findKey(&doc, "", line)
+	return name
 }
 
-func findKey(n *yaml.Node, path string, line int) string {
+// keysAt are the paths of the keys on the given line of a YAML document,
+// outermost first.
+func keysAt(data []byte, line int) []string {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil {
+		return nil
+	}
+	var keys []string
+	findKeys(&doc, "", line, &keys)
+	return keys
+}
+
+func findKeys(n *yaml.Node, path string, line int, keys *[]string) {
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			if p := findKey(c, path, line); p != "" {
-				return p
-			}
+			findKeys(c, path, line, keys)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -133,19 +147,14 @@ func findKey(n *yaml.Node, path string, line int) string {
 			if path != "" {
 				p = path + "." + k.Value
 			}
-			if inner := findKey(v, p, line); inner != "" {
-				return inner
-			}
 			if k.Line == line || v.Line == line {
-				return p
+				*keys = append(*keys, p)
 			}
+			findKeys(v, p, line, keys)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			if p := findKey(c, fmt.Sprintf("%s[%d]", path, i), line); p != "" {
-				return p
-			}
+			findKeys(c, fmt.Sprintf("%s[%d]", path, i), line, keys)
 		}
 	}
-	return ""
 }
