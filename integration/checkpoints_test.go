@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/broker"
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/registry"
@@ -69,7 +70,7 @@ func TestCheckpoints(t *testing.T) {
 	if err := operations.CreateTopic(ctx, admin(t, brokers), input, 2, 1); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := topology.Parse([]byte(checkpointYAML(name, input)), name+".yaml")
+	cfg, err := config.Parse([]byte(checkpointYAML(name, input)), name+".yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

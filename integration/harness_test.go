@@ -15,6 +15,7 @@ import (
 
 	"github.com/streamsgd/streamsgd/broker"
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
@@ -89,8 +90,8 @@ models:
 `, name, partitions, input)
 }
 
-func sensorConfig(name, input string, partitions int) *topology.Config {
-	cfg, err := topology.Parse([]byte(sensorYAML(name, input, partitions)), name+".yaml")
+func sensorConfig(name, input string, partitions int) *config.Pipeline {
+	cfg, err := config.Parse([]byte(sensorYAML(name, input, partitions)), name+".yaml")
 	if err != nil {
 		panic(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
@@ -126,7 +127,7 @@ func waitState(t *testing.T, brokers []string, p *topology.Pipeline, key string,
 // builds the pipeline and creates its topics.
 func pipeline(t *testing.T, brokers []string, file, yaml string) *topology.Pipeline {
 	t.Helper()
-	cfg, err := topology.Parse([]byte(yaml), file)
+	cfg, err := config.Parse([]byte(yaml), file)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,15 +19,18 @@ const (
 )
 
 // WindowConfig configures a Window. The zero value of a numeric field means
-// its default (see EnsureDefaults).
+// its default (see EnsureDefaults). The yaml tags are the keys of a
+// pipeline config's models[].metrics section.
 type WindowConfig struct {
 	// Task is "binary", "multiclass" or "regression". Required. It selects
 	// the metrics: binary: accuracy, logloss, auc; multiclass: accuracy,
-	// logloss; regression: rmse, mae, r2.
-	Task string `yaml:"task" json:"task"`
+	// logloss; regression: rmse, mae, r2. A pipeline config sets it to the
+	// model's task, so it is not a key of its own.
+	Task string `yaml:"-" json:"task"`
 	// Size is the number of rows covered when the window is full, at most
-	// MaxWindowSize. Default 1000.
-	Size int `yaml:"size" json:"size"`
+	// MaxWindowSize. Default 1000. Its key in a pipeline config is
+	// "window".
+	Size int `yaml:"window" json:"size"`
 	// Buckets is the number of buckets; it must divide Size. The window
 	// moves by Size/Buckets rows at a time and covers between
 	// Size - Size/Buckets + 1 and Size rows once warm. Default 5.

@@ -12,7 +12,7 @@ var fuzzConfigs = []Config{
 	{Task: TaskBinary, Features: 3, Optimizer: Optimizer{Name: OptimizerAdam}, Standardize: true, L1: 1e-3},
 	{Task: TaskMulticlass, Classes: 3, Features: 2, Optimizer: Optimizer{Name: OptimizerFTRL}, L1: 1e-2, L2: 1e-3},
 	{Task: TaskRegression, Loss: LossHuber, Features: 2, Optimizer: Optimizer{Name: OptimizerAdaGrad}, Standardize: true},
-	{Task: TaskRegression, Features: 1, Optimizer: Optimizer{Schedule: ScheduleInverse}},
+	{Task: TaskRegression, Features: 1, Optimizer: Optimizer{Name: OptimizerSGD, Schedule: ScheduleInverse}},
 }
 
 // FuzzUnmarshalBinary states the decoder's invariants: arbitrary bytes never

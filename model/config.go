@@ -39,29 +39,64 @@ const (
 )
 
 // Optimizer configures the update rule. Zero fields take the defaults
-// documented on each field.
+// documented on each field; the yaml tags are the keys of a pipeline
+// config's models[].optimizer section.
 type Optimizer struct {
-	Name         string  // "sgd" (default), "adagrad", "adam", "ftrl"
-	LearningRate float64 // default 0.01 for sgd/adagrad/adam; for ftrl this is alpha, default 0.1
-	Schedule     string  // sgd only: "constant" (default), "inverse_sqrt" (lr/sqrt(1+decay*t)), "inverse" (lr/(1+decay*t)); t counts the rows learned before this one
-	Decay        float64 // schedule decay, default 1.0
-	Beta1, Beta2 float64 // adam, defaults 0.9, 0.999
-	Epsilon      float64 // adam/adagrad, default 1e-8
-	FTRLBeta     float64 // ftrl beta, default 1.0
+	// Name is "sgd", "adagrad", "adam" or "ftrl". Default "adam".
+	Name string `yaml:"name"`
+	// LearningRate: default 0.01 for sgd, adagrad and adam; for ftrl this
+	// is alpha, default 0.1.
+	LearningRate float64 `yaml:"learning_rate"`
+	// Schedule, sgd only: "constant" (default), "inverse_sqrt"
+	// (lr/sqrt(1+decay*t)) or "inverse" (lr/(1+decay*t)); t counts the rows
+	// learned before this one.
+	Schedule string `yaml:"schedule"`
+	// Decay of the inverse_sqrt and inverse schedules. Default 1.
+	Decay float64 `yaml:"decay"`
+	// Beta1 and Beta2 of adam. Defaults 0.9 and 0.999.
+	Beta1 float64 `yaml:"beta1"`
+	Beta2 float64 `yaml:"beta2"`
+	// Epsilon of adam and adagrad. Default 1e-8.
+	Epsilon float64 `yaml:"epsilon"`
+	// FTRLBeta is FTRL-Proximal's beta (its alpha is LearningRate).
+	// Default 1.
+	FTRLBeta float64 `yaml:"ftrl_beta"`
 }
 
 // Config describes one model. Zero fields take the defaults documented on
-// each field; New applies EnsureDefaults then Validate.
+// each field; New applies EnsureDefaults then Validate. The yaml tags are
+// the keys of a model in a pipeline config (package config), which
+// derives Features (and, by default, Classes) from the input.
 type Config struct {
-	Task        Task
-	Learner     string  // "logistic" (binary), "softmax" (multiclass), "linear" (regression); default from Task
-	Loss        string  // linear only: "squared" (default) or "huber"; empty for the other learners
-	HuberDelta  float64 // default 1.0
-	Classes     int     // multiclass: K >= 2, labels are 0..K-1; ignored otherwise
-	Features    int     // >= 1
-	Optimizer   Optimizer
-	L1, L2      float64 // >= 0 (L1 via proximal/truncated step for sgd/adagrad/adam, native for ftrl); weights only, never the biases
-	Standardize bool    // online standardisation (Welford running mean/variance) of features, part of the model state
+	// Task is "binary", "multiclass" or "regression". Required here; a
+	// pipeline config defaults it to "binary".
+	Task Task `yaml:"task"`
+	// Learner is "logistic" (binary), "softmax" (multiclass) or "linear"
+	// (regression). Default: the one of the Task.
+	Learner string `yaml:"learner"`
+	// Loss of the linear learner: "squared" (default) or "huber"; empty for
+	// the other learners.
+	Loss string `yaml:"loss"`
+	// HuberDelta of the Huber loss. Default 1.
+	HuberDelta float64 `yaml:"huber_delta"`
+	// Classes of a multiclass task: K >= 2, labels are 0..K-1; ignored
+	// otherwise. A pipeline config defaults it to the number of
+	// input.label.classes.
+	Classes int `yaml:"classes"`
+	// Features per example, >= 1. A pipeline config derives it from its
+	// input, so it is not a key of its own.
+	Features int `yaml:"-"`
+	// Optimizer is the update rule.
+	Optimizer Optimizer `yaml:"optimizer"`
+	// L1 and L2 regularisation strengths, >= 0 (L1 via proximal/truncated
+	// step for sgd/adagrad/adam, native for ftrl); weights only, never the
+	// biases. Default 0.
+	L1 float64 `yaml:"l1"`
+	L2 float64 `yaml:"l2"`
+	// Standardize turns on online standardisation (Welford running
+	// mean/variance) of features, part of the model state. Default false
+	// here; a pipeline config defaults it to true.
+	Standardize bool `yaml:"standardize"`
 }
 
 // Defaults.
@@ -106,7 +141,7 @@ func defaultLearner(t Task) string {
 
 func (o *Optimizer) ensureDefaults() {
 	if o.Name == "" {
-		o.Name = OptimizerSGD
+		o.Name = OptimizerAdam
 	}
 	if o.LearningRate == 0 {
 		o.LearningRate = DefaultLearningRate

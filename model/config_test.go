@@ -9,7 +9,7 @@ import (
 
 func TestValidate(t *testing.T) {
 	base := func(f func(*Config)) Config {
-		c := Config{Task: TaskBinary, Features: 3}
+		c := Config{Task: TaskBinary, Features: 3, Optimizer: Optimizer{Name: OptimizerSGD}}
 		f(&c)
 		c.EnsureDefaults()
 		return c
@@ -109,7 +109,7 @@ func TestEnsureDefaults(t *testing.T) {
 		in   Config
 		want Config
 	}{
-		{"binary sgd", Config{Task: TaskBinary, Features: 2}, Config{Task: TaskBinary, Learner: LearnerLogistic, Features: 2,
+		{"binary sgd", Config{Task: TaskBinary, Features: 2, Optimizer: Optimizer{Name: OptimizerSGD}}, Config{Task: TaskBinary, Learner: LearnerLogistic, Features: 2,
 			Optimizer: Optimizer{Name: OptimizerSGD, LearningRate: 0.01, Schedule: ScheduleConstant}}},
 		{"multiclass adam", Config{Task: TaskMulticlass, Classes: 3, Features: 2, Optimizer: Optimizer{Name: OptimizerAdam}},
 			Config{Task: TaskMulticlass, Learner: LearnerSoftmax, Classes: 3, Features: 2,
@@ -120,7 +120,7 @@ func TestEnsureDefaults(t *testing.T) {
 		{"regression adagrad", Config{Task: TaskRegression, Features: 2, Optimizer: Optimizer{Name: OptimizerAdaGrad}},
 			Config{Task: TaskRegression, Learner: LearnerLinear, Loss: LossSquared, Features: 2,
 				Optimizer: Optimizer{Name: OptimizerAdaGrad, LearningRate: 0.01, Epsilon: 1e-8}}},
-		{"sgd schedule", Config{Task: TaskBinary, Features: 2, Optimizer: Optimizer{Schedule: ScheduleInverseSqrt, LearningRate: 0.5}},
+		{"sgd schedule", Config{Task: TaskBinary, Features: 2, Optimizer: Optimizer{Name: OptimizerSGD, Schedule: ScheduleInverseSqrt, LearningRate: 0.5}},
 			Config{Task: TaskBinary, Learner: LearnerLogistic, Features: 2,
 				Optimizer: Optimizer{Name: OptimizerSGD, LearningRate: 0.5, Schedule: ScheduleInverseSqrt, Decay: 1}}},
 	}
@@ -146,7 +146,7 @@ func TestValidateZeroFields(t *testing.T) {
 		{Task: TaskBinary, Features: 1},
 		{Task: TaskMulticlass, Classes: 2, Features: 1, Optimizer: Optimizer{Name: OptimizerAdam}},
 		{Task: TaskRegression, Loss: LossHuber, Features: 1, Optimizer: Optimizer{Name: OptimizerFTRL}},
-		{Task: TaskRegression, Features: 1, Optimizer: Optimizer{Schedule: ScheduleInverse}},
+		{Task: TaskRegression, Features: 1, Optimizer: Optimizer{Name: OptimizerSGD, Schedule: ScheduleInverse}},
 	} {
 		if err := c.Validate(); err != nil {
 			t.Errorf("%+v: %v", c, err)

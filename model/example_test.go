@@ -46,7 +46,7 @@ func Example() {
 // The model's full state round-trips through its binary encoding, as it does
 // through the goka table.
 func ExampleModel_MarshalBinary() {
-	cfg := model.Config{Task: model.TaskRegression, Features: 1, Optimizer: model.Optimizer{LearningRate: 0.1}}
+	cfg := model.Config{Task: model.TaskRegression, Features: 1, Optimizer: model.Optimizer{Name: model.OptimizerSGD, LearningRate: 0.1}}
 	m, _ := model.New(cfg)
 	for i := range 500 {
 		x := float64(i%10) / 10

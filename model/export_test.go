@@ -6,7 +6,7 @@ import (
 )
 
 func TestStandardization(t *testing.T) {
-	cfg := Config{Task: TaskRegression, Features: 2, Standardize: true}
+	cfg := Config{Task: TaskRegression, Features: 2, Optimizer: Optimizer{Name: OptimizerSGD}, Standardize: true}
 	m, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

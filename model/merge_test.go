@@ -112,10 +112,10 @@ func checkFTRLConsistent(t *testing.T, m *Model) {
 }
 
 func TestAverageErrors(t *testing.T) {
-	cfg := Config{Task: TaskBinary, Features: 3}
+	cfg := Config{Task: TaskBinary, Features: 3, Optimizer: Optimizer{Name: OptimizerSGD}}
 	a, b := mustNew(t, cfg), mustNew(t, cfg)
-	other := mustNew(t, Config{Task: TaskBinary, Features: 4})
-	lr := mustNew(t, Config{Task: TaskBinary, Features: 3, Optimizer: Optimizer{LearningRate: 0.5}})
+	other := mustNew(t, Config{Task: TaskBinary, Features: 4, Optimizer: Optimizer{Name: OptimizerSGD}})
+	lr := mustNew(t, Config{Task: TaskBinary, Features: 3, Optimizer: Optimizer{Name: OptimizerSGD, LearningRate: 0.5}})
 	cases := []struct {
 		name    string
 		dst     *Model
@@ -177,9 +177,9 @@ func TestMix(t *testing.T) {
 }
 
 func TestMixErrors(t *testing.T) {
-	cfg := Config{Task: TaskMulticlass, Classes: 3, Features: 3}
+	cfg := Config{Task: TaskMulticlass, Classes: 3, Features: 3, Optimizer: Optimizer{Name: OptimizerSGD}}
 	a, b := mustNew(t, cfg), mustNew(t, cfg)
-	four := mustNew(t, Config{Task: TaskMulticlass, Classes: 4, Features: 3})
+	four := mustNew(t, Config{Task: TaskMulticlass, Classes: 4, Features: 3, Optimizer: Optimizer{Name: OptimizerSGD}})
 	for name, f := range map[string]func() error{
 		"nil":        func() error { return a.Mix(nil, 0.5) },
 		"mismatch":   func() error { return a.Mix(four, 0.5) },

@@ -8,7 +8,7 @@ import (
 // TestScaler: Welford's running statistics match a two-pass computation;
 // Learn's scaled features match Predict's on-the-fly scaling bit for bit.
 func TestScaler(t *testing.T) {
-	cfg := Config{Task: TaskRegression, Features: 4, Standardize: true}
+	cfg := Config{Task: TaskRegression, Features: 4, Optimizer: Optimizer{Name: OptimizerSGD}, Standardize: true}
 	m := mustNew(t, cfg)
 	p := newProblem(m.Config(), 3)
 	xs, ys := p.rows(1000)

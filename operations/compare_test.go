@@ -6,6 +6,7 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/processors"
@@ -52,7 +53,7 @@ func encodedState(t *testing.T, p *topology.Pipeline, m, key string, rows int) [
 }
 
 func TestCompareTables(t *testing.T) {
-	c, err := topology.Parse([]byte(compareYAML), "c.yaml")
+	c, err := config.Parse([]byte(compareYAML), "c.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestCompareTables(t *testing.T) {
 }
 
 func TestLocalTables(t *testing.T) {
-	c, err := topology.Parse([]byte(compareYAML), "c.yaml")
+	c, err := config.Parse([]byte(compareYAML), "c.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

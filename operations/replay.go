@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -150,7 +151,7 @@ func replay(ctx context.Context, p *topology.Pipeline, o ReplayOptions) (rep Rep
 	}
 	cfg := *p.Config
 	cfg.Name = GenerationName(p.Config.Name, o.Generation)
-	if !topology.ValidName(o.Generation) {
+	if !config.ValidName(o.Generation) {
 		return rep, fmt.Errorf("operations: replay: generation %q: use only letters, digits, '_' and '-'", o.Generation)
 	}
 	gen, err := topology.Build(&cfg)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/lovoo/goka"
+
+	"github.com/streamsgd/streamsgd/config"
 )
 
 // DefaultRegistryMaxBytes bounds an encoded registry: one table record,
@@ -74,8 +76,8 @@ func (c *Checkpoint) notDue(key string, st *ModelState, at time.Time, shardSourc
 	if !ok || due(spec.Checkpoint, &Version{Rows: m.rows, Time: m.at}, st.Rows, at) {
 		return false
 	}
-	if st.Rows > m.rows && spec.Checkpoint.Every > 0 {
-		c.setPending(key, &pendingState{st: st, at: at, due: m.at.Add(spec.Checkpoint.Every)})
+	if st.Rows > m.rows && spec.Checkpoint.Every() > 0 {
+		c.setPending(key, &pendingState{st: st, at: at, due: m.at.Add(spec.Checkpoint.Every())})
 	}
 	return true
 }
@@ -206,8 +208,8 @@ func (c *Checkpoint) StepState(reg *Registry, key string, st *ModelState, at tim
 		return nil
 	}
 	if last := reg.Latest(); last != nil && !due(spec.Checkpoint, last, st.Rows, at) {
-		if st.Rows > last.Rows && spec.Checkpoint.Every > 0 {
-			c.setPending(key, &pendingState{st: st, at: at, due: last.Time.Add(spec.Checkpoint.Every)})
+		if st.Rows > last.Rows && spec.Checkpoint.Every() > 0 {
+			c.setPending(key, &pendingState{st: st, at: at, due: last.Time.Add(spec.Checkpoint.Every())})
 		}
 		return nil
 	}
@@ -229,14 +231,14 @@ func unknownModel(name string) string {
 
 // due reports whether a state with rows learned, written at, makes a new
 // version after last.
-func due(cs CheckpointSpec, last *Version, rows int64, at time.Time) bool {
+func due(cs config.Checkpoints, last *Version, rows int64, at time.Time) bool {
 	if rows <= last.Rows {
 		return false
 	}
 	if cs.EveryRows > 0 && rows-last.Rows >= cs.EveryRows {
 		return true
 	}
-	return cs.Every > 0 && !at.IsZero() && at.Sub(last.Time) >= cs.Every
+	return cs.Every() > 0 && !at.IsZero() && at.Sub(last.Time) >= cs.Every()
 }
 
 // newVersion copies a state into a version (ID not set).
@@ -436,7 +438,7 @@ func (c *Checkpoint) StepTick(reg *Registry, key string, now time.Time) *Registr
 	if !ok || last == nil || p.st.Rows <= last.Rows {
 		return nil
 	}
-	if due := last.Time.Add(spec.Checkpoint.Every); now.Before(due) {
+	if due := last.Time.Add(spec.Checkpoint.Every()); now.Before(due) {
 		p.due, p.ticked = due, false
 		c.setPending(key, p)
 		return nil

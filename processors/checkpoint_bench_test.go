@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/datasets/susy"
 )
 
@@ -13,7 +14,7 @@ import (
 // from its mark.
 func BenchmarkCheckpointState(b *testing.B) {
 	spec := binarySpec("m", susy.Features)
-	spec.Checkpoint = CheckpointSpec{EveryRows: 1 << 40, Every: time.Hour, Keep: 10}
+	spec.Checkpoint = config.Checkpoints{EveryRows: 1 << 40, EverySeconds: time.Hour.Seconds(), Keep: 10}
 	specs := map[string]ModelSpec{"m": spec}
 	st, err := newState(spec, "m")
 	if err != nil {

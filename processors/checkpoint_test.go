@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
 )
 
@@ -47,7 +48,7 @@ func learnedStates(t *testing.T, spec ModelSpec, n, rowsPer int) []*ModelState {
 
 func checkpointSpec(everyRows int64, every time.Duration, keep int) ModelSpec {
 	s := binarySpec("m", 2)
-	s.Checkpoint = CheckpointSpec{EveryRows: everyRows, Every: every, Keep: keep}
+	s.Checkpoint = config.Checkpoints{EveryRows: everyRows, EverySeconds: every.Seconds(), Keep: keep}
 	s.ConfigHash = "c0ffee"
 	return s
 }

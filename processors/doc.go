@@ -13,5 +13,6 @@
 // goka's tester.
 //
 // Processors receive their topics and model specs as struct fields. They never
-// import package topology, which composes them into goka group graphs.
+// import package topology, which composes them into goka group graphs; a
+// ModelSpec carries the model's sections of package config as they are.
 package processors

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/broker"
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/processors"
@@ -199,7 +200,7 @@ func TestClientWithoutGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	cfg, err := topology.Parse([]byte(clientYAML), "r.yaml")
+	cfg, err := config.Parse([]byte(clientYAML), "r.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,7 @@ func TestClientWithoutGroup(t *testing.T) {
 	if err != nil || len(regs) != 0 {
 		t.Fatalf("empty table: %v %v", regs, err)
 	}
-	cfgM := model.Config{Task: model.TaskBinary, Features: 3}
+	cfgM := model.Config{Task: model.TaskBinary, Features: 3, Optimizer: model.Optimizer{Name: model.OptimizerSGD}}
 	write := func(key string, ids ...int64) {
 		reg := &processors.Registry{Model: "m", Key: key}
 		for _, id := range ids {

@@ -1,7 +1,8 @@
-// Package topology is the composition root of streamsgd: it reads a pipeline
-// config, names every topic and group once (topics.go), builds the
-// processors with their topics, codecs and model specs as struct fields
-// (pipeline.go), and declares the whole DAG in one function, Graph
+// Package topology is the composition root of streamsgd: from a pipeline
+// config (package config reads, defaults and validates it) it derives the
+// model specs (specs.go), names every topic and group once (topics.go),
+// builds the processors with their topics, codecs and model specs as struct
+// fields (pipeline.go), and declares the whole DAG in one function, Graph
 // (graph.go): every goka group with its inputs, outputs, table and lookups,
 // and the side channels written outside the groups' callbacks. Text, DOT
 // and Dangling render that declaration and nothing else.

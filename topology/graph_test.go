@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/examples"
 )
 
@@ -14,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func susyPipeline(t *testing.T) *Pipeline {
 	t.Helper()
-	c, err := Parse(examples.SUSY, "examples/susy.yaml")
+	c, err := config.Parse(examples.SUSY, "examples/susy.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

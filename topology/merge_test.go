@@ -10,12 +10,13 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/processors"
 )
 
 func shardedPipeline(t *testing.T) *Pipeline {
 	t.Helper()
-	c, err := Load(filepath.Join("..", "examples", "susy-sharded.yaml"))
+	c, err := config.Load(filepath.Join("..", "examples", "susy-sharded.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,13 +7,14 @@ import (
 
 	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/processors"
 )
 
 // Pipeline is a config composed into the processors of its DAG; Graph
 // (graph.go) declares how they are wired.
 type Pipeline struct {
-	Config *Config
+	Config *config.Pipeline
 	Topics Topics
 	// Specs of the models by name, and in config order.
 	Specs  map[string]processors.ModelSpec
@@ -35,16 +36,12 @@ type Pipeline struct {
 }
 
 // Build composes the pipeline of a validated config.
-func Build(c *Config) (*Pipeline, error) {
-	spec, err := c.InputSpec()
+func Build(c *config.Pipeline) (*Pipeline, error) {
+	dec, err := input.NewDecoder(c.InputSpec())
 	if err != nil {
 		return nil, fmt.Errorf("topology: input: %w", err)
 	}
-	dec, err := input.NewDecoder(spec)
-	if err != nil {
-		return nil, fmt.Errorf("topology: input: %w", err)
-	}
-	byName, ordered, err := c.ModelSpecs()
+	byName, ordered, err := modelSpecs(c)
 	if err != nil {
 		return nil, err
 	}

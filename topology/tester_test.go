@@ -8,6 +8,7 @@ import (
 	"github.com/lovoo/goka/tester"
 
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/processors"
 )
 
@@ -24,7 +25,7 @@ models:
 // runTester runs every group of the pipeline on goka's tester.
 func runTester(t *testing.T, yaml string) (*Pipeline, *tester.Tester) {
 	t.Helper()
-	c, err := Parse([]byte(yaml), "tester.yaml")
+	c, err := config.Parse([]byte(yaml), "tester.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

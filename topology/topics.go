@@ -1,6 +1,10 @@
 package topology
 
-import "github.com/lovoo/goka"
+import (
+	"github.com/lovoo/goka"
+
+	"github.com/streamsgd/streamsgd/config"
+)
 
 // Topics are the names of a pipeline's topics and groups, each spelled
 // here once.
@@ -32,7 +36,7 @@ type Topics struct {
 // TopicsOf names the topics of pipeline c. Every name but the inputs'
 // derives from the pipeline name, so a copy of the config under another
 // name is a fresh generation of the pipeline next to the live one (replay).
-func TopicsOf(c *Config) Topics {
+func TopicsOf(c *config.Pipeline) Topics {
 	p := c.Name
 	t := Topics{
 		Examples:        goka.Stream(p + ".examples"),
@@ -76,7 +80,3 @@ type CreatedTopic struct {
 	Name      string
 	Compacted bool
 }
-
-// ValidName reports whether s can name a pipeline, a model or a replay
-// generation (part of a pipeline name): letters, digits, '_' and '-'.
-func ValidName(s string) bool { return nameRE.MatchString(s) }

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/produce"
@@ -217,7 +218,7 @@ func countPredictions(ctx context.Context, brokers []string, topic string, out c
 	}
 }
 
-func benchConfig(name, input string, rowsPerMessage int) (*topology.Config, error) {
+func benchConfig(name, input string, rowsPerMessage int) (*config.Pipeline, error) {
 	label := "label: {from: key}"
 	cols := ""
 	if rowsPerMessage > 1 {
@@ -235,5 +236,5 @@ models:
   - name: logreg
     optimizer: {name: adam, learning_rate: 0.01}
 `, name, partitions, input, cols, label)
-	return topology.Parse([]byte(yaml), "bench.yaml")
+	return config.Parse([]byte(yaml), "bench.yaml")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/topology"
@@ -218,7 +219,7 @@ type childRun struct {
 // prediction on; the start-up goes in the note.
 func runPipelineChild(ctx context.Context, brokers []string, adm *kadm.Client, yaml string, rows int64, co pipelineChildOptions) (childRun, error) {
 	var run childRun
-	cfg, err := topology.Parse([]byte(yaml), "bench.yaml")
+	cfg, err := config.Parse([]byte(yaml), "bench.yaml")
 	if err != nil {
 		return run, err
 	}

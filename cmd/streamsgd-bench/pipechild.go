@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -62,7 +63,7 @@ func servePipeline(arg string) error {
 	if err := json.Unmarshal([]byte(arg), &o); err != nil {
 		return fmt.Errorf("options: %w", err)
 	}
-	cfg, err := topology.Parse([]byte(o.Config), "bench.yaml")
+	cfg, err := config.Parse([]byte(o.Config), "bench.yaml")
 	if err != nil {
 		return err
 	}

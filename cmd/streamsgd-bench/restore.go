@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
@@ -82,7 +83,7 @@ func restoreBench(ctx context.Context, o options) ([]result, error) {
 // restorePipeline is a pipeline with one per-entity regression model
 // (3 features, SGD): small states, as with one model per sensor.
 func restorePipeline(name string) (*topology.Pipeline, error) {
-	cfg, err := topology.Parse([]byte(fmt.Sprintf(`
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
 name: %s
 partitions: %d
 input:

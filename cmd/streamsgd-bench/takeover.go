@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/topology"
@@ -81,7 +82,7 @@ func takeoverSeries(ctx context.Context, brokers []string, standby bool) ([]resu
 		return nil, err
 	}
 	yaml := sensorYAML("bench-to-"+suffix, input)
-	cfg, err := topology.Parse([]byte(yaml), "bench.yaml")
+	cfg, err := config.Parse([]byte(yaml), "bench.yaml")
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/broker"
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/examples"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
@@ -50,15 +51,15 @@ func (c *DemoCmd) Run(ctx context.Context) error {
 	return c.run(ctx, brokers, p)
 }
 
-func (c *DemoCmd) config() (*topology.Config, error) {
-	cfg, err := topology.Parse(examples.SUSY, "examples/susy.yaml")
+func (c *DemoCmd) config() (*config.Pipeline, error) {
+	cfg, err := config.Parse(examples.SUSY, "examples/susy.yaml")
 	if err != nil {
 		return nil, err
 	}
 	if c.RowsPerMessage > 1 {
 		// A message has one key: batched rows carry their label in the
 		// first column instead.
-		cfg.Input.Label = topology.LabelConfig{From: "column", Column: "label"}
+		cfg.Input.Label = config.Label{From: "column", Column: "label"}
 		cfg.Input.Columns = append([]string{"label"}, cfg.Input.Columns...)
 	}
 	return cfg, cfg.Validate()

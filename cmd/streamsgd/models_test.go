@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
@@ -22,7 +23,7 @@ models:
 `
 
 func TestWriteList(t *testing.T) {
-	cfg, err := topology.Parse([]byte(modelsYAML), "t.yaml")
+	cfg, err := config.Parse([]byte(modelsYAML), "t.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

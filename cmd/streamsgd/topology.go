@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -28,7 +29,7 @@ func (c *TopologyCmd) Run(context.Context) error {
 }
 
 func loadPipeline(path string) (*topology.Pipeline, error) {
-	cfg, err := topology.Load(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, err
 	}

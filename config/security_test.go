@@ -1,4 +1,4 @@
-package topology
+package config
 
 import (
 	"errors"
@@ -53,7 +53,7 @@ security:
 				return
 			}
 			var fe *FieldError
-			if !errors.As(err, &fe) || fe.Field != tt.field || !errors.Is(err, ErrConfig) {
+			if !errors.As(err, &fe) || fe.Field != tt.field || !errors.Is(err, ErrInvalid) {
 				t.Fatalf("err = %v, want a FieldError on %s", err, tt.field)
 			}
 			if !strings.HasPrefix(err.Error(), "sec.yaml: "+tt.field) {

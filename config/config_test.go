@@ -1,4 +1,4 @@
-package topology
+package config
 
 import (
 	"errors"
@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/streamsgd/streamsgd/metrics"
+	"github.com/streamsgd/streamsgd/model"
 )
 
 const validYAML = `
@@ -31,12 +34,12 @@ func TestParseDefaults(t *testing.T) {
 		{"format", c.Input.Format, "csv"},
 		{"label", c.Input.Label.From, "key"},
 		{"encoding", c.Output.Predictions, "json"},
-		{"task", m.Task, "binary"},
-		{"learner", m.Learner, "logistic"},
-		{"optimizer", m.Optimizer.Name, "adam"},
-		{"standardize", *m.Standardize, true},
+		{"task", m.Config.Task, model.TaskBinary},
+		{"learner", m.Config.Learner, "logistic"},
+		{"optimizer", m.Config.Optimizer.Name, "adam"},
+		{"standardize", m.Config.Standardize, true},
 		{"key", m.Key, KeyGlobal},
-		{"window", m.Metrics.Window, DefaultWindow},
+		{"window", m.Metrics.Window.Size, metrics.DefaultWindowSize},
 		{"features", c.FeatureCount(), 3},
 	}
 	for _, ch := range checks {
@@ -75,7 +78,7 @@ func TestParseErrorsNameFieldAndFile(t *testing.T) {
 				t.Fatal("no error")
 			}
 			var fe *FieldError
-			if !errors.As(err, &fe) || !errors.Is(err, ErrConfig) {
+			if !errors.As(err, &fe) || !errors.Is(err, ErrInvalid) {
 				t.Fatalf("error %v is not a FieldError", err)
 			}
 			if fe.File != "conf/p.yaml" || !strings.Contains(fe.Field, tt.field) {
@@ -114,26 +117,4 @@ models: [{name: m}]
 	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Error("missing file: no error")
 	}
-}
-
-// FuzzParse: any bytes either parse into a config that validates and
-// builds, or give a FieldError; never a panic.
-func FuzzParse(f *testing.F) {
-	f.Add([]byte(validYAML))
-	f.Add([]byte("name: x\nmodels: [{name: m, task: multiclass}]\ninput: {topics: [a], label: {from: column, column: c0, classes: [a, b]}, columns: [c0, c1]}"))
-	f.Add([]byte("{"))
-	f.Add([]byte(""))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := Parse(data, "fuzz.yaml")
-		if err != nil {
-			var fe *FieldError
-			if !errors.As(err, &fe) {
-				t.Fatalf("not a FieldError: %v", err)
-			}
-			return
-		}
-		if _, err := Build(c); err != nil {
-			t.Fatalf("valid config does not build: %v", err)
-		}
-	})
 }

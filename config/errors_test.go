@@ -1,0 +1,71 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestErrorStrings pins the whole message of representative bad configs:
+// one line, the file and the field named once, no doubled prefixes.
+func TestErrorStrings(t *testing.T) {
+	const base = `name: susy
+input:
+  topics: [susy.train]
+  columns: [f0, f1, f2]
+models:
+  - name: logreg
+`
+	tests := []struct {
+		name string
+		yaml string
+		want string
+	}{
+		{"yaml syntax", "name: susy\n  partitions: [4\n",
+			"examples/p.yaml: line 2: mapping values are not allowed in this context"},
+		{"unknown field", base + "    learning_rate: 0.1\n",
+			"examples/p.yaml: learning_rate: unknown field in models[0] (line 7)"},
+		{"wrong type", base + "    shards: many\n",
+			"examples/p.yaml: models[0].shards: cannot unmarshal !!str `many` into int (line 7)"},
+		{"duplicate key", base + "    shards: 2\n    shards: 3\n",
+			"examples/p.yaml: models[0].shards: defined twice (line 8)"},
+		{"bad task", base + "    task: ranking\n",
+			`examples/p.yaml: models[0].task: must be one of binary, multiclass, regression, got "ranking"`},
+		{"bad optimizer name", base + "    optimizer: {name: rmsprop}\n",
+			`examples/p.yaml: models[0].optimizer.name: must be one of sgd, adagrad, adam, ftrl, got "rmsprop"`},
+		{"bad learning rate", base + "    optimizer:\n      learning_rate: -1\n",
+			"examples/p.yaml: models[0].optimizer.learning_rate: must be > 0, got -1"},
+		{"adam field", base + "    optimizer: {beta1: 1}\n",
+			"examples/p.yaml: models[0].optimizer.beta1: must be in (0, 1), got 1"},
+		{"bad window", base + "    metrics: {window: 10, buckets: 3}\n",
+			"examples/p.yaml: models[0].metrics.buckets: must divide window.size"},
+		{"negative window", base + "    metrics: {window: -10}\n",
+			"examples/p.yaml: models[0].metrics.window: must be in [1, 1073741824] (got -10)"},
+		{"bad checkpoints", base + "    checkpoints: {keep: -1}\n",
+			"examples/p.yaml: models[0].checkpoints.keep: must be >= 1, got -1"},
+		{"bad input column", strings.Replace(base, "columns: [f0, f1, f2]", "columns: [f0, f1, f2]\n  features: [f0, f9]", 1),
+			`examples/p.yaml: input.features: "f9" is not one of the columns`},
+		{"bad input format", strings.Replace(base, "columns:", "format: parquet\n  columns:", 1),
+			`examples/p.yaml: input.format: must be "csv" or "avro", got "parquet"`},
+		{"bad delimiter", strings.Replace(base, "columns:", "delimiter: ';;'\n  columns:", 1),
+			`examples/p.yaml: input.delimiter: must be one character, got ";;"`},
+		{"bad security field", base + "security: {sasl: {mechanism: PLAIN, username: alice}}\n",
+			"examples/p.yaml: security.sasl.password: required with sasl.mechanism PLAIN"},
+		{"unknown security field", base + "security: {tls: {verify: false}}\n",
+			"examples/p.yaml: verify: unknown field in security.tls (line 7)"},
+		{"too few classes", strings.Replace(base, "topics:", "label: {classes: [a]}\n  topics:", 1) + "    task: multiclass\n",
+			"examples/p.yaml: models[0].classes: must be in [2, 65536] for a multiclass task, got 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.yaml), "examples/p.yaml")
+			var fe *FieldError
+			if !errors.As(err, &fe) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("err = %v, want a *FieldError", err)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("error\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,195 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/metrics"
+	"github.com/streamsgd/streamsgd/model"
+)
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// ValidName reports whether s can name a pipeline or a model (it becomes
+// part of topic and group names): non-empty, letters, digits, '_' and '-'.
+func ValidName(s string) bool { return nameRE.MatchString(s) }
+
+// Validate checks the config after EnsureDefaults and returns a
+// *FieldError naming the file and the first bad field. Each section is
+// checked once, by the package that owns it: the learner by model.Config,
+// the window by metrics.WindowConfig, the decoder by input.Spec, the
+// security by kafkaclient.Security; Validate checks the rest and names
+// their fields as the YAML does.
+func (c *Pipeline) Validate() error {
+	fe := c.fieldError
+	switch {
+	case !nameRE.MatchString(c.Name):
+		return fe("name", "must be non-empty and use only letters, digits, '_' and '-', got %q", c.Name)
+	case c.Partitions < 1:
+		return fe("partitions", "must be >= 1, got %d", c.Partitions)
+	case c.Replication < 1:
+		return fe("replication", "must be >= 1, got %d", c.Replication)
+	case len(c.Models) == 0:
+		return fe("models", "at least one model is required")
+	}
+	for _, check := range []func() error{c.validateInput, c.validateOutput, c.validateSecurity, c.validateModels} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Pipeline) fieldError(field, format string, args ...any) error {
+	return &FieldError{File: c.File, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (c *Pipeline) validateInput() error {
+	in := c.Input
+	if len(in.Topics) == 0 {
+		return c.fieldError("input.topics", "at least one input topic is required")
+	}
+	for i, t := range in.Topics {
+		if t == "" {
+			return c.fieldError(fmt.Sprintf("input.topics[%d]", i), "must not be empty")
+		}
+	}
+	if in.Format == "csv" && len([]rune(in.Delimiter)) != 1 {
+		return c.fieldError("input.delimiter", "must be one character, got %q", in.Delimiter)
+	}
+	k := c.KeyColumn()
+	for i, m := range c.Models {
+		if m.Key != KeyGlobal && m.Key != k {
+			return c.fieldError(fmt.Sprintf("models[%d].key", i), "per-entity models must share one key column: %q and %q", k, m.Key)
+		}
+	}
+	if err := c.inputSpec().Validate(); err != nil {
+		field, msg := c.inputField(err)
+		return c.fieldError(field, "%s", msg)
+	}
+	if c.FeatureCount() < 1 {
+		return c.fieldError("input.features", "cannot tell the number of features: list input.features (or input.columns without a header)")
+	}
+	return nil
+}
+
+func (c *Pipeline) validateOutput() error {
+	for _, f := range []struct{ field, enc string }{
+		{"output.encoding", c.Output.Encoding}, {"output.predictions", c.Output.Predictions},
+		{"output.metrics", c.Output.Metrics}, {"output.deadletter", c.Output.DeadLetter},
+	} {
+		if f.enc != "json" && f.enc != "avro" {
+			return c.fieldError(f.field, "must be \"json\" or \"avro\", got %q", f.enc)
+		}
+	}
+	return nil
+}
+
+func (c *Pipeline) validateSecurity() error {
+	err := c.Security.Validate()
+	var se *kafkaclient.FieldError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		return c.fieldError("security."+se.Field, "%s", se.Msg)
+	}
+	return c.fieldError("security", "%s", err.Error())
+}
+
+func (c *Pipeline) validateModels() error {
+	seen := map[string]bool{}
+	for i, m := range c.Models {
+		field := fmt.Sprintf("models[%d]", i)
+		if !nameRE.MatchString(m.Name) {
+			return c.fieldError(field+".name", "must be non-empty and use only letters, digits, '_' and '-', got %q", m.Name)
+		}
+		if seen[m.Name] {
+			return c.fieldError(field+".name", "duplicate model name %q", m.Name)
+		}
+		seen[m.Name] = true
+		if err := c.validateModel(field, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Pipeline) validateModel(field string, m Model) error {
+	var me *model.FieldError
+	if err := m.Config.Validate(); errors.As(err, &me) {
+		if me.Field == "features" { // the input decides the number of features
+			return c.fieldError("input.features", "%s", me.Reason)
+		}
+		return c.fieldError(field+"."+me.Field, "%s", me.Reason)
+	} else if err != nil {
+		return c.fieldError(field, "%s", err.Error())
+	}
+	fe := func(key, format string, args ...any) error { return c.fieldError(field+"."+key, format, args...) }
+	switch cp := m.Checkpoints; {
+	case m.Shards < 1:
+		return fe("shards", "must be >= 1, got %d", m.Shards)
+	case m.PerEntity() && m.Shards != 1:
+		return fe("shards", "only a global model can be sharded (key is %q)", m.Key)
+	case m.MixEvery < 1:
+		return fe("mix_every", "must be >= 1, got %d", m.MixEvery)
+	case m.PerEntity() && c.Input.Label.From == "column" && m.Key == c.Input.Label.Column:
+		return fe("key", "the label column %q cannot be the model key", m.Key)
+	case cp.EveryRows < 1:
+		return fe("checkpoints.every_rows", "must be >= 1, got %d", cp.EveryRows)
+	case !(cp.EverySeconds > 0):
+		return fe("checkpoints.every_seconds", "must be > 0, got %g", cp.EverySeconds)
+	case cp.Keep < 1:
+		return fe("checkpoints.keep", "must be >= 1, got %d", cp.Keep)
+	case m.Metrics.EmitEvery < 1:
+		return fe("metrics.emit_every", "must be >= 1, got %d", m.Metrics.EmitEvery)
+	}
+	var we *metrics.ConfigError
+	if err := m.Metrics.Window.Validate(); errors.As(err, &we) {
+		return fe(windowKeys[we.Field], "%s", we.Reason)
+	} else if err != nil {
+		return fe("metrics", "%s", err.Error())
+	}
+	return nil
+}
+
+// windowKeys are the keys in a model's section of metrics.ConfigError's
+// fields.
+var windowKeys = map[string]string{
+	"window.task": "task", "window.size": "metrics.window",
+	"window.buckets": "metrics.buckets", "window.bins": "metrics.bins",
+}
+
+// specErrorRE splits an input.Spec error, "input: <field>[i][:] <reason>",
+// into the Spec field and the rest.
+var specErrorRE = regexp.MustCompile(`^input: ([a-z_]+)(\[\d+\])?:? (.*)$`)
+
+// specKeys are the keys of the input section of the input.Spec fields.
+var specKeys = map[string]string{
+	"format": "input.format", "header": "input.header", "delimiter": "input.delimiter",
+	"columns": "input.columns", "features": "input.features",
+	"avro_schema": "input.avro.schema", "avro_mode": "input.avro.mode", "schema_ids": "input.avro.schema_ids",
+	"label": "input.label.from", "label_column": "input.label.column", "classes": "input.label.classes",
+}
+
+// inputField names the key of an input.Spec error as the YAML does.
+func (c *Pipeline) inputField(err error) (field, msg string) {
+	m := specErrorRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return "input", strings.TrimPrefix(err.Error(), "input: ")
+	}
+	if m[1] == "key_column" {
+		for i, model := range c.Models {
+			if model.PerEntity() {
+				return fmt.Sprintf("models[%d].key%s", i, m[2]), m[3]
+			}
+		}
+	}
+	if key, ok := specKeys[m[1]]; ok {
+		return key + m[2], m[3]
+	}
+	return "input", strings.TrimPrefix(err.Error(), "input: ")
+}
