@@ -5,7 +5,7 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/streamsgd
 # Packages with goroutines of their own: run under the race detector.
-RACE_PKGS   := ./state/... ./topology/... ./processors/... ./produce/... ./broker/... ./registry/... ./cmd/...
+RACE_PKGS   := ./state/... ./topology/... ./operations/... ./processors/... ./produce/... ./kafkaclient/... ./broker/... ./registry/... ./cmd/...
 
 .PHONY: all build demo test lint unit race integration bench fuzz clean
 
@@ -81,11 +81,12 @@ bench:
 	$(GO) test -run '^$$' -bench 'Learn' -benchtime 2000000x ./model/
 	CGO_ENABLED=0 $(GO) run ./cmd/streamsgd-bench
 
-## fuzz: run every fuzz target for a short while.
+## fuzz: run every fuzz target of every package for a while (FUZZTIME).
+FUZZTIME ?= 20s
 fuzz:
-	@for pkg in ./codecs/input ./codecs/wire ./topology ./model ./metrics ./state ./processors; do \
+	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; done; done
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done; done
 
 clean:
 	rm -rf bin streamsgd-state streamsgd streamsgd-bench *.test *.out *.prof
