@@ -24,13 +24,14 @@
 // the value or a pointer to it.
 //
 // Every Avro encoding is written and read by hand (append-style encoders,
-// a bounds-checked reader that never panics and never allocates more than
-// its input can fill); the tests prove each one byte-identical to goavro on
+// and codecs/binio's bounds-checked reader, which never panics and never
+// allocates more than its input can fill); the tests prove each one byte-identical to goavro on
 // random messages, and the JSON of a Prediction identical to encoding/json.
 //
 // # Imports
 //
-// wire imports the standard library and goka (for the Codec interface);
-// its tests also use goavro and streamsgd/schemas. It must not import
-// processors, topology, model, metrics or state: they import wire.
+// wire imports the standard library, codecs/binio and goka (for the Codec
+// interface); its tests also use goavro and streamsgd/schemas. It must not
+// import processors, topology, model, metrics, state or codecs/table: they
+// import wire.
 package wire

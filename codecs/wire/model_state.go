@@ -24,7 +24,7 @@ func AppendModelState(b []byte, s *ModelState) []byte {
 
 // ReadModelState decodes the Avro binary of a ModelState into s.
 func ReadModelState(data []byte, s *ModelState) error {
-	r := reader{b: data}
+	r := newReader(data)
 	s.Model = r.string()
 	s.Key = r.string()
 	s.ConfigHash = r.string()
@@ -37,7 +37,7 @@ func ReadModelState(data []byte, s *ModelState) error {
 			w.Topic = r.string()
 			w.Partition = r.int()
 			w.Offset = r.long()
-			if r.err != nil {
+			if r.Err() != nil {
 				break
 			}
 			s.Watermarks = append(s.Watermarks, w)
