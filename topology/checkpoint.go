@@ -10,6 +10,7 @@ import (
 	"github.com/lovoo/goka/codec"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
 )
@@ -36,11 +37,11 @@ func (p *Pipeline) checkpointGroup() *goka.GroupGraph {
 	}
 	// Lenient: a state of a model that is no longer in the config is
 	// counted in its key's registry instead of stopping the group.
-	states := &processors.StateCodec{Specs: p.Specs, Lenient: true}
+	states := &table.StateCodec{Shapes: processors.Shapes(p.Specs), Lenient: true}
 	edges := []goka.Edge{
 		goka.Input(goka.Stream(t.LearnTable), states, ck.ProcessState),
 		goka.Input(t.Pins, new(codec.Bytes), ck.ProcessPin),
-		goka.Persist(new(processors.RegistryCodec)),
+		goka.Persist(new(table.RegistryCodec)),
 	}
 	if p.Sharded() {
 		// The merged model of a data-parallel model is what gets versioned

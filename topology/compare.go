@@ -6,8 +6,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/model"
-	"github.com/streamsgd/streamsgd/processors"
 )
 
 // compareTables compares the model states of a rebuilt learn table with
@@ -21,12 +21,12 @@ func compareTables(p *Pipeline, rebuilt, live map[string][]byte, compare bool) (
 		out[i] = ModelComparison{Model: m.Name, PerEntity: m.PerEntity()}
 		byModel[m.Name] = &out[i]
 	}
-	decode := func(which, key string, v []byte) (*processors.ModelState, *ModelComparison, error) {
+	decode := func(which, key string, v []byte) (*table.ModelState, *ModelComparison, error) {
 		d, err := p.StateCodec.Decode(v)
 		if err != nil {
 			return nil, nil, fmt.Errorf("topology: replay: %s table, key %q: %w", which, key, err)
 		}
-		st, ok := d.(*processors.ModelState)
+		st, ok := d.(*table.ModelState)
 		if !ok {
 			return nil, nil, fmt.Errorf("topology: replay: %s table, key %q: a %T", which, key, d)
 		}

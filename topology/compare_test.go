@@ -6,9 +6,9 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
-	"github.com/streamsgd/streamsgd/processors"
 )
 
 const compareYAML = `
@@ -43,7 +43,7 @@ func encodedState(t *testing.T, p *Pipeline, m, key string, rows int) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := p.StateCodec.Encode(&processors.ModelState{Model: m, Key: key, Learner: l, Window: w, Rows: int64(rows)})
+	b, err := p.StateCodec.Encode(&table.ModelState{Model: m, Key: key, Learner: l, Window: w, Rows: int64(rows)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/lovoo/goka/codec"
 
 	"github.com/streamsgd/streamsgd/codecs/input"
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/processors"
 )
@@ -27,7 +28,7 @@ type Pipeline struct {
 	// Checkpoint keeps the registry of model versions (checkpoint.go).
 	Checkpoint *processors.Checkpoint
 	// StateCodec encodes the learn table.
-	StateCodec *processors.StateCodec
+	StateCodec *table.StateCodec
 	// Codecs of the output topics.
 	PredictionCodec, MetricsCodec, DeadLetterCodec goka.Codec
 }
@@ -58,7 +59,7 @@ func Build(c *Config) (*Pipeline, error) {
 	p.Learn = &processors.Learn{Specs: byName, Predictions: p.Topics.Predictions, Metrics: p.Topics.Metrics}
 	p.buildMerge()
 	p.Checkpoint = p.newCheckpoint()
-	p.StateCodec = &processors.StateCodec{Specs: byName}
+	p.StateCodec = &table.StateCodec{Shapes: processors.Shapes(byName)}
 	return p, nil
 }
 
@@ -96,7 +97,7 @@ func (p *Pipeline) groups(route *processors.Route) []*goka.GroupGraph {
 	examples := new(wire.ExampleBatchCodec)
 	// Each graph gets its own learner codec (and state cache), so that two
 	// processors built from one pipeline never share decoded states.
-	states := processors.NewLearnerStateCodec(p.Specs, stateCacheSize)
+	states := table.NewLearnerStateCodec(processors.Shapes(p.Specs), stateCacheSize)
 	learn := *p.Learn
 	learn.States = states
 	groups := []*goka.GroupGraph{

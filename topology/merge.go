@@ -4,6 +4,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/processors"
 )
 
@@ -37,8 +38,8 @@ func (p *Pipeline) learnShardEdges() []goka.Edge {
 		return nil
 	}
 	return []goka.Edge{
-		goka.Output(p.Topics.Shards, &processors.ShardCodec{Specs: p.Specs}),
-		goka.Lookup(p.Topics.MergeTable, &processors.StateCodec{Specs: p.Specs}),
+		goka.Output(p.Topics.Shards, &table.ShardCodec{Shapes: processors.Shapes(p.Specs)}),
+		goka.Lookup(p.Topics.MergeTable, &table.StateCodec{Shapes: processors.Shapes(p.Specs)}),
 	}
 }
 
@@ -49,8 +50,8 @@ func (p *Pipeline) mergeGroup() *goka.GroupGraph {
 		return nil
 	}
 	return goka.DefineGroup(p.Topics.MergeGroup,
-		goka.Input(p.Topics.Shards, &processors.ShardCodec{Specs: p.Specs}, p.Merge.Process),
-		goka.Persist(&processors.StateCodec{Specs: p.Specs}),
+		goka.Input(p.Topics.Shards, &table.ShardCodec{Shapes: processors.Shapes(p.Specs)}, p.Merge.Process),
+		goka.Persist(&table.StateCodec{Shapes: processors.Shapes(p.Specs)}),
 	)
 }
 
