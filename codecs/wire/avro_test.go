@@ -52,10 +52,10 @@ var avroCases = map[string]avroCase{
 		func(data []byte) (any, error) { var v DeadLetter; err := ReadDeadLetter(data, &v); return v, err }},
 	"ModelState": {schemas.ModelState,
 		func(g *gen) (any, []byte, map[string]any) {
-			s := g.modelState()
-			return s, AppendModelState(nil, &s), modelStateNative(&s)
+			s := g.exportedModel()
+			return s, AppendExportedModel(nil, &s), exportedModelNative(&s)
 		},
-		func(data []byte) (any, error) { var v ModelState; err := ReadModelState(data, &v); return v, err }},
+		func(data []byte) (any, error) { var v ExportedModel; err := ReadExportedModel(data, &v); return v, err }},
 }
 
 // TestAvroMatchesGoavro proves that the hand-written Avro encoders write

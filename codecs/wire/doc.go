@@ -12,7 +12,11 @@
 //   - MetricSnapshot: rolling metrics of one model key, on <p>.metrics.
 //   - DeadLetter: a record, or one row of it, that could not be used, on
 //     <p>.deadletter.
-//   - ModelState: the envelope of an exported model version.
+//   - ExportedModel: the envelope of an exported model version (Avro
+//     schema ModelState).
+//   - Source and Watermark: source coordinates, and the highest offset a
+//     model state has applied per source partition (also kept in the learn
+//     table's values, codecs/table).
 //
 // # Output encodings
 //
@@ -20,7 +24,7 @@
 // PredictionBatch, one object per prediction, NaN and ±Inf as null) or
 // "avro" (the binary of the matching schema in package schemas). Decode
 // accepts what Encode wrote and returns a pointer (*PredictionBatch,
-// *MetricSnapshot, *DeadLetter, *ModelState, *ExampleBatch); Encode accepts
+// *MetricSnapshot, *DeadLetter, *ExportedModel, *ExampleBatch); Encode accepts
 // the value or a pointer to it.
 //
 // Every Avro encoding is written and read by hand (append-style encoders,
