@@ -2,7 +2,6 @@ package processors
 
 import (
 	"bytes"
-	"math"
 	"testing"
 
 	"github.com/streamsgd/streamsgd/codecs/table"
@@ -110,60 +109,6 @@ func TestLearnErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestStateCodecRoundTrip(t *testing.T) {
-	specs := map[string]ModelSpec{"m": binarySpec("m", 2)}
-	l := &Learn{Specs: specs}
-	var st *table.ModelState
-	for off := int64(0); off < 50; off++ {
-		b := batch("m", "m", off, row(0, float64(off%2), float64(off%3), math.Sin(float64(off))))
-		b.Source.Partition = int32(off % 3)
-		out, err := l.Step(st, b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st = out.State
-	}
-	c := &table.StateCodec{Shapes: Shapes(specs)}
-	data, err := c.Encode(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := c.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := c.Encode(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(data, again) {
-		t.Error("encode(decode(x)) != x")
-	}
-	if got := v.(*table.ModelState); got.Rows != 50 || len(got.Watermarks) != 3 {
-		t.Errorf("decoded rows %d, watermarks %v", got.Rows, got.Watermarks)
-	}
-}
-
-func FuzzStateCodec(f *testing.F) {
-	specs := map[string]ModelSpec{"m": binarySpec("m", 2)}
-	st, _ := newState(specs["m"], "m")
-	st.Advance("in", 3, 7)
-	good, _ := st.AppendBinary(nil)
-	f.Add(good)
-	f.Add([]byte{1, 1, 'm'})
-	f.Add([]byte{})
-	c := &table.StateCodec{Shapes: Shapes(specs)}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := c.Decode(data)
-		if err != nil {
-			return
-		}
-		if _, err := c.Encode(v); err != nil {
-			t.Fatalf("decoded state does not encode: %v", err)
-		}
-	})
 }
 
 // TestLearnPartialRedelivery: a batch gathered over several messages, some
