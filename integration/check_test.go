@@ -8,6 +8,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
@@ -71,7 +72,7 @@ func produceMessages(t *testing.T, brokers []string, topic string, msgs []messag
 // must produce: one prediction per good row, one dead letter per bad row
 // (decoded with the pipeline's dead-letter codec) and, in the learn table,
 // the model's rows and invalid counts. It returns the model's state.
-func checkRun(t *testing.T, brokers []string, p *topology.Pipeline, in *instance, e expected) *processors.ModelState {
+func checkRun(t *testing.T, brokers []string, p *topology.Pipeline, in *instance, e expected) *table.ModelState {
 	t.Helper()
 	name := p.Config.Name
 	model := p.Models[0].Name
@@ -85,7 +86,7 @@ func checkRun(t *testing.T, brokers []string, p *topology.Pipeline, in *instance
 	}
 
 	wantRows, wantInvalid := int64(len(e.good)), int64(len(e.bad))
-	st := waitState(t, brokers, p, model, 30*time.Second, func(s *processors.ModelState) bool {
+	st := waitState(t, brokers, p, model, 30*time.Second, func(s *table.ModelState) bool {
 		return s.Invalid >= wantInvalid && s.Rows >= wantRows
 	})
 	if in.failed() {

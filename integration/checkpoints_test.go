@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/broker"
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
@@ -126,7 +127,7 @@ func TestCheckpoints(t *testing.T) {
 	// Exports of the pinned and the newest version, and weights against
 	// the learn table's history.
 	history := learnHistory(t, brokers, p)
-	for _, v := range []*processors.Version{global.Pinned(), global.Latest()} {
+	for _, v := range []*table.Version{global.Pinned(), global.Latest()} {
 		checkExports(t, global, v, history)
 	}
 	matched, total := 0, 0
@@ -182,10 +183,10 @@ func clusterWithoutCompaction(t *testing.T) ([]string, bool) {
 
 // awaitRegistry reads the registry until key's newest version has rows
 // learned (and every key has one), and returns it.
-func awaitRegistry(t *testing.T, c *registry.Client, in *instance, key string, rows int64) map[string]*processors.Registry {
+func awaitRegistry(t *testing.T, c *registry.Client, in *instance, key string, rows int64) map[string]*table.Registry {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	var regs map[string]*processors.Registry
+	var regs map[string]*table.Registry
 	for time.Now().Before(deadline) {
 		if in.failed() {
 			t.FailNow()
@@ -209,7 +210,7 @@ func awaitRegistry(t *testing.T, c *registry.Client, in *instance, key string, r
 // checkVersions checks every registry: IDs and rows increase, the newest
 // ID is the last made, retention keeps at most keep unpinned ones, and the
 // config hash is the config's.
-func checkVersions(t *testing.T, p *topology.Pipeline, regs map[string]*processors.Registry) {
+func checkVersions(t *testing.T, p *topology.Pipeline, regs map[string]*table.Registry) {
 	t.Helper()
 	for key, reg := range regs {
 		spec := p.Specs[reg.Model]
@@ -237,7 +238,7 @@ func checkVersions(t *testing.T, p *topology.Pipeline, regs map[string]*processo
 
 // checkExports exports v as `streamsgd models export` does, in JSON and
 // Avro, and checks both read back to the version and the learn table.
-func checkExports(t *testing.T, reg *processors.Registry, v *processors.Version, history map[string]map[int64][]float64) {
+func checkExports(t *testing.T, reg *table.Registry, v *table.Version, history map[string]map[int64][]float64) {
 	t.Helper()
 	e, err := registry.NewExport(reg, v)
 	if err != nil {
@@ -329,7 +330,7 @@ func learnHistory(t *testing.T, brokers []string, p *topology.Pipeline) map[stri
 		if err != nil {
 			return fmt.Errorf("decode state %q: %w", r.Key, err)
 		}
-		st := v.(*processors.ModelState)
+		st := v.(*table.ModelState)
 		if out[st.Key] == nil {
 			out[st.Key] = map[int64][]float64{}
 		}

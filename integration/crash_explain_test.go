@@ -11,8 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -206,7 +206,7 @@ func watchTable(t *testing.T, brokers []string, p *topology.Pipeline) *tableWatc
 				if err != nil {
 					continue
 				}
-				st := v.(*processors.ModelState)
+				st := v.(*table.ModelState)
 				w.writes++
 				marks := fmt.Sprint(st.Watermarks)
 				if pr, ok := prev[st.Key]; ok && st.Rows < pr.rows {

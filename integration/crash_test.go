@@ -11,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/processors"
 )
 
@@ -137,7 +138,7 @@ func checkCovered(t *testing.T, seen map[string]map[string]int, want map[string]
 // compareStates fails the test unless the crashed pipeline's models learned
 // as many rows as the reference's and the per-sensor weights are equal bit
 // for bit.
-func compareStates(t *testing.T, ref, got map[string]*processors.ModelState, rows int) {
+func compareStates(t *testing.T, ref, got map[string]*table.ModelState, rows int) {
 	t.Helper()
 	perSensor := 0
 	total := map[string]int64{}

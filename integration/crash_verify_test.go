@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/streamsgd/streamsgd/processors"
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -34,7 +34,7 @@ func startReference(t *testing.T, brokers []string, input string) *reference {
 
 // states waits until the reference predicted every row of want, stops it,
 // checks its predictions cover want, and returns its table.
-func (r *reference) states(t *testing.T, brokers []string, want map[string]bool) map[string]*processors.ModelState {
+func (r *reference) states(t *testing.T, brokers []string, want map[string]bool) map[string]*table.ModelState {
 	t.Helper()
 	seen := predictions(t, brokers, r.p, len(want), 2*time.Minute, r.in)
 	r.in.stop()
@@ -95,7 +95,7 @@ func verify(t *testing.T, brokers []string, p *topology.Pipeline, input string, 
 // compareAtMost fails the test unless every model key of the reference is
 // in got with at most the reference's rows (no row learned twice), and
 // logs how many rows the keys lack.
-func compareAtMost(t *testing.T, ref, got map[string]*processors.ModelState) {
+func compareAtMost(t *testing.T, ref, got map[string]*table.ModelState) {
 	t.Helper()
 	var lost int64
 	short := 0

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/operations"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -64,7 +64,7 @@ func TestTwoInstancesMatchOne(t *testing.T) {
 // runPipeline runs a fresh pipeline with the given number of instances
 // until every row has a prediction from every model, checks there is exactly
 // one per row, stops it and returns its table.
-func runPipeline(t *testing.T, brokers []string, name, input string, instances int) map[string]*processors.ModelState {
+func runPipeline(t *testing.T, brokers []string, name, input string, instances int) map[string]*table.ModelState {
 	t.Helper()
 	p, err := topology.Build(sensorConfig(name, input, e2ePartitions))
 	if err != nil {

@@ -14,11 +14,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/broker"
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -229,19 +229,19 @@ func complete(seen map[string]map[string]int, want int) bool {
 
 // tableStates reads a learn table's changelog to its end: the last state
 // of every key.
-func tableStates(t *testing.T, brokers []string, p *topology.Pipeline) map[string]*processors.ModelState {
+func tableStates(t *testing.T, brokers []string, p *topology.Pipeline) map[string]*table.ModelState {
 	t.Helper()
 	return readStates(t, brokers, p, string(p.Topics.LearnTable))
 }
 
 // readStates reads the changelog of a table of model states (the learn or
 // the merge table) to its end: the last state of every key.
-func readStates(t *testing.T, brokers []string, p *topology.Pipeline, table string) map[string]*processors.ModelState {
+func readStates(t *testing.T, brokers []string, p *topology.Pipeline, topic string) map[string]*table.ModelState {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out := map[string]*processors.ModelState{}
-	err := operations.ScanTable(ctx, brokers, nil, table, func(r *kgo.Record) error {
+	out := map[string]*table.ModelState{}
+	err := operations.ScanTable(ctx, brokers, nil, topic, func(r *kgo.Record) error {
 		if r.Value == nil {
 			delete(out, string(r.Key))
 			return nil
@@ -250,7 +250,7 @@ func readStates(t *testing.T, brokers []string, p *topology.Pipeline, table stri
 		if err != nil {
 			return fmt.Errorf("decode state %q: %w", r.Key, err)
 		}
-		out[string(r.Key)] = v.(*processors.ModelState)
+		out[string(r.Key)] = v.(*table.ModelState)
 		return nil
 	})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/twmb/franz-go/pkg/kadm"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/state"
@@ -148,7 +149,7 @@ func TestReplayUntilOffset(t *testing.T) {
 	want := map[string]int64{"global": until + 1}
 	for _, v := range values[:until+1] {
 		sensor, _, _ := strings.Cut(string(v), ",")
-		want[processors.EntityKey("per_sensor", sensor)]++
+		want[table.EntityKey("per_sensor", sensor)]++
 	}
 	cfg := *p.Config
 	cfg.Name = rep.Generation
@@ -252,7 +253,7 @@ func TestRestoreIntoEmptyDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := v.(*processors.ModelState).Rows; got != sentinel.Rows {
+	if got := v.(*table.ModelState).Rows; got != sentinel.Rows {
 		t.Errorf("key %s: rows %d after the run, want the local %d: the run re-read the changelog", victim, got, sentinel.Rows)
 	}
 	// A restore now reads at most what the run wrote to the changelog.
@@ -325,12 +326,12 @@ func learnRestore(t *testing.T, rep operations.RestoreReport, p *topology.Pipeli
 }
 
 // sameShardEntities returns two per-sensor keys in one table partition.
-func sameShardEntities(t *testing.T, states map[string]*processors.ModelState, p *topology.Pipeline) (string, string) {
+func sameShardEntities(t *testing.T, states map[string]*table.ModelState, p *topology.Pipeline) (string, string) {
 	t.Helper()
 	byPart := map[int32][]string{}
 	for key, st := range states {
 		if st.Model == "per_sensor" {
-			part := processors.Partition(key, p.Config.Partitions)
+			part := table.Partition(key, p.Config.Partitions)
 			byPart[part] = append(byPart[part], key)
 		}
 	}
@@ -379,13 +380,13 @@ func storeContents(t *testing.T, dir string, p *topology.Pipeline) map[string][]
 	return out
 }
 
-func setStored(t *testing.T, dir string, p *topology.Pipeline, key string, s *processors.ModelState) {
+func setStored(t *testing.T, dir string, p *topology.Pipeline, key string, s *table.ModelState) {
 	t.Helper()
 	v, err := p.StateCodec.Encode(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := openStore(t, dir, p, processors.Partition(key, p.Config.Partitions))
+	st := openStore(t, dir, p, table.Partition(key, p.Config.Partitions))
 	if err := st.Set(key, v); err != nil {
 		t.Fatal(err)
 	}

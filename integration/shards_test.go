@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/registry"
@@ -125,7 +126,7 @@ func TestShardedModel(t *testing.T) {
 	// every multiple of mix_every it reached.
 	states := tableStates(t, brokers, sharded)
 	var learned, published int64
-	for i, key := range processors.ShardKeys("logreg", shardCount, shardPartitions) {
+	for i, key := range table.ShardKeys("logreg", shardCount, shardPartitions) {
 		s, ok := states[key]
 		if !ok || s.Rows == 0 {
 			t.Fatalf("shard %d (%s): no rows", i, key)
@@ -196,7 +197,7 @@ func shardPipeline(t *testing.T, brokers []string, name, input string, shards in
 
 // waitMerged reads the merge table until its state of logreg covers rows
 // rows (the merge group consumes the shards' states asynchronously).
-func waitMerged(t *testing.T, brokers []string, p *topology.Pipeline, rows int64) *processors.ModelState {
+func waitMerged(t *testing.T, brokers []string, p *topology.Pipeline, rows int64) *table.ModelState {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {

@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
@@ -111,7 +112,7 @@ func decodeAll[T any](t *testing.T, c goka.Codec, recs []*kgo.Record) []*T {
 
 // waitState reads the learn table until the state of key satisfies ok or
 // the deadline passed, and returns the last state read (nil if none).
-func waitState(t *testing.T, brokers []string, p *topology.Pipeline, key string, deadline time.Duration, ok func(*processors.ModelState) bool) *processors.ModelState {
+func waitState(t *testing.T, brokers []string, p *topology.Pipeline, key string, deadline time.Duration, ok func(*table.ModelState) bool) *table.ModelState {
 	t.Helper()
 	end := time.Now().Add(deadline)
 	for {

@@ -41,7 +41,8 @@
 //
 // # Imports
 //
-// Pure Go, standard library only. This package must not import Kafka clients
-// (goka, franz-go), the model package or any other package of streamsgd: the
-// model state embeds a Window, not the other way round.
+// Pure Go: the standard library and codecs/binio (the binary reader every
+// decoder shares) only. This package must not import Kafka clients (goka,
+// franz-go), the model package or any other package of streamsgd: the model
+// state embeds a Window, not the other way round.
 package metrics

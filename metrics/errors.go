@@ -23,5 +23,3 @@ func (e *ConfigError) Error() string { return "metrics: " + e.Field + " " + e.Re
 
 // Unwrap returns ErrInvalidConfig.
 func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
-
-var errTruncated = errors.New("truncated data or malformed varint")

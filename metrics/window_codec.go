@@ -4,7 +4,8 @@ import (
 	"encoding"
 	"encoding/binary"
 	"fmt"
-	"math"
+
+	"github.com/streamsgd/streamsgd/codecs/binio"
 )
 
 // The encoding of a Window, all integers uvarints, floats 8 bytes
@@ -56,21 +57,17 @@ func (w *Window) appendBucket(b []byte, i int) []byte {
 	switch w.task {
 	case taskBinary:
 		b = binary.AppendUvarint(b, uint64(k.correct))
-		b = appendFloat(b, k.logLoss)
+		b = binio.AppendFloat64(b, k.logLoss)
 		return appendCounts(b, w.bucketHist(i))
 	case taskMulticlass:
 		b = binary.AppendUvarint(b, uint64(k.correct))
-		return appendFloat(b, k.logLoss)
+		return binio.AppendFloat64(b, k.logLoss)
 	default:
 		for _, f := range [...]float64{k.absErr, k.sqErr, k.mean, k.m2} {
-			b = appendFloat(b, f)
+			b = binio.AppendFloat64(b, f)
 		}
 		return b
 	}
-}
-
-func appendFloat(b []byte, f float64) []byte {
-	return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
 }
 
 func appendCounts(b []byte, cells []uint32) []byte {
@@ -95,7 +92,7 @@ func appendCounts(b []byte, cells []uint32) []byte {
 // error wraps ErrConfigMismatch; malformed or impossible data gives an
 // error wrapping ErrCorrupt. On error w is unchanged. It never panics.
 func (w *Window) UnmarshalBinary(data []byte) error {
-	r := reader{data: data}
+	r := binio.NewReader(data)
 	if err := w.checkHeader(&r); err != nil {
 		return err
 	}
@@ -110,8 +107,8 @@ func (w *Window) UnmarshalBinary(data []byte) error {
 			return fmt.Errorf("%w: bucket %d: %w", ErrCorrupt, j, err)
 		}
 	}
-	if len(r.data) != 0 {
-		return fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(r.data))
+	if r.Len() != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, r.Len())
 	}
 	if err := w.checkRing(buckets); err != nil {
 		return err
@@ -135,15 +132,15 @@ func (w *Window) scratch() ([]bucket, []uint32) {
 	return w.spare.buckets, w.spare.hist
 }
 
-func (w *Window) checkHeader(r *reader) error {
-	v := r.byte()
-	task, size, nb := r.uvarint(), r.uvarint(), r.uvarint()
+func (w *Window) checkHeader(r *binio.Reader) error {
+	v := r.Byte()
+	task, size, nb := r.Uvarint(), r.Uvarint(), r.Uvarint()
 	bins := uint64(w.cfg.Bins)
 	if task == taskBinary {
-		bins = r.uvarint()
+		bins = r.Uvarint()
 	}
-	if r.err != nil {
-		return fmt.Errorf("%w: header: %w", ErrCorrupt, r.err)
+	if r.Err() != nil {
+		return fmt.Errorf("%w: header: %w", ErrCorrupt, r.Err())
 	}
 	if v != windowVersion {
 		return fmt.Errorf("%w: unknown version %d", ErrCorrupt, v)
@@ -154,10 +151,10 @@ func (w *Window) checkHeader(r *reader) error {
 	return nil
 }
 
-func (w *Window) readBucket(r *reader, b *bucket, cells []uint32) error {
-	n := r.uvarint()
-	if r.err != nil {
-		return r.err
+func (w *Window) readBucket(r *binio.Reader, b *bucket, cells []uint32) error {
+	n := r.Uvarint()
+	if r.Err() != nil {
+		return r.Err()
 	}
 	if n > uint64(w.capacity) {
 		return fmt.Errorf("%d rows exceed the bucket capacity %d", n, w.capacity)
@@ -169,10 +166,10 @@ func (w *Window) readBucket(r *reader, b *bucket, cells []uint32) error {
 	if w.task == taskRegression {
 		return readRegression(r, b)
 	}
-	c, ll := r.uvarint(), r.float()
+	c, ll := r.Uvarint(), r.Float64()
 	switch {
-	case r.err != nil:
-		return r.err
+	case r.Err() != nil:
+		return r.Err()
 	case c > n:
 		return fmt.Errorf("%d correct rows exceed %d rows", c, n)
 	case !finite(ll) || ll < 0:
@@ -185,11 +182,11 @@ func (w *Window) readBucket(r *reader, b *bucket, cells []uint32) error {
 	return readCounts(r, cells, n)
 }
 
-func readRegression(r *reader, b *bucket) error {
-	b.absErr, b.sqErr, b.mean, b.m2 = r.float(), r.float(), r.float(), r.float()
+func readRegression(r *binio.Reader, b *bucket) error {
+	b.absErr, b.sqErr, b.mean, b.m2 = r.Float64(), r.Float64(), r.Float64(), r.Float64()
 	switch {
-	case r.err != nil:
-		return r.err
+	case r.Err() != nil:
+		return r.Err()
 	case !finite(b.absErr) || b.absErr < 0, !finite(b.sqErr) || b.sqErr < 0:
 		return fmt.Errorf("invalid error sums %v, %v", b.absErr, b.sqErr)
 	case !finite(b.mean) || !finite(b.m2) || b.m2 < 0:
@@ -199,13 +196,13 @@ func readRegression(r *reader, b *bucket) error {
 }
 
 // readCounts decodes a run-length histogram whose counts must sum to n.
-func readCounts(r *reader, cells []uint32, n uint64) error {
+func readCounts(r *binio.Reader, cells []uint32, n uint64) error {
 	var total uint64
 	for i := 0; i < len(cells); {
-		v := r.uvarint()
+		v := r.Uvarint()
 		if v == 0 {
-			run := r.uvarint()
-			if r.err == nil && run >= uint64(len(cells)-i) {
+			run := r.Uvarint()
+			if r.Err() == nil && run >= uint64(len(cells)-i) {
 				return fmt.Errorf("zero run of %d overflows the histogram", run+1)
 			}
 			i += int(run) + 1
@@ -218,8 +215,8 @@ func readCounts(r *reader, cells []uint32, n uint64) error {
 		cells[i] = uint32(v)
 		i++
 	}
-	if r.err != nil {
-		return r.err
+	if r.Err() != nil {
+		return r.Err()
 	}
 	if total != n {
 		return fmt.Errorf("histogram counts %d, want %d", total, n)
@@ -243,49 +240,4 @@ func (w *Window) checkRing(buckets []bucket) error {
 		seen = seen || b.n != 0
 	}
 	return nil
-}
-
-// reader decodes with a sticky error.
-type reader struct {
-	data []byte
-	err  error
-}
-
-func (r *reader) byte() byte {
-	if r.err != nil || len(r.data) == 0 {
-		r.fail()
-		return 0
-	}
-	b := r.data[0]
-	r.data = r.data[1:]
-	return b
-}
-
-func (r *reader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.data)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.data = r.data[n:]
-	return v
-}
-
-func (r *reader) float() float64 {
-	if r.err != nil || len(r.data) < 8 {
-		r.fail()
-		return 0
-	}
-	f := math.Float64frombits(binary.LittleEndian.Uint64(r.data))
-	r.data = r.data[8:]
-	return f
-}
-
-func (r *reader) fail() {
-	if r.err == nil {
-		r.err = errTruncated
-	}
 }

@@ -3,8 +3,9 @@ package model
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
 	"slices"
+
+	"github.com/streamsgd/streamsgd/codecs/binio"
 )
 
 // Encoding (all little-endian):
@@ -57,7 +58,7 @@ func (m *Model) AppendBinary(b []byte) ([]byte, error) {
 
 func appendFloats(b []byte, fs ...float64) []byte {
 	for _, f := range fs {
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
+		b = binio.AppendFloat64(b, f)
 	}
 	return b
 }

@@ -2,20 +2,23 @@ package model
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
+
+	"github.com/streamsgd/streamsgd/codecs/binio"
 )
 
 // decodeBody reads the state after the header. With write false it only
 // checks every value; with write true it stores them into m (after a
 // successful check).
 func (m *Model) decodeBody(body []byte, write bool) error {
-	d := decoder{b: body, write: write}
+	d := decoder{r: binio.NewReader(body), write: write}
 	if m.k.opt == optAdam {
 		var pow [2]float64
 		d.floats("adam beta powers", unit, pow[:])
-		if write && d.err == nil {
+		if write && d.r.Err() == nil {
 			m.b1t, m.b2t = pow[0], pow[1]
 		}
 	}
@@ -35,49 +38,56 @@ func (m *Model) decodeBody(body []byte, write bool) error {
 		d.floats("scaler means", finite, m.sc.mean)
 		d.floats("scaler squared deviations", nonNeg, m.sc.m2)
 	}
-	return d.err
+	return d.err()
 }
 
 func unit(v float64) bool   { return v >= 0 && v <= 1 }
 func nonNeg(v float64) bool { return v >= 0 && finite(v) }
 
-// decoder reads little-endian values, remembering the first error.
+// decoder reads the little-endian values of the body, checking each one;
+// the first error sticks.
 type decoder struct {
-	b     []byte
+	r     binio.Reader
 	write bool
-	err   error
+}
+
+// err returns the first error, wrapping ErrCorrupt.
+func (d *decoder) err() error {
+	err := d.r.Err()
+	if err != nil && !errors.Is(err, ErrCorrupt) {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return err
 }
 
 func (d *decoder) floats(what string, ok func(float64) bool, dst []float64) {
-	if d.err != nil {
-		return
-	}
 	for i := range dst {
-		v := math.Float64frombits(binary.LittleEndian.Uint64(d.b[8*i:]))
+		v := d.r.Float64()
+		if d.r.Err() != nil {
+			return
+		}
 		if !ok(v) {
-			d.err = fmt.Errorf("%w: invalid %s value %v at %d", ErrCorrupt, what, v, i)
+			d.r.Fail(fmt.Errorf("%w: invalid %s value %v at %d", ErrCorrupt, what, v, i))
 			return
 		}
 		if d.write {
 			dst[i] = v
 		}
 	}
-	d.b = d.b[8*len(dst):]
 }
 
 func (d *decoder) count(what string, dst *int64) {
-	if d.err != nil {
+	v := int64(d.r.Uint64())
+	if d.r.Err() != nil {
 		return
 	}
-	v := int64(binary.LittleEndian.Uint64(d.b))
 	if v < 0 {
-		d.err = fmt.Errorf("%w: negative %s", ErrCorrupt, what)
+		d.r.Fail(fmt.Errorf("%w: negative %s", ErrCorrupt, what))
 		return
 	}
 	if d.write {
 		*dst = v
 	}
-	d.b = d.b[8:]
 }
 
 // fingerprint hashes the config's numbers that the learner uses, so that

@@ -42,7 +42,8 @@
 //
 // # Imports
 //
-// The standard library only, no cgo. This package must not import Kafka
-// clients (goka, franz-go, sarama), codecs, processors or topology; it knows
+// The standard library and codecs/binio (the binary reader every decoder
+// shares) only, no cgo. This package must not import Kafka clients (goka,
+// franz-go, sarama), the other codecs, processors or topology; it knows
 // nothing about streams, keys or offsets.
 package model

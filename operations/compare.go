@@ -6,8 +6,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/model"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -22,12 +22,12 @@ func compareTables(p *topology.Pipeline, rebuilt, live map[string][]byte, compar
 		out[i] = ModelComparison{Model: m.Name, PerEntity: m.PerEntity()}
 		byModel[m.Name] = &out[i]
 	}
-	decode := func(which, key string, v []byte) (*processors.ModelState, *ModelComparison, error) {
+	decode := func(which, key string, v []byte) (*table.ModelState, *ModelComparison, error) {
 		d, err := p.StateCodec.Decode(v)
 		if err != nil {
 			return nil, nil, fmt.Errorf("operations: replay: %s table, key %q: %w", which, key, err)
 		}
-		st, ok := d.(*processors.ModelState)
+		st, ok := d.(*table.ModelState)
 		if !ok {
 			return nil, nil, fmt.Errorf("operations: replay: %s table, key %q: a %T", which, key, d)
 		}

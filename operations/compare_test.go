@@ -6,10 +6,10 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -45,7 +45,7 @@ func encodedState(t *testing.T, p *topology.Pipeline, m, key string, rows int) [
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := p.StateCodec.Encode(&processors.ModelState{Model: m, Key: key, Learner: l, Window: w, Rows: int64(rows)})
+	b, err := p.StateCodec.Encode(&table.ModelState{Model: m, Key: key, Learner: l, Window: w, Rows: int64(rows)})
 	if err != nil {
 		t.Fatal(err)
 	}

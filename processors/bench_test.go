@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/streamsgd/streamsgd/codecs/input"
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/datasets/susy"
 )
@@ -35,7 +36,7 @@ func BenchmarkLearnStep(b *testing.B) {
 				y, _ := g.Next(x)
 				eb.Rows = append(eb.Rows, wire.Row{Features: x, Label: float64(y), HasLabel: true})
 			}
-			var st *ModelState
+			var st *table.ModelState
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
 				eb.Source.Offset = int64(i)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 )
 
@@ -62,7 +63,7 @@ const maxMarks = 1 << 16
 // notDue reports whether a state certainly makes no version, by its key's
 // mark, and then keeps it as the key's pending state if it is newer than
 // the mark.
-func (c *Checkpoint) notDue(key string, st *ModelState, at time.Time, shardSource bool) bool {
+func (c *Checkpoint) notDue(key string, st *table.ModelState, at time.Time, shardSource bool) bool {
 	spec, ok := c.Specs[st.Model]
 	if !ok {
 		return false
@@ -73,7 +74,7 @@ func (c *Checkpoint) notDue(key string, st *ModelState, at time.Time, shardSourc
 	c.mu.Lock()
 	m, ok := c.marks[key]
 	c.mu.Unlock()
-	if !ok || due(spec.Checkpoint, &Version{Rows: m.rows, Time: m.at}, st.Rows, at) {
+	if !ok || due(spec.Checkpoint, &table.Version{Rows: m.rows, Time: m.at}, st.Rows, at) {
 		return false
 	}
 	if st.Rows > m.rows && spec.Checkpoint.Every() > 0 {
@@ -84,7 +85,7 @@ func (c *Checkpoint) notDue(key string, st *ModelState, at time.Time, shardSourc
 
 // remember records v as the newest version of key, unless the mark is
 // newer.
-func (c *Checkpoint) remember(key string, v *Version) {
+func (c *Checkpoint) remember(key string, v *table.Version) {
 	if v == nil {
 		return
 	}
@@ -104,30 +105,30 @@ const DefaultMaxPending = 10_000
 // pendingState is the newest state of a key that made no version: when
 // no newer state comes, a tick makes it a version once due.
 type pendingState struct {
-	st     *ModelState
+	st     *table.ModelState
 	at     time.Time // when it was written
 	due    time.Time // when the time trigger fires
 	ticked bool      // DueKeys returned the key already
 }
 
 // ProcessState is the goka callback of inputs of model states, decoded by
-// a Lenient StateCodec: *ModelState, or *UndecodableState for a state it
-// could not decode (counted in the key's registry, never fatal). Use it
-// for every input of model states.
+// a Lenient table.StateCodec: *table.ModelState, or *table.UndecodableState
+// for a state it could not decode (counted in the key's registry, never
+// fatal). Use it for every input of model states.
 func (c *Checkpoint) ProcessState(ctx goka.Context, msg interface{}) {
-	var out *Registry
+	var out *table.Registry
 	switch v := msg.(type) {
 	case nil:
 		return // a tombstone: nothing to version
-	case *ModelState:
+	case *table.ModelState:
 		if v == nil || c.notDue(ctx.Key(), v, ctx.Timestamp(), ctx.Topic() == c.LearnTable) {
 			return
 		}
-		reg, _ := ctx.Value().(*Registry)
+		reg, _ := ctx.Value().(*table.Registry)
 		c.remember(ctx.Key(), reg.Latest())
 		out = c.StepState(reg, ctx.Key(), v, ctx.Timestamp(), ctx.Topic() == c.LearnTable)
-	case *UndecodableState:
-		reg, _ := ctx.Value().(*Registry)
+	case *table.UndecodableState:
+		reg, _ := ctx.Value().(*table.Registry)
 		reason := v.Err.Error()
 		if _, known := c.Specs[v.Model]; !known && v.Model != "" {
 			reason = unknownModel(v.Model)
@@ -155,8 +156,8 @@ func (c *Checkpoint) ProcessPin(ctx goka.Context, msg interface{}) {
 		// A command without a key names no model: nowhere to record it.
 		return
 	}
-	reg, _ := ctx.Value().(*Registry)
-	var out *Registry
+	reg, _ := ctx.Value().(*table.Registry)
+	var out *table.Registry
 	if isTick(data) {
 		out = c.StepTick(reg, ctx.Key(), ctx.Timestamp())
 	} else {
@@ -168,36 +169,11 @@ func (c *Checkpoint) ProcessPin(ctx goka.Context, msg interface{}) {
 	}
 }
 
-// UndecodableState is what a Lenient StateCodec decodes a state it cannot
-// decode to.
-type UndecodableState struct {
-	// Model is the model name the state names, if readable.
-	Model string
-	Err   error
-}
-
-func (c *StateCodec) decodeLenient(data []byte) interface{} {
-	if len(data) == 0 {
-		return nil // a tombstone
-	}
-	st, err := c.decode(data)
-	if err == nil {
-		return st
-	}
-	d := decoder{buf: data}
-	d.byte()
-	name := d.string()
-	if d.err != nil {
-		name = ""
-	}
-	return &UndecodableState{Model: name, Err: err}
-}
-
 // StepState applies one model state of key, written at, to its registry
 // (nil: none yet) and returns the registry to store, or nil when nothing
 // changed. It may modify reg. shardSource says whether the state was read
 // from the learn table (see Checkpoint.LearnTable).
-func (c *Checkpoint) StepState(reg *Registry, key string, st *ModelState, at time.Time, shardSource bool) *Registry {
+func (c *Checkpoint) StepState(reg *table.Registry, key string, st *table.ModelState, at time.Time, shardSource bool) *table.Registry {
 	spec, ok := c.Specs[st.Model]
 	if !ok {
 		// A Lenient StateCodec does not decode such states; a caller
@@ -219,7 +195,7 @@ func (c *Checkpoint) StepState(reg *Registry, key string, st *ModelState, at tim
 		return skip(reg, st.Model, key, err.Error())
 	}
 	if reg == nil {
-		reg = &Registry{Key: key}
+		reg = &table.Registry{Key: key}
 	}
 	reg.Model = st.Model
 	return c.add(reg, v, spec.Checkpoint.Keep)
@@ -231,7 +207,7 @@ func unknownModel(name string) string {
 
 // due reports whether a state with rows learned, written at, makes a new
 // version after last.
-func due(cs config.Checkpoints, last *Version, rows int64, at time.Time) bool {
+func due(cs config.Checkpoints, last *table.Version, rows int64, at time.Time) bool {
 	if rows <= last.Rows {
 		return false
 	}
@@ -242,19 +218,19 @@ func due(cs config.Checkpoints, last *Version, rows int64, at time.Time) bool {
 }
 
 // newVersion copies a state into a version (ID not set).
-func newVersion(st *ModelState, spec ModelSpec, at time.Time) (Version, error) {
+func newVersion(st *table.ModelState, spec ModelSpec, at time.Time) (table.Version, error) {
 	state, err := st.Learner.MarshalBinary()
 	if err != nil {
-		return Version{}, fmt.Errorf("model %s key %s: encode learner: %w", st.Model, st.Key, err)
+		return table.Version{}, fmt.Errorf("model %s key %s: encode learner: %w", st.Model, st.Key, err)
 	}
 	cfg, err := json.Marshal(st.Learner.Config())
 	if err != nil {
-		return Version{}, fmt.Errorf("model %s key %s: encode config: %w", st.Model, st.Key, err)
+		return table.Version{}, fmt.Errorf("model %s key %s: encode config: %w", st.Model, st.Key, err)
 	}
 	if at.IsZero() {
 		at = time.Now()
 	}
-	return Version{
+	return table.Version{
 		Time: at.UTC(), Rows: st.Rows, Invalid: st.Invalid, Window: st.Window.Rows(),
 		Metrics: st.Window.Values(), ConfigHash: spec.ConfigHash, Config: cfg, State: state,
 	}, nil
@@ -263,20 +239,20 @@ func newVersion(st *ModelState, spec ModelSpec, at time.Time) (Version, error) {
 // add appends v as the next version, applies retention, and keeps the
 // registry within MaxBytes by dropping the oldest unpinned versions; a
 // version that cannot fit even then is skipped.
-func (c *Checkpoint) add(reg *Registry, v Version, keep int) *Registry {
+func (c *Checkpoint) add(reg *table.Registry, v table.Version, keep int) *table.Registry {
 	limit := c.MaxBytes
 	if limit <= 0 {
 		limit = DefaultRegistryMaxBytes
 	}
-	if reg.pinnedLen()+v.encodedLen() > limit {
+	if pinnedLen(reg)+v.EncodedLen() > limit {
 		return skip(reg, reg.Model, reg.Key, fmt.Sprintf("version of %d rows: the registry would exceed %d bytes (lower checkpoints.keep, or unpin versions)", v.Rows, limit))
 	}
 	v.ID = reg.LastID + 1
 	reg.LastID = v.ID
 	reg.Versions = append(reg.Versions, v)
-	reg.retain(keep)
-	for reg.encodedLen() > limit {
-		i := reg.oldestUnpinned()
+	retain(reg, keep)
+	for reg.EncodedLen() > limit {
+		i := oldestUnpinned(reg)
 		if i < 0 {
 			break // cannot happen: the pinned versions and v fit
 		}
@@ -288,11 +264,11 @@ func (c *Checkpoint) add(reg *Registry, v Version, keep int) *Registry {
 
 // pinnedLen bounds the encoded size of the registry without its unpinned
 // versions.
-func (r *Registry) pinnedLen() int {
-	n := r.encodedLen()
+func pinnedLen(r *table.Registry) int {
+	n := r.EncodedLen()
 	for i := range r.Versions {
 		if !r.Versions[i].Pinned {
-			n -= r.Versions[i].encodedLen()
+			n -= r.Versions[i].EncodedLen()
 		}
 	}
 	return n
@@ -300,7 +276,7 @@ func (r *Registry) pinnedLen() int {
 
 // oldestUnpinned is the index of the oldest unpinned version other than
 // the newest, -1 if there is none.
-func (r *Registry) oldestUnpinned() int {
+func oldestUnpinned(r *table.Registry) int {
 	for i := 0; i < len(r.Versions)-1; i++ {
 		if !r.Versions[i].Pinned {
 			return i
@@ -309,10 +285,38 @@ func (r *Registry) oldestUnpinned() int {
 	return -1
 }
 
+// maxCommands is how many command results a registry keeps.
+const maxCommands = 16
+
+// retain drops the versions that are neither among the last keep nor
+// pinned, and returns how many it dropped.
+func retain(r *table.Registry, keep int) int {
+	keep = max(keep, 1)
+	n := len(r.Versions)
+	out := r.Versions[:0]
+	for i, v := range r.Versions {
+		if i >= n-keep || v.Pinned {
+			out = append(out, v)
+		}
+	}
+	clear(r.Versions[len(out):])
+	r.Versions = out
+	return n - len(out)
+}
+
+// addCommand records a command result, dropping the oldest beyond
+// maxCommands.
+func addCommand(r *table.Registry, c table.CommandResult) {
+	r.Commands = append(r.Commands, c)
+	if over := len(r.Commands) - maxCommands; over > 0 {
+		r.Commands = append(r.Commands[:0], r.Commands[over:]...)
+	}
+}
+
 // skip counts a state that could not be versioned.
-func skip(reg *Registry, name, key, reason string) *Registry {
+func skip(reg *table.Registry, name, key, reason string) *table.Registry {
 	if reg == nil {
-		reg = &Registry{Key: key}
+		reg = &table.Registry{Key: key}
 	}
 	if name != "" {
 		reg.Model = name
@@ -325,21 +329,21 @@ func skip(reg *Registry, name, key, reason string) *Registry {
 // StepPin applies one pin command (JSON) for key to its registry and
 // returns the registry to store, or nil when the command was applied
 // already (a redelivery). It may modify reg.
-func (c *Checkpoint) StepPin(reg *Registry, key string, data []byte, at time.Time) *Registry {
+func (c *Checkpoint) StepPin(reg *table.Registry, key string, data []byte, at time.Time) *table.Registry {
 	cmd, err := ParsePinCommand(data)
 	if reg != nil && cmd.ID != "" && reg.Command(cmd.ID) != nil {
 		return nil
 	}
 	if reg == nil {
-		reg = &Registry{Key: key}
+		reg = &table.Registry{Key: key}
 	}
 	if at.IsZero() {
 		at = time.Now()
 	}
-	res := CommandResult{ID: cmd.ID, Op: string(cmd.Op), Version: cmd.Version, Time: at.UTC()}
+	res := table.CommandResult{ID: cmd.ID, Op: string(cmd.Op), Version: cmd.Version, Time: at.UTC()}
 	if err != nil {
 		res.Message = err.Error()
-		reg.addCommand(res)
+		addCommand(reg, res)
 		return reg
 	}
 	v := reg.Version(cmd.Version)
@@ -348,7 +352,7 @@ func (c *Checkpoint) StepPin(reg *Registry, key string, data []byte, at time.Tim
 		if cmd.Version > reg.LastID {
 			res.Message = fmt.Sprintf("key %q has no version %d yet (newest: %d)", key, cmd.Version, reg.LastID)
 		}
-		reg.addCommand(res)
+		addCommand(reg, res)
 		return reg
 	}
 	res.OK = true
@@ -363,11 +367,11 @@ func (c *Checkpoint) StepPin(reg *Registry, key string, data []byte, at time.Tim
 	default:
 		v.Pinned = false
 		res.Message = fmt.Sprintf("version %d unpinned", cmd.Version)
-		if spec, ok := c.Specs[reg.Model]; ok && reg.retain(spec.Checkpoint.Keep) > 0 {
+		if spec, ok := c.Specs[reg.Model]; ok && retain(reg, spec.Checkpoint.Keep) > 0 {
 			res.Message += fmt.Sprintf("; versions older than the last %d dropped (kept: %s)", spec.Checkpoint.Keep, reg.IDs())
 		}
 	}
-	reg.addCommand(res)
+	addCommand(reg, res)
 	return reg
 }
 
@@ -428,7 +432,7 @@ func (c *Checkpoint) DueKeys(now time.Time) []string {
 // is the tick's time: a tick that came early (the newest version is newer
 // than the one the pending state was compared with) sets the pending state
 // again, due Every after the newest version.
-func (c *Checkpoint) StepTick(reg *Registry, key string, now time.Time) *Registry {
+func (c *Checkpoint) StepTick(reg *table.Registry, key string, now time.Time) *table.Registry {
 	p := c.takePending(key)
 	if p == nil {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/datasets/susy"
 )
@@ -21,7 +22,7 @@ func BenchmarkCheckpointState(b *testing.B) {
 		b.Fatal(err)
 	}
 	c := &Checkpoint{Specs: specs}
-	var reg *Registry
+	var reg *table.Registry
 	for i := 0; i < 10; i++ {
 		st.Rows++
 		if reg, err = c.add(orNew(reg), mustVersion(b, st, spec), 10), nil; reg == nil {
@@ -31,7 +32,7 @@ func BenchmarkCheckpointState(b *testing.B) {
 	st.Rows++
 	stateBytes, _ := st.AppendBinary(nil)
 	regBytes := reg.AppendBinary(nil)
-	codec := &StateCodec{Specs: specs, Lenient: true}
+	codec := &table.StateCodec{Shapes: Shapes(specs), Lenient: true}
 	at := time.Now()
 	// Registry read: the key's mark is unknown (first state after a start,
 	// or a version is due).
@@ -42,11 +43,11 @@ func BenchmarkCheckpointState(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			r, err := RegistryCodec{}.Decode(regBytes)
+			r, err := table.RegistryCodec{}.Decode(regBytes)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if c.StepState(r.(*Registry), "m", v.(*ModelState), at, true) != nil {
+			if c.StepState(r.(*table.Registry), "m", v.(*table.ModelState), at, true) != nil {
 				b.Fatal("a version")
 			}
 		}
@@ -61,21 +62,21 @@ func BenchmarkCheckpointState(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if !c.notDue("m", v.(*ModelState), at, true) {
+			if !c.notDue("m", v.(*table.ModelState), at, true) {
 				b.Fatal("due")
 			}
 		}
 	})
 }
 
-func orNew(r *Registry) *Registry {
+func orNew(r *table.Registry) *table.Registry {
 	if r == nil {
-		return &Registry{Model: "m", Key: "m"}
+		return &table.Registry{Model: "m", Key: "m"}
 	}
 	return r
 }
 
-func mustVersion(b *testing.B, st *ModelState, spec ModelSpec) Version {
+func mustVersion(b *testing.B, st *table.ModelState, spec ModelSpec) table.Version {
 	v, err := newVersion(st, spec, time.Now())
 	if err != nil {
 		b.Fatal(err)

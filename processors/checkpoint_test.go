@@ -1,24 +1,24 @@
 package processors
 
 import (
-	"bytes"
 	"math"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
 )
 
 // learnedStates returns the states of model key "m" after each of n
 // batches of rowsPer labeled rows.
-func learnedStates(t *testing.T, spec ModelSpec, n, rowsPer int) []*ModelState {
+func learnedStates(t *testing.T, spec ModelSpec, n, rowsPer int) []*table.ModelState {
 	t.Helper()
 	l := &Learn{Specs: map[string]ModelSpec{spec.Name: spec}}
-	var st *ModelState
-	var out []*ModelState
+	var st *table.ModelState
+	var out []*table.ModelState
 	for off := int64(0); off < int64(n); off++ {
 		b := batch(spec.Name, spec.Name, off)
 		for i := 0; i < rowsPer; i++ {
@@ -32,7 +32,7 @@ func learnedStates(t *testing.T, spec ModelSpec, n, rowsPer int) []*ModelState {
 		}
 		st = o.State
 		// Keep a copy: Step changes the state in place.
-		c := &StateCodec{Specs: l.Specs}
+		c := &table.StateCodec{Shapes: Shapes(l.Specs)}
 		data, err := c.Encode(st)
 		if err != nil {
 			t.Fatal(err)
@@ -41,7 +41,7 @@ func learnedStates(t *testing.T, spec ModelSpec, n, rowsPer int) []*ModelState {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, v.(*ModelState))
+		out = append(out, v.(*table.ModelState))
 	}
 	return out
 }
@@ -53,7 +53,7 @@ func checkpointSpec(everyRows int64, every time.Duration, keep int) ModelSpec {
 	return s
 }
 
-func ids(r *Registry) []int64 {
+func ids(r *table.Registry) []int64 {
 	var out []int64
 	for _, v := range r.Versions {
 		out = append(out, v.ID)
@@ -66,7 +66,7 @@ func TestCheckpointVersionsByRows(t *testing.T) {
 	c := &Checkpoint{Specs: map[string]ModelSpec{"m": spec}}
 	states := learnedStates(t, spec, 12, 4) // rows 4, 8, ..., 48
 	t0 := time.Unix(1000, 0)
-	var reg *Registry
+	var reg *table.Registry
 	var made []int64
 	for i, st := range states {
 		out := c.StepState(reg, "m", st, t0.Add(time.Duration(i)*time.Second), false)
@@ -140,14 +140,14 @@ func TestCheckpointUnknownModelCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := (&StateCodec{Specs: c.Specs, Lenient: true}).Decode(data)
+	v, err := (&table.StateCodec{Shapes: Shapes(c.Specs), Lenient: true}).Decode(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u, ok := v.(*UndecodableState); !ok || u.Model != "m" || u.Err == nil {
+	if u, ok := v.(*table.UndecodableState); !ok || u.Model != "m" || u.Err == nil {
 		t.Fatalf("lenient decode: %#v", v)
 	}
-	if v, err := (&StateCodec{Specs: c.Specs, Lenient: true}).Decode([]byte{9, 9}); err != nil || v.(*UndecodableState).Err == nil {
+	if v, err := (&table.StateCodec{Shapes: Shapes(c.Specs), Lenient: true}).Decode([]byte{9, 9}); err != nil || v.(*table.UndecodableState).Err == nil {
 		t.Fatalf("lenient decode of garbage: %v %v", v, err)
 	}
 }
@@ -168,12 +168,12 @@ func TestCheckpointShardStatesNotVersioned(t *testing.T) {
 func TestCheckpointMaxBytes(t *testing.T) {
 	spec := checkpointSpec(1, time.Hour, 10)
 	states := learnedStates(t, spec, 6, 1)
-	one := &Registry{Model: "m", Key: "m"}
+	one := &table.Registry{Model: "m", Key: "m"}
 	c := &Checkpoint{Specs: map[string]ModelSpec{"m": spec}}
 	one = c.StepState(one, "m", states[0], time.Now(), false)
-	size := one.encodedLen()
+	size := one.EncodedLen()
 	c.MaxBytes = 3 * size
-	var reg *Registry
+	var reg *table.Registry
 	for _, st := range states {
 		reg = c.StepState(reg, "m", st, time.Now(), false)
 	}
@@ -198,7 +198,7 @@ func TestCheckpointPins(t *testing.T) {
 	spec := checkpointSpec(1, time.Hour, 2)
 	c := &Checkpoint{Specs: map[string]ModelSpec{"m": spec}}
 	states := learnedStates(t, spec, 5, 1)
-	var reg *Registry
+	var reg *table.Registry
 	for _, st := range states[:3] {
 		reg = c.StepState(reg, "m", st, time.Now(), false)
 	}
@@ -263,107 +263,13 @@ func TestCheckpointPins(t *testing.T) {
 }
 
 func TestRegistryCommandsBounded(t *testing.T) {
-	var r Registry
+	var r table.Registry
 	for i := 0; i < 3*maxCommands; i++ {
-		r.addCommand(CommandResult{ID: string(rune('a' + i%26)), Version: int64(i)})
+		addCommand(&r, table.CommandResult{ID: string(rune('a' + i%26)), Version: int64(i)})
 	}
 	if len(r.Commands) != maxCommands || r.Commands[maxCommands-1].Version != 3*maxCommands-1 {
 		t.Errorf("%d commands, last %+v", len(r.Commands), r.Commands[len(r.Commands)-1])
 	}
-}
-
-func TestRegistryIDs(t *testing.T) {
-	r := &Registry{}
-	for _, id := range []int64{1, 3, 4, 5, 9} {
-		r.Versions = append(r.Versions, Version{ID: id})
-	}
-	if got := r.IDs(); got != "1, 3-5, 9" {
-		t.Errorf("IDs() = %q", got)
-	}
-	if got := (*Registry)(nil).IDs(); got != "none" {
-		t.Errorf("IDs() of nil = %q", got)
-	}
-}
-
-func sampleRegistry(t testing.TB) *Registry {
-	spec := checkpointSpec(1, time.Hour, 3)
-	st, err := newState(spec, "m")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &Checkpoint{Specs: map[string]ModelSpec{"m": spec}}
-	reg := c.StepState(nil, "m", st, time.Unix(10, 5), false)
-	reg.Versions[0].Metrics[1].Value = math.NaN()
-	reg = c.StepPin(reg, "m", pin(OpPin, 1, "x"), time.Unix(11, 0))
-	reg = c.StepPin(reg, "m", []byte("bad"), time.Time{})
-	reg.Skipped, reg.SkipReason, reg.Trimmed = 3, "because", 2
-	return reg
-}
-
-func TestRegistryCodecRoundTrip(t *testing.T) {
-	reg := sampleRegistry(t)
-	data, err := RegistryCodec{}.Encode(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(data) > reg.encodedLen() {
-		t.Errorf("encoded %d bytes, bound %d", len(data), reg.encodedLen())
-	}
-	v, err := RegistryCodec{}.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := v.(*Registry)
-	again, _ := RegistryCodec{}.Encode(got)
-	if !bytes.Equal(data, again) {
-		t.Fatal("encode(decode(x)) != x")
-	}
-	gv, wv := got.Versions[0], reg.Versions[0]
-	if !gv.Time.Equal(wv.Time) || !gv.Pinned || !bytes.Equal(gv.State, wv.State) || !math.IsNaN(gv.Metrics[1].Value) ||
-		got.Commands[0].ID != "x" || !got.Commands[0].OK || got.Commands[1].OK || got.SkipReason != "because" {
-		t.Errorf("decoded %+v", got)
-	}
-	// The decoded registry owns its bytes.
-	clear(data)
-	if !bytes.Equal(got.Versions[0].State, wv.State) {
-		t.Error("the decoded registry aliases its input")
-	}
-	if _, err := (RegistryCodec{}).Encode("x"); err == nil {
-		t.Error("encoded a string")
-	}
-	for _, bad := range [][]byte{nil, {2}, again[:len(again)-1], append(slices.Clone(again), 0)} {
-		if _, err := (RegistryCodec{}).Decode(bad); err == nil {
-			t.Errorf("decoded %x", bad)
-		}
-	}
-}
-
-// FuzzRegistryCodec: decoding never panics, and what decodes re-encodes to
-// bytes that decode to the same registry.
-func FuzzRegistryCodec(f *testing.F) {
-	good := sampleRegistry(f).AppendBinary(nil)
-	f.Add(good)
-	f.Add((&Registry{Model: "m", Key: "k"}).AppendBinary(nil))
-	f.Add([]byte{})
-	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 200, 1})
-	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := RegistryCodec{}.Decode(data)
-		if err != nil {
-			return
-		}
-		enc, err := RegistryCodec{}.Encode(v)
-		if err != nil {
-			t.Fatalf("decoded registry does not encode: %v", err)
-		}
-		v2, err := RegistryCodec{}.Decode(enc)
-		if err != nil {
-			t.Fatalf("re-encoded registry does not decode: %v", err)
-		}
-		enc2, _ := RegistryCodec{}.Encode(v2)
-		if !bytes.Equal(enc, enc2) {
-			t.Fatalf("not canonical:\n%x\n%x", enc, enc2)
-		}
-	})
 }
 
 func TestParsePinCommand(t *testing.T) {
@@ -441,8 +347,8 @@ func TestCheckpointMarks(t *testing.T) {
 	if c.notDue("m", states[1], t0, false) {
 		t.Fatal("not due without a mark")
 	}
-	c.remember("m", &Version{Rows: 2, Time: t0})
-	c.remember("m", &Version{Rows: 1, Time: t0.Add(-time.Hour)}) // older: ignored
+	c.remember("m", &table.Version{Rows: 2, Time: t0})
+	c.remember("m", &table.Version{Rows: 1, Time: t0.Add(-time.Hour)}) // older: ignored
 	if !c.notDue("m", states[1], t0.Add(time.Second), false) {
 		t.Error("4 rows after a version at 2 (every 4): due")
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/lovoo/goka/codec"
 	"github.com/lovoo/goka/tester"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 )
 
@@ -35,7 +36,7 @@ func TestCheckpointOnTester(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	learn := &Learn{Specs: specs, Predictions: preds, Metrics: mets, States: NewLearnerStateCodec(specs, 16)}
+	learn := &Learn{Specs: specs, Predictions: preds, Metrics: mets, States: table.NewLearnerStateCodec(Shapes(specs), 16)}
 	ck := &Checkpoint{Specs: specs, LearnTable: goka.Stream(learnTable)}
 	graphs := []*goka.GroupGraph{
 		goka.DefineGroup("learn",
@@ -45,9 +46,9 @@ func TestCheckpointOnTester(t *testing.T) {
 			goka.Output(mets, metCodec),
 		),
 		goka.DefineGroup("checkpoint",
-			goka.Input(goka.Stream(learnTable), &StateCodec{Specs: specs, Lenient: true}, ck.ProcessState),
+			goka.Input(goka.Stream(learnTable), &table.StateCodec{Shapes: Shapes(specs), Lenient: true}, ck.ProcessState),
 			goka.Input(pins, new(codec.Bytes), ck.ProcessPin),
-			goka.Persist(new(RegistryCodec)),
+			goka.Persist(new(table.RegistryCodec)),
 		),
 	}
 	tt := tester.New(t)
@@ -69,8 +70,8 @@ func TestCheckpointOnTester(t *testing.T) {
 			<-done
 		}
 	}()
-	registry := func(key string) *Registry {
-		r, _ := tt.TableValue(ckTable, key).(*Registry)
+	registry := func(key string) *table.Registry {
+		r, _ := tt.TableValue(ckTable, key).(*table.Registry)
 		return r
 	}
 
@@ -83,7 +84,7 @@ func TestCheckpointOnTester(t *testing.T) {
 		t.Fatalf("registry %+v", r)
 	}
 	// The learn table went on: versions are taken at rows 1, 5, 9.
-	st := tt.TableValue(learnTable, "m").(*ModelState)
+	st := tt.TableValue(learnTable, "m").(*table.ModelState)
 	if st.Rows != 10 {
 		t.Fatalf("learn state rows %d", st.Rows)
 	}

@@ -12,7 +12,20 @@
 // hold all the logic and are tested without Kafka; the shells are tested with
 // goka's tester.
 //
+// # Tables
+//
+// What the groups keep in their tables and publish for merging
+// (table.ModelState, table.ShardState, table.Registry), the table keys and
+// the goka codecs of those values live in codecs/table; ModelSpec.Shape
+// (and Shapes) tells those codecs the shape of each model. The pure steps
+// here decide how the values change; the pin commands on <p>.pins are
+// parsed here too (PinCommand).
+//
+// # Imports
+//
 // Processors receive their topics and model specs as struct fields. They never
 // import package topology, which composes them into goka group graphs; a
 // ModelSpec carries the model's sections of package config as they are.
+// They import the codecs (codecs/input, codecs/wire, codecs/table), model
+// and metrics; no codec imports processors.
 package processors

@@ -6,6 +6,7 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/model"
 )
@@ -22,7 +23,7 @@ type Learn struct {
 	Metrics goka.Stream
 	// States, if set, is the group table's codec; a failed step makes it
 	// forget the key's cached state.
-	States *StateCodec
+	States *table.StateCodec
 	// SkipWatermarks turns the exactly-once check off: every batch is
 	// applied and no watermark is kept. Benchmarks only: it measures the
 	// cost of the check; never set in production.
@@ -41,13 +42,13 @@ type Learn struct {
 type LearnOutput struct {
 	// State is the new state to store, nil when the batch was a redelivery
 	// that the state had already applied.
-	State *ModelState
+	State *table.ModelState
 	// Predictions of the batch's rows (nil when it has no rows).
 	Predictions *wire.PredictionBatch
 	// Snapshot is a metric snapshot when one was due.
 	Snapshot *wire.MetricSnapshot
 	// Shards are the states a shard published (see StepMerged).
-	Shards []*ShardState
+	Shards []*table.ShardState
 }
 
 // Process is the goka callback of the learn group.
@@ -57,7 +58,7 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 		ctx.Fail(fmt.Errorf("processors: learn: unexpected message %T", msg))
 		return
 	}
-	st, _ := ctx.Value().(*ModelState)
+	st, _ := ctx.Value().(*table.ModelState)
 	out, err := l.step(st, b, l.lookupMerged(ctx))
 	if err != nil {
 		if l.States != nil {
@@ -93,11 +94,11 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 //
 // The shards of a data-parallel model publish their state without mixing
 // (StepMerged mixes).
-func (l *Learn) Step(st *ModelState, b *wire.ExampleBatch) (LearnOutput, error) {
+func (l *Learn) Step(st *table.ModelState, b *wire.ExampleBatch) (LearnOutput, error) {
 	return l.step(st, b, nil)
 }
 
-func (l *Learn) step(st *ModelState, b *wire.ExampleBatch, merged MergedFunc) (LearnOutput, error) {
+func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFunc) (LearnOutput, error) {
 	spec, ok := l.Specs[b.Model]
 	if !ok {
 		return LearnOutput{}, fmt.Errorf("processors: batch for unknown model %q", b.Model)
@@ -111,7 +112,7 @@ func (l *Learn) step(st *ModelState, b *wire.ExampleBatch, merged MergedFunc) (L
 	src := b.Source
 	applied := int64(-1)
 	if !l.SkipWatermarks {
-		applied = st.watermark(src.Topic, src.Partition)
+		applied = st.Watermark(src.Topic, src.Partition)
 	}
 	if src.Offset <= applied {
 		preds, err := predictRows(st, b, applied, nil)
@@ -127,7 +128,7 @@ func (l *Learn) step(st *ModelState, b *wire.ExampleBatch, merged MergedFunc) (L
 	}
 	st.Invalid += int64(b.Invalid)
 	if !l.SkipWatermarks {
-		st.advance(src.Topic, src.Partition, src.Offset)
+		st.Advance(src.Topic, src.Partition, src.Offset)
 	}
 	out := LearnOutput{State: st, Predictions: preds, Shards: mix.published()}
 	if st.Rows >= st.NextEmit {
@@ -142,7 +143,7 @@ func (l *Learn) step(st *ModelState, b *wire.ExampleBatch, merged MergedFunc) (L
 // predictRows predicts every row of b; rows of messages after applied
 // (new rows) then update the metrics and, when labeled, train the model
 // (and mix, when a shard reaches a mixing point).
-func predictRows(st *ModelState, b *wire.ExampleBatch, applied int64, mix *mixer) (*wire.PredictionBatch, error) {
+func predictRows(st *table.ModelState, b *wire.ExampleBatch, applied int64, mix *mixer) (*wire.PredictionBatch, error) {
 	if len(b.Rows) == 0 {
 		return nil, nil
 	}
@@ -177,7 +178,7 @@ func predictRows(st *ModelState, b *wire.ExampleBatch, applied int64, mix *mixer
 
 // prediction makes the prediction of one row; label is where its label is
 // kept (one slice per batch, instead of an allocation per row).
-func prediction(st *ModelState, b *wire.ExampleBatch, row *wire.Row, scores []float64, task model.Task, id string, label *float64) wire.Prediction {
+func prediction(st *table.ModelState, b *wire.ExampleBatch, row *wire.Row, scores []float64, task model.Task, id string, label *float64) wire.Prediction {
 	src := b.Source
 	p := wire.Prediction{
 		ID:    id,
@@ -247,7 +248,7 @@ func predicted(task model.Task, scores []float64) float64 {
 	}
 }
 
-func snapshot(st *ModelState, src wire.Source) *wire.MetricSnapshot {
+func snapshot(st *table.ModelState, src wire.Source) *wire.MetricSnapshot {
 	vals := st.Window.Values()
 	ms := make([]wire.Metric, len(vals))
 	for i, v := range vals {

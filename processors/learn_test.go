@@ -2,9 +2,9 @@ package processors
 
 import (
 	"bytes"
-	"math"
 	"testing"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 )
 
@@ -34,7 +34,7 @@ func TestLearnStep(t *testing.T) {
 		t.Errorf("rows learned: %d, want 2 (the unlabeled row is only predicted)", st.Rows)
 	case len(out.Predictions.Predictions) != 3:
 		t.Errorf("predictions: %d, want 3", len(out.Predictions.Predictions))
-	case st.watermark("in", 0) != 10 || st.watermark("in", 1) != -1:
+	case st.Watermark("in", 0) != 10 || st.Watermark("in", 1) != -1:
 		t.Errorf("watermarks: %+v", st.Watermarks)
 	}
 	p := out.Predictions.Predictions
@@ -73,7 +73,7 @@ func TestLearnSkipsRedelivery(t *testing.T) {
 
 func TestLearnSnapshots(t *testing.T) {
 	l := &Learn{Specs: map[string]ModelSpec{"m": binarySpec("m", 1)}}
-	var st *ModelState
+	var st *table.ModelState
 	snaps := 0
 	for off := int64(0); off < 12; off++ {
 		out, err := l.Step(st, batch("m", "m", off, row(0, float64(off%2), float64(off%2))))
@@ -109,60 +109,6 @@ func TestLearnErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestStateCodecRoundTrip(t *testing.T) {
-	specs := map[string]ModelSpec{"m": binarySpec("m", 2)}
-	l := &Learn{Specs: specs}
-	var st *ModelState
-	for off := int64(0); off < 50; off++ {
-		b := batch("m", "m", off, row(0, float64(off%2), float64(off%3), math.Sin(float64(off))))
-		b.Source.Partition = int32(off % 3)
-		out, err := l.Step(st, b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st = out.State
-	}
-	c := &StateCodec{Specs: specs}
-	data, err := c.Encode(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := c.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := c.Encode(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(data, again) {
-		t.Error("encode(decode(x)) != x")
-	}
-	if got := v.(*ModelState); got.Rows != 50 || len(got.Watermarks) != 3 {
-		t.Errorf("decoded rows %d, watermarks %v", got.Rows, got.Watermarks)
-	}
-}
-
-func FuzzStateCodec(f *testing.F) {
-	specs := map[string]ModelSpec{"m": binarySpec("m", 2)}
-	st, _ := newState(specs["m"], "m")
-	st.advance("in", 3, 7)
-	good, _ := st.AppendBinary(nil)
-	f.Add(good)
-	f.Add([]byte{1, 1, 'm'})
-	f.Add([]byte{})
-	c := &StateCodec{Specs: specs}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := c.Decode(data)
-		if err != nil {
-			return
-		}
-		if _, err := c.Encode(v); err != nil {
-			t.Fatalf("decoded state does not encode: %v", err)
-		}
-	})
 }
 
 // TestLearnPartialRedelivery: a batch gathered over several messages, some

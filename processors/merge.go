@@ -5,14 +5,15 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 )
 
 // Merge is the merge group of data-parallel global models (iterative
 // parameter mixing). Its input is <p>.shards, keyed by model name; its
-// table <p>-merge-table holds, per model name, a ModelState (encoded by
-// StateCodec, like the learn table's) whose Shards are the latest
+// table <p>-merge-table holds, per model name, a table.ModelState (encoded
+// by table.StateCodec, like the learn table's) whose Shards are the latest
 // ShardState of every shard and whose Learner, Window and counts are their
 // merged model:
 //
@@ -44,7 +45,7 @@ type Merge struct {
 
 // Process is the goka callback of the merge group.
 func (m *Merge) Process(ctx goka.Context, msg interface{}) {
-	u, ok := msg.(*ShardState)
+	u, ok := msg.(*table.ShardState)
 	if !ok {
 		ctx.Fail(fmt.Errorf("processors: merge: unexpected message %T", msg))
 		return
@@ -53,7 +54,7 @@ func (m *Merge) Process(ctx goka.Context, msg interface{}) {
 		ctx.Fail(fmt.Errorf("processors: merge: shard state of model %q under key %q", u.Model, ctx.Key()))
 		return
 	}
-	st, _ := ctx.Value().(*ModelState)
+	st, _ := ctx.Value().(*table.ModelState)
 	next, err := m.Step(st, u)
 	if err != nil {
 		ctx.Fail(fmt.Errorf("processors: merge %s from shard %s at %d rows: %w", u.Model, u.Key, u.Rows, err))
@@ -67,12 +68,12 @@ func (m *Merge) Process(ctx goka.Context, msg interface{}) {
 // Step records a shard's state in the merged state of its model (nil: none
 // yet) and recomputes the merged model. It returns nil when u is older than
 // the shard's recorded state (nothing to store). st is modified in place.
-func (m *Merge) Step(st *ModelState, u *ShardState) (*ModelState, error) {
+func (m *Merge) Step(st *table.ModelState, u *table.ShardState) (*table.ModelState, error) {
 	spec, ok := m.Specs[u.Model]
 	if !ok {
 		return nil, fmt.Errorf("processors: shard state of unknown model %q", u.Model)
 	}
-	if i, ok := ShardIndex(spec, u.Key); !ok || i != u.Shard {
+	if i, ok := spec.shardIndex(u.Key); !ok || i != u.Shard {
 		return nil, fmt.Errorf("processors: %q is not shard %d of model %s (%d shards)", u.Key, u.Shard, spec.Name, spec.Shards)
 	}
 	if st == nil {
@@ -82,20 +83,20 @@ func (m *Merge) Step(st *ModelState, u *ShardState) (*ModelState, error) {
 		}
 	}
 	if len(st.Shards) != spec.Shards { // a new state (a decoded one has them all)
-		st.Shards = make([]*ShardState, spec.Shards)
+		st.Shards = make([]*table.ShardState, spec.Shards)
 	}
 	if old := st.Shards[u.Shard]; old != nil && u.Rows < old.Rows {
 		return nil, nil
 	}
 	st.Shards[u.Shard] = u
-	if err := st.remerge(); err != nil {
+	if err := remerge(st); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
 // remerge recomputes the merged model from the shards.
-func (st *ModelState) remerge() error {
+func remerge(st *table.ModelState) error {
 	var (
 		learners []*model.Model
 		weights  []float64

@@ -10,6 +10,7 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/model"
 )
@@ -35,10 +36,10 @@ func shardBatch(key string, offset int64, n int) *wire.ExampleBatch {
 
 // learnShard feeds a shard messages of n rows from offset 0 until it has
 // learned rows rows; no mixing.
-func learnShard(t *testing.T, l *Learn, key string, rows int) (*ModelState, []*ShardState) {
+func learnShard(t *testing.T, l *Learn, key string, rows int) (*table.ModelState, []*table.ShardState) {
 	t.Helper()
-	var st *ModelState
-	var pub []*ShardState
+	var st *table.ModelState
+	var pub []*table.ShardState
 	for off := int64(0); st == nil || st.Rows < int64(rows); off++ {
 		out, err := l.Step(st, shardBatch(key, off, 1))
 		if err != nil {
@@ -50,32 +51,13 @@ func learnShard(t *testing.T, l *Learn, key string, rows int) (*ModelState, []*S
 	return st, pub
 }
 
-func TestShardIndex(t *testing.T) {
-	spec := shardedSpec(8, 10)
-	for _, partitions := range []int{1, 3, 4, 16} {
-		for i, k := range ShardKeys("g", 8, partitions) {
-			if got, ok := ShardIndex(spec, k); !ok || got != i {
-				t.Errorf("%d partitions: key %q -> %d, %v; want %d", partitions, k, got, ok, i)
-			}
-		}
-	}
-	for _, k := range []string{"g", "g/8", "g/-1", "g/01", "h/1", "g/x", "g/1x", ""} {
-		if i, ok := ShardIndex(spec, k); ok {
-			t.Errorf("key %q is shard %d", k, i)
-		}
-	}
-	if _, ok := ShardIndex(binarySpec("g", 2), "g/0"); ok {
-		t.Error("an unsharded model has shard keys")
-	}
-}
-
 // TestShardPublishes: a shard publishes its state after every MixEvery-th
 // row, several times in one batch and in the middle of one if need be,
 // as it was at that row; a redelivery publishes nothing.
 func TestShardPublishes(t *testing.T) {
 	spec := shardedSpec(2, 4)
 	l := &Learn{Specs: map[string]ModelSpec{"g": spec}}
-	key := ShardKeys("g", 2, 2)[1]
+	key := table.ShardKeys("g", 2, 2)[1]
 	first, err := l.Step(nil, shardBatch(key, 0, 3))
 	if err != nil {
 		t.Fatal(err)
@@ -133,11 +115,11 @@ func marshalModel(t *testing.T, m *model.Model) []byte {
 func TestShardMixes(t *testing.T) {
 	spec := shardedSpec(3, 5)
 	l := &Learn{Specs: map[string]ModelSpec{"g": spec}}
-	keys := ShardKeys("g", 3, 4)
+	keys := table.ShardKeys("g", 3, 4)
 	// Shards 1 and 2 learned 20 and 10 rows; their published states are
 	// in the merge table's value.
 	m := &Merge{Specs: l.Specs}
-	var merged *ModelState
+	var merged *table.ModelState
 	for i, rows := range map[int]int{1: 20, 2: 10} {
 		_, pub := learnShard(t, l, keys[i], rows)
 		var err error
@@ -146,7 +128,7 @@ func TestShardMixes(t *testing.T) {
 		}
 	}
 	lookups := 0
-	lookup := func(name string) (*ModelState, error) {
+	lookup := func(name string) (*table.ModelState, error) {
 		lookups++
 		if name != "g" {
 			t.Errorf("looked up %q", name)
@@ -202,9 +184,9 @@ func TestShardMixes(t *testing.T) {
 func TestShardMixErrors(t *testing.T) {
 	spec := shardedSpec(2, 1)
 	l := &Learn{Specs: map[string]ModelSpec{"g": spec}}
-	keys := ShardKeys("g", 2, 2)
+	keys := table.ShardKeys("g", 2, 2)
 	boom := errors.New("boom")
-	if _, err := l.StepMerged(nil, shardBatch(keys[0], 0, 1), func(string) (*ModelState, error) { return nil, boom }); !errors.Is(err, boom) {
+	if _, err := l.StepMerged(nil, shardBatch(keys[0], 0, 1), func(string) (*table.ModelState, error) { return nil, boom }); !errors.Is(err, boom) {
 		t.Errorf("lookup error: %v", err)
 	}
 	if _, err := l.Step(nil, shardBatch("g/x", 0, 1)); err == nil {
@@ -215,7 +197,7 @@ func TestShardMixErrors(t *testing.T) {
 		t.Error("mix every 0: no error")
 	}
 	// No merged state yet: the shard learns on, unmixed.
-	out, err := l.StepMerged(nil, shardBatch(keys[0], 0, 3), func(string) (*ModelState, error) { return nil, nil })
+	out, err := l.StepMerged(nil, shardBatch(keys[0], 0, 3), func(string) (*table.ModelState, error) { return nil, nil })
 	if err != nil || out.State.Rows != 3 || len(out.Shards) != 3 {
 		t.Errorf("no merged state: %v, %+v", err, out)
 	}
@@ -225,7 +207,7 @@ func TestMergeStep(t *testing.T) {
 	spec := shardedSpec(2, 5)
 	specs := map[string]ModelSpec{"g": spec}
 	l := &Learn{Specs: specs}
-	keys := ShardKeys("g", 2, 4)
+	keys := table.ShardKeys("g", 2, 4)
 	_, pub0 := learnShard(t, l, keys[0], 15)
 	_, pub1 := learnShard(t, l, keys[1], 5)
 	m := &Merge{Specs: specs}
@@ -254,7 +236,7 @@ func TestMergeStep(t *testing.T) {
 		t.Errorf("same rows: %v, %v; want stored", again, err)
 	}
 	// It survives the state codec, shards and all.
-	c := &StateCodec{Specs: specs}
+	c := &table.StateCodec{Shapes: Shapes(specs)}
 	data, err := c.Encode(st)
 	if err != nil {
 		t.Fatal(err)
@@ -263,11 +245,11 @@ func TestMergeStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back := v.(*ModelState)
+	back := v.(*table.ModelState)
 	if again, _ := c.Encode(back); !bytes.Equal(again, data) || back.Shards[1].Rows != 5 || back.Shards[0].Key != keys[0] {
 		t.Error("merge state does not round-trip")
 	}
-	for _, bad := range []*ShardState{
+	for _, bad := range []*table.ShardState{
 		{Model: "x", Key: "x/0", Learner: pub0[0].Learner, Window: pub0[0].Window},
 		{Model: "g", Key: "g/7", Shard: 7, Learner: pub0[0].Learner, Window: pub0[0].Window},
 		{Model: "g", Key: keys[0], Shard: 1, Learner: pub0[0].Learner, Window: pub0[0].Window},
@@ -292,77 +274,6 @@ func averaged(t *testing.T, learners ...*model.Model) *model.Model {
 	return dst
 }
 
-func TestShardCodecRoundTrip(t *testing.T) {
-	specs := map[string]ModelSpec{"g": shardedSpec(4, 3)}
-	_, pub := learnShard(t, &Learn{Specs: specs}, ShardKeys("g", 4, 4)[3], 9)
-	c := &ShardCodec{Specs: specs}
-	data, err := c.Encode(pub[2])
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := c.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := v.(*ShardState)
-	if again, _ := c.Encode(s); !bytes.Equal(again, data) || s.Shard != 3 || s.Rows != 9 {
-		t.Errorf("round trip: %+v", s)
-	}
-	for _, bad := range [][]byte{nil, {2}, data[:len(data)-1], append(append([]byte(nil), data...), 0)} {
-		if _, err := c.Decode(bad); err == nil {
-			t.Errorf("%d bytes decoded", len(bad))
-		}
-	}
-	if _, err := c.Encode(&ShardState{Key: "g/0"}); err == nil {
-		t.Error("encoded a shard state without learner")
-	}
-}
-
-func FuzzShardCodec(f *testing.F) {
-	specs := map[string]ModelSpec{"g": shardedSpec(2, 2)}
-	st, _ := newState(specs["g"], "g/1")
-	good, _ := publish(st, 1).AppendBinary(nil)
-	f.Add(good)
-	f.Add([]byte{1, 1, 'g', 3, 'g', '/', '1', 2})
-	f.Add([]byte{})
-	c := &ShardCodec{Specs: specs}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := c.Decode(data)
-		if err != nil {
-			return
-		}
-		again, err := c.Encode(v)
-		if err != nil {
-			t.Fatalf("decoded shard state does not encode: %v", err)
-		}
-		if !bytes.Equal(again, data) {
-			t.Fatalf("encode(decode(x)) != x")
-		}
-	})
-}
-
-// FuzzMergeStateCodec: merge table values (states with a shard section)
-// decode only into states that encode.
-func FuzzMergeStateCodec(f *testing.F) {
-	specs := map[string]ModelSpec{"g": shardedSpec(2, 2)}
-	st, _ := newState(specs["g"], "g")
-	sh, _ := newState(specs["g"], "g/1")
-	st.Shards = []*ShardState{nil, publish(sh, 1)}
-	good, _ := st.AppendBinary(nil)
-	f.Add(good)
-	f.Add(append(good, 0))
-	c := &StateCodec{Specs: specs}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := c.Decode(data)
-		if err != nil {
-			return
-		}
-		if _, err := c.Encode(v); err != nil {
-			t.Fatalf("decoded state does not encode: %v", err)
-		}
-	})
-}
-
 // TestMergeOnTester runs learn (with its merge table lookup) and merge on
 // goka's tester: two shards publish every 4 rows, the merge table holds
 // both, and a shard that reaches a mixing point after the other has
@@ -380,7 +291,7 @@ func TestMergeOnTester(t *testing.T) {
 	mergeTable := goka.GroupTable(mergeGroup)
 	l := &Learn{Specs: specs, Predictions: predictions, Metrics: metricsOut, Shards: shards, Merged: mergeTable}
 	m := &Merge{Specs: specs}
-	states := &StateCodec{Specs: specs}
+	states := &table.StateCodec{Shapes: Shapes(specs)}
 	predCodec, err := wire.PredictionCodec("json")
 	if err != nil {
 		t.Fatal(err)
@@ -396,11 +307,11 @@ func TestMergeOnTester(t *testing.T) {
 			goka.Persist(states),
 			goka.Output(predictions, predCodec),
 			goka.Output(metricsOut, metCodec),
-			goka.Output(shards, &ShardCodec{Specs: specs}),
+			goka.Output(shards, &table.ShardCodec{Shapes: Shapes(specs)}),
 			goka.Lookup(mergeTable, states),
 		),
 		goka.DefineGroup(mergeGroup,
-			goka.Input(shards, &ShardCodec{Specs: specs}, m.Process),
+			goka.Input(shards, &table.ShardCodec{Shapes: Shapes(specs)}, m.Process),
 			goka.Persist(states),
 		),
 	}
@@ -422,13 +333,13 @@ func TestMergeOnTester(t *testing.T) {
 			<-done
 		}
 	}()
-	keys := ShardKeys("g", 2, 2)
+	keys := table.ShardKeys("g", 2, 2)
 	// Shard 1 learns 8 rows and publishes twice; then shard 0 learns 4 and
 	// mixes in shard 1's state at 8 rows.
 	for off := int64(0); off < 8; off++ {
 		tt.Consume(string(examples), keys[1], shardBatch(keys[1], off, 1))
 	}
-	var unmixed *ModelState
+	var unmixed *table.ModelState
 	for off := int64(0); off < 4; off++ {
 		out, err := l.Step(unmixed, shardBatch(keys[0], off, 1))
 		if err != nil {
@@ -437,11 +348,11 @@ func TestMergeOnTester(t *testing.T) {
 		unmixed = out.State
 		tt.Consume(string(examples), keys[0], shardBatch(keys[0], off, 1))
 	}
-	merged, ok := tt.TableValue(mergeTable, "g").(*ModelState)
+	merged, ok := tt.TableValue(mergeTable, "g").(*table.ModelState)
 	if !ok || merged.Shards[0] == nil || merged.Shards[1] == nil || merged.Shards[1].Rows != 8 || merged.Rows != 12 {
 		t.Fatalf("merge table: %+v", merged)
 	}
-	mixed := tt.TableValue(goka.GroupTable(learnGroup), keys[0]).(*ModelState)
+	mixed := tt.TableValue(goka.GroupTable(learnGroup), keys[0]).(*table.ModelState)
 	want := averaged(t, unmixed.Learner, merged.Shards[1].Learner)
 	for i, w := range want.Weights() {
 		if g := mixed.Learner.Weights()[i]; math.Float64bits(g) != math.Float64bits(w) {

@@ -5,13 +5,14 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/model"
 )
 
 // MergedFunc returns the merge table's state of a model (see Merge), nil
 // when the merge group has none yet.
-type MergedFunc func(model string) (*ModelState, error)
+type MergedFunc func(model string) (*table.ModelState, error)
 
 // StepMerged is Step for the shards of data-parallel global models
 // (ModelSpec.Shards > 1): iterative parameter mixing. Every time a shard
@@ -44,7 +45,7 @@ type MergedFunc func(model string) (*ModelState, error)
 // far the merge group has got, which is timing: unlike unsharded and
 // per-entity models, the weights of a sharded model are not reproducible
 // bit for bit across runs (or across a crash and its replay).
-func (l *Learn) StepMerged(st *ModelState, b *wire.ExampleBatch, merged MergedFunc) (LearnOutput, error) {
+func (l *Learn) StepMerged(st *table.ModelState, b *wire.ExampleBatch, merged MergedFunc) (LearnOutput, error) {
 	return l.step(st, b, merged)
 }
 
@@ -54,12 +55,12 @@ func (l *Learn) lookupMerged(ctx goka.Context) MergedFunc {
 	if l.Merged == "" {
 		return nil
 	}
-	return func(name string) (*ModelState, error) {
+	return func(name string) (*table.ModelState, error) {
 		v := ctx.Lookup(l.Merged, name)
 		if v == nil {
 			return nil, nil
 		}
-		st, ok := v.(*ModelState)
+		st, ok := v.(*table.ModelState)
 		if !ok {
 			return nil, fmt.Errorf("merge table %s: unexpected value %T for %q", l.Merged, v, name)
 		}
@@ -87,14 +88,14 @@ type mixer struct {
 	shard   int
 	merged  MergedFunc
 	observe func(MixEvent)
-	out     []*ShardState
+	out     []*table.ShardState
 }
 
 func newMixer(spec ModelSpec, key string, merged MergedFunc, observe func(MixEvent)) (*mixer, error) {
 	if spec.Shards <= 1 || spec.PerEntity() {
 		return nil, nil
 	}
-	i, ok := ShardIndex(spec, key)
+	i, ok := spec.shardIndex(key)
 	if !ok {
 		return nil, fmt.Errorf("processors: key %q is not a shard of model %s (%d shards)", key, spec.Name, spec.Shards)
 	}
@@ -105,7 +106,7 @@ func newMixer(spec ModelSpec, key string, merged MergedFunc, observe func(MixEve
 }
 
 // learned is called after every row the shard learns.
-func (x *mixer) learned(st *ModelState) error {
+func (x *mixer) learned(st *table.ModelState) error {
 	if x == nil || st.Rows%x.every != 0 {
 		return nil
 	}
@@ -130,7 +131,7 @@ func (x *mixer) learned(st *ModelState) error {
 }
 
 // published returns the ShardStates of the batch.
-func (x *mixer) published() []*ShardState {
+func (x *mixer) published() []*table.ShardState {
 	if x == nil {
 		return nil
 	}
@@ -141,7 +142,7 @@ func (x *mixer) published() []*ShardState {
 // rows rows, by the row-weighted average of its own and the other shards'
 // published ones. It returns how many other shards it mixed in and their
 // rows.
-func mixIn(own *model.Model, rows int64, shard int, shards []*ShardState) (others int, otherRows int64, err error) {
+func mixIn(own *model.Model, rows int64, shard int, shards []*table.ShardState) (others int, otherRows int64, err error) {
 	learners := []*model.Model{own}
 	weights := []float64{float64(rows)}
 	for i, sh := range shards {
@@ -160,4 +161,13 @@ func mixIn(own *model.Model, rows int64, shard int, shards []*ShardState) (other
 		return 0, 0, err
 	}
 	return len(learners) - 1, otherRows, own.Mix(avg, 1)
+}
+
+// publish makes the ShardState of a shard's model state, with copies of
+// its learner and window (the state goes on learning).
+func publish(st *table.ModelState, shard int) *table.ShardState {
+	return &table.ShardState{
+		Model: st.Model, Key: st.Key, Shard: shard, Rows: st.Rows, Invalid: st.Invalid,
+		Learner: st.Learner.Clone(), Window: st.Window.Clone(),
+	}
 }

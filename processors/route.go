@@ -8,6 +8,7 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/streamsgd/streamsgd/codecs/input"
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 )
 
@@ -85,7 +86,7 @@ func (r *Route) Init() {
 	r.shardKeys = make([][]string, len(r.Models))
 	for i, m := range r.Models {
 		if !m.PerEntity() {
-			r.shardKeys[i] = ShardKeys(m.Name, m.Shards, r.Partitions)
+			r.shardKeys[i] = table.ShardKeys(m.Name, m.Shards, r.Partitions)
 		}
 	}
 }
@@ -239,7 +240,7 @@ func findBatch(bs []*wire.ExampleBatch, key string) *wire.ExampleBatch {
 
 func (r *Route) keyOf(mi int, m ModelSpec, src wire.Source, row input.Row) (string, bool) {
 	if m.PerEntity() {
-		return EntityKey(m.Name, row.Entity), row.Entity != ""
+		return table.EntityKey(m.Name, row.Entity), row.Entity != ""
 	}
 	keys := r.shardKeys[mi]
 	if len(keys) == 1 {
@@ -273,4 +274,17 @@ func (r *Route) checkWidth(rows []input.Row) (good, wrong []input.Row) {
 		}
 	}
 	return good, wrong
+}
+
+// shardOf spreads the rows of a global model over its shards. It depends
+// only on the row's source coordinates, so a redelivered row goes to the
+// same shard.
+func shardOf(partition int32, offset int64, index int32, shards int) int {
+	x := uint64(offset)*0x9E3779B97F4A7C15 ^ uint64(uint32(partition))<<32 ^ uint64(uint32(index))
+	x ^= x >> 30
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 27
+	x *= 0x94D049BB133111EB
+	x ^= x >> 31
+	return int(x % uint64(shards))
 }

@@ -86,3 +86,19 @@ func TestRouteShardsDeterministic(t *testing.T) {
 		t.Errorf("rows went to %d shards, want 4", len(seen))
 	}
 }
+
+func TestShardOfDeterministicAndSpread(t *testing.T) {
+	counts := make([]int, 4)
+	for off := int64(0); off < 4000; off++ {
+		s := shardOf(1, off, 0, 4)
+		if s != shardOf(1, off, 0, 4) {
+			t.Fatal("not deterministic")
+		}
+		counts[s]++
+	}
+	for i, c := range counts {
+		if c < 800 || c > 1200 {
+			t.Errorf("shard %d got %d of 4000 rows", i, c)
+		}
+	}
+}

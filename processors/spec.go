@@ -1,6 +1,7 @@
 package processors
 
 import (
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
@@ -41,3 +42,39 @@ type ModelSpec struct {
 
 // PerEntity reports whether the model has one instance per entity.
 func (s ModelSpec) PerEntity() bool { return s.KeyColumn != "" }
+
+// Shape is what the table codecs need to know of the model.
+func (s ModelSpec) Shape() table.Shape {
+	shards := s.Shards
+	if s.PerEntity() {
+		shards = 1
+	}
+	return table.Shape{Model: s.Model, Window: s.Window, Shards: shards}
+}
+
+// Shapes returns the Shape of every model of specs, by name: what the
+// table codecs (table.StateCodec, table.ShardCodec) take.
+func Shapes(specs map[string]ModelSpec) map[string]table.Shape {
+	shapes := make(map[string]table.Shape, len(specs))
+	for name, s := range specs {
+		shapes[name] = s.Shape()
+	}
+	return shapes
+}
+
+// shardIndex returns the index of key among the model's shard keys, and
+// false when key is not one (see table.ShardIndex).
+func (s ModelSpec) shardIndex(key string) (int, bool) {
+	return table.ShardIndex(s.Name, s.Shape().Shards, key)
+}
+
+// newState makes the empty state of a model key, its first metric
+// snapshot due after EmitEvery rows.
+func newState(spec ModelSpec, key string) (*table.ModelState, error) {
+	st, err := table.NewModelState(spec.Name, key, spec.Shape())
+	if err != nil {
+		return nil, err
+	}
+	st.NextEmit = spec.EmitEvery
+	return st, nil
+}

@@ -3,6 +3,7 @@ package processors
 import (
 	"testing"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/datasets/susy"
 )
@@ -33,7 +34,7 @@ func BenchmarkLearnStepWatermarks(b *testing.B) {
 						y, _ := g.Next(x)
 						eb.Rows = append(eb.Rows, wire.Row{Features: x, Label: float64(y), HasLabel: true})
 					}
-					var st *ModelState
+					var st *table.ModelState
 					var buf []byte
 					b.ReportAllocs()
 					for i := 0; b.Loop(); i++ {

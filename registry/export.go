@@ -10,7 +10,7 @@ import (
 
 	"github.com/linkedin/goavro/v2"
 
-	"github.com/streamsgd/streamsgd/processors"
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/schemas"
 )
 
@@ -45,7 +45,7 @@ type Metric struct {
 
 // Params is the model of a version: enough to predict without streamsgd
 // (weights, biases, standardisation) and to restore the learner exactly
-// (Config and State, see processors.Version.Restore).
+// (Config and State, see table.Version.Restore).
 type Params struct {
 	Task        string          `json:"task"`
 	Learner     string          `json:"learner"`
@@ -64,7 +64,7 @@ type Params struct {
 
 // NewExport builds the export of version v of reg; it restores the learner
 // to read its parameters.
-func NewExport(reg *processors.Registry, v *processors.Version) (*Export, error) {
+func NewExport(reg *table.Registry, v *table.Version) (*Export, error) {
 	m, err := v.Restore()
 	if err != nil {
 		return nil, fmt.Errorf("registry: key %q: %w", reg.Key, err)

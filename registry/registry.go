@@ -1,8 +1,3 @@
-// Package registry is the client side of the checkpoint registry: it reads
-// the versions of a pipeline's models from the checkpoint group's table
-// topic (franz-go, no goka processor), pins and unpins versions through the
-// pins topic, and exports versions as JSON or Avro. `streamsgd models` is a
-// thin shell around it.
 package registry
 
 import (
@@ -18,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
@@ -63,18 +59,18 @@ func (c *Client) Table() string { return string(c.topics.CheckpointTable) }
 
 // Registries reads the whole table from its start to its end offsets (as
 // listed when it starts): the latest registry of every key.
-func (c *Client) Registries(ctx context.Context) (map[string]*processors.Registry, error) {
-	return c.registries(ctx, func(*processors.Registry) bool { return true }, false)
+func (c *Client) Registries(ctx context.Context) (map[string]*table.Registry, error) {
+	return c.registries(ctx, func(*table.Registry) bool { return true }, false)
 }
 
 // Summaries is Registries of the keys of one model (all models if model is
 // empty), without the learners of the versions (Config and State are nil):
 // a listing of many keys holds a few hundred bytes per version.
-func (c *Client) Summaries(ctx context.Context, model string) (map[string]*processors.Registry, error) {
-	return c.registries(ctx, func(r *processors.Registry) bool { return model == "" || r.Model == model }, true)
+func (c *Client) Summaries(ctx context.Context, model string) (map[string]*table.Registry, error) {
+	return c.registries(ctx, func(r *table.Registry) bool { return model == "" || r.Model == model }, true)
 }
 
-func (c *Client) registries(ctx context.Context, keep func(*processors.Registry) bool, strip bool) (map[string]*processors.Registry, error) {
+func (c *Client) registries(ctx context.Context, keep func(*table.Registry) bool, strip bool) (map[string]*table.Registry, error) {
 	ends, err := c.ends(ctx)
 	if err != nil {
 		return nil, err
@@ -83,7 +79,7 @@ func (c *Client) registries(ctx context.Context, keep func(*processors.Registry)
 	for p := range ends {
 		starts[p] = 0
 	}
-	out := map[string]*processors.Registry{}
+	out := map[string]*table.Registry{}
 	err = c.scan(ctx, starts, ends, func(r *kgo.Record) error {
 		if r.Value == nil {
 			delete(out, string(r.Key))
@@ -109,21 +105,21 @@ func (c *Client) registries(ctx context.Context, keep func(*processors.Registry)
 }
 
 // Registry reads the latest registry of one key (nil if it has none).
-func (c *Client) Registry(ctx context.Context, key string) (*processors.Registry, error) {
+func (c *Client) Registry(ctx context.Context, key string) (*table.Registry, error) {
 	reg, _, err := c.registryAt(ctx, key)
 	return reg, err
 }
 
 // registryAt reads the key's registry from its partition and returns the
 // partition and its end offset too.
-func (c *Client) registryAt(ctx context.Context, key string) (*processors.Registry, partitionEnd, error) {
+func (c *Client) registryAt(ctx context.Context, key string) (*table.Registry, partitionEnd, error) {
 	ends, err := c.ends(ctx)
 	if err != nil {
 		return nil, partitionEnd{}, err
 	}
-	p := processors.Partition(key, len(ends))
+	p := table.Partition(key, len(ends))
 	at := partitionEnd{partition: p, end: ends[p]}
-	var reg *processors.Registry
+	var reg *table.Registry
 	err = c.scan(ctx, map[int32]int64{p: 0}, map[int32]int64{p: ends[p]}, func(r *kgo.Record) error {
 		if string(r.Key) != key {
 			return nil
@@ -143,12 +139,12 @@ type partitionEnd struct {
 	end       int64
 }
 
-func decode(r *kgo.Record) (*processors.Registry, error) {
-	v, err := processors.RegistryCodec{}.Decode(r.Value)
+func decode(r *kgo.Record) (*table.Registry, error) {
+	v, err := table.RegistryCodec{}.Decode(r.Value)
 	if err != nil {
 		return nil, fmt.Errorf("registry: %s/%d@%d key %q: %w", r.Topic, r.Partition, r.Offset, r.Key, err)
 	}
-	return v.(*processors.Registry), nil
+	return v.(*table.Registry), nil
 }
 
 // ends lists the end offsets of the table's partitions.
@@ -239,7 +235,7 @@ func commandID() (string, error) {
 // gives an error wrapping ErrNoVersion; a command the group rejected (the
 // version was dropped meanwhile) one wrapping ErrRejected; no answer in
 // time one wrapping ErrNotApplied.
-func (c *Client) Pin(ctx context.Context, key string, version int64, op processors.PinOp, timeout time.Duration) (*processors.CommandResult, error) {
+func (c *Client) Pin(ctx context.Context, key string, version int64, op processors.PinOp, timeout time.Duration) (*table.CommandResult, error) {
 	reg, at, err := c.registryAt(ctx, key)
 	if err != nil {
 		return nil, err
@@ -267,7 +263,7 @@ func (c *Client) Pin(ctx context.Context, key string, version int64, op processo
 
 // await follows the key's partition of the table from at until the
 // registry holds the result of command id.
-func (c *Client) await(ctx context.Context, key, id string, at partitionEnd, timeout time.Duration) (*processors.CommandResult, error) {
+func (c *Client) await(ctx context.Context, key, id string, at partitionEnd, timeout time.Duration) (*table.CommandResult, error) {
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	offsets := map[int32]kgo.Offset{at.partition: kgo.NewOffset().At(at.end)}

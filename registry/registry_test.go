@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/broker"
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
@@ -24,7 +25,7 @@ import (
 )
 
 // version makes a version of a small trained model.
-func version(t *testing.T, id int64, cfg model.Config) processors.Version {
+func version(t *testing.T, id int64, cfg model.Config) table.Version {
 	t.Helper()
 	m, err := model.New(cfg)
 	if err != nil {
@@ -44,7 +45,7 @@ func version(t *testing.T, id int64, cfg model.Config) processors.Version {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return processors.Version{
+	return table.Version{
 		ID: id, Time: time.UnixMilli(1_700_000_000_123).UTC(), Rows: 50 * id, Invalid: 1, Window: 20,
 		Metrics:    []metrics.Value{{Name: "accuracy", Value: 0.75}, {Name: "auc", Value: math.NaN()}},
 		ConfigHash: "abc", Config: c, State: state,
@@ -57,8 +58,8 @@ func TestExportJSONAndAvro(t *testing.T) {
 		{Task: model.TaskMulticlass, Classes: 3, Features: 2, Optimizer: model.Optimizer{Name: "ftrl"}},
 	} {
 		t.Run(string(cfg.Task), func(t *testing.T) {
-			reg := &processors.Registry{Model: "m", Key: "m/e1", LastID: 2}
-			reg.Versions = []processors.Version{version(t, 2, cfg)}
+			reg := &table.Registry{Model: "m", Key: "m/e1", LastID: 2}
+			reg.Versions = []table.Version{version(t, 2, cfg)}
 			reg.Versions[0].Pinned = true
 			e, err := NewExport(reg, &reg.Versions[0])
 			if err != nil {
@@ -237,12 +238,12 @@ func TestClientWithoutGroup(t *testing.T) {
 	}
 	cfgM := model.Config{Task: model.TaskBinary, Features: 3, Optimizer: model.Optimizer{Name: model.OptimizerSGD}}
 	write := func(key string, ids ...int64) {
-		reg := &processors.Registry{Model: "m", Key: key}
+		reg := &table.Registry{Model: "m", Key: key}
 		for _, id := range ids {
 			reg.Versions = append(reg.Versions, version(t, id, cfgM))
 			reg.LastID = id
 		}
-		v, err := processors.RegistryCodec{}.Encode(reg)
+		v, err := table.RegistryCodec{}.Encode(reg)
 		if err != nil {
 			t.Fatal(err)
 		}

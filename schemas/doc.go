@@ -8,7 +8,8 @@
 //   - Prediction: a PredictionBatch, the predictions of one example batch.
 //   - MetricSnapshot: rolling quality metrics of one model key.
 //   - DeadLetter: an input record, or one row of it, that could not be used.
-//   - ModelState: the envelope of an exported model version.
+//   - ModelState: the envelope of an exported model version (Go type
+//     wire.ExportedModel; not the learn table's value, table.ModelState).
 //   - ModelVersion: one version of a model key from the checkpoint registry
 //     (metrics, pin, weights and the learner's state), as exported.
 //

@@ -116,7 +116,7 @@ func TestWireTypesRoundTrip(t *testing.T) {
 		{schemas.DeadLetter, avro(wire.DeadLetterCodec), wire.DeadLetter{
 			Topic: "susy", Partition: 1, Offset: 100, Index: wire.WholeMessage, Value: []byte("x,y"), Reason: "not a number",
 		}},
-		{schemas.ModelState, avro(wire.ModelStateCodec), wire.ModelState{
+		{schemas.ModelState, avro(wire.ExportedModelCodec), wire.ExportedModel{
 			Model: "lr", Key: "global-1", ConfigHash: "abc", Version: 6, Rows: 6,
 			Watermarks: []wire.Watermark{{Topic: "susy", Partition: 1, Offset: 99}}, ModelBytes: []byte{1, 2}, MetricsBytes: []byte{3},
 		}},

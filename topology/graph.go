@@ -6,6 +6,7 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/codec"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/processors"
 )
@@ -61,16 +62,17 @@ func (p *Pipeline) Graph() Graph {
 	examples := new(wire.ExampleBatchCodec)
 	// Each graph gets its own learner codec (and state cache), so that two
 	// processors built from one pipeline never share decoded states.
-	states := processors.NewLearnerStateCodec(p.Specs, stateCacheSize)
+	shapes := processors.Shapes(p.Specs)
+	states := table.NewLearnerStateCodec(shapes, stateCacheSize)
 	learn := *p.Learn
 	learn.States = states
 	// Readers of states that the learner does not own decode with plain
 	// codecs. The checkpoint group's is lenient: a state of a model that is
 	// no longer in the config is counted in its key's registry instead of
 	// stopping the group.
-	merged := &processors.StateCodec{Specs: p.Specs}
-	versioned := &processors.StateCodec{Specs: p.Specs, Lenient: true}
-	shards := &processors.ShardCodec{Specs: p.Specs}
+	merged := &table.StateCodec{Shapes: shapes}
+	versioned := &table.StateCodec{Shapes: shapes, Lenient: true}
+	shards := &table.ShardCodec{Shapes: shapes}
 
 	// route: decode, validate, re-key to the model key, batch rows; bad
 	// records to the dead letters.
@@ -113,7 +115,7 @@ func (p *Pipeline) Graph() Graph {
 	ckEdges := []goka.Edge{
 		goka.Input(goka.Stream(t.LearnTable), versioned, p.Checkpoint.ProcessState),
 		goka.Input(t.Pins, new(codec.Bytes), p.Checkpoint.ProcessPin),
-		goka.Persist(new(processors.RegistryCodec)),
+		goka.Persist(new(table.RegistryCodec)),
 	}
 	if p.Sharded() {
 		ckEdges = append(ckEdges, goka.Input(goka.Stream(t.MergeTable), versioned, p.Checkpoint.ProcessState))

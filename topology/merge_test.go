@@ -9,9 +9,9 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/config"
-	"github.com/streamsgd/streamsgd/processors"
 )
 
 func shardedPipeline(t *testing.T) *Pipeline {
@@ -102,10 +102,10 @@ func TestShardedDAGOnTester(t *testing.T) {
 		y := i % 2
 		tt.Consume("in", "", []byte(fmt.Sprintf("%d,%g,%g", y, float64(2*y-1)+0.1*float64(i%7), float64(i%5))))
 	}
-	keys := processors.ShardKeys("m", 2, 2)
+	keys := table.ShardKeys("m", 2, 2)
 	var learned int64
 	for _, k := range keys {
-		st, ok := tt.TableValue(p.Topics.LearnTable, k).(*processors.ModelState)
+		st, ok := tt.TableValue(p.Topics.LearnTable, k).(*table.ModelState)
 		if !ok || st.Rows == 0 {
 			t.Fatalf("shard %s: state %v", k, st)
 		}
@@ -125,14 +125,14 @@ func TestShardedDAGOnTester(t *testing.T) {
 	if n != rows {
 		t.Errorf("predictions %d, want %d", n, rows)
 	}
-	merged, ok := tt.TableValue(p.Topics.MergeTable, "m").(*processors.ModelState)
+	merged, ok := tt.TableValue(p.Topics.MergeTable, "m").(*table.ModelState)
 	if !ok {
 		t.Fatalf("merge table value %T", tt.TableValue(p.Topics.MergeTable, "m"))
 	}
 	var published int64
 	for i, k := range keys {
 		sh := merged.Shards[i]
-		st := tt.TableValue(p.Topics.LearnTable, k).(*processors.ModelState)
+		st := tt.TableValue(p.Topics.LearnTable, k).(*table.ModelState)
 		if sh == nil || sh.Key != k || sh.Rows != st.Rows/5*5 {
 			t.Errorf("shard %d in the merge table: %+v, want key %s at %d rows", i, sh, k, st.Rows/5*5)
 			continue

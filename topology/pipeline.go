@@ -6,6 +6,7 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/streamsgd/streamsgd/codecs/input"
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/processors"
@@ -30,7 +31,7 @@ type Pipeline struct {
 	// state per key, read-only, for the time trigger (the tick writer).
 	Checkpoint *processors.Checkpoint
 	// StateCodec encodes the learn table.
-	StateCodec *processors.StateCodec
+	StateCodec *table.StateCodec
 	// Codecs of the output topics.
 	PredictionCodec, MetricsCodec, DeadLetterCodec goka.Codec
 }
@@ -61,7 +62,7 @@ func Build(c *config.Pipeline) (*Pipeline, error) {
 		p.Merge = &processors.Merge{Specs: byName}
 	}
 	p.Checkpoint = &processors.Checkpoint{Specs: byName, LearnTable: goka.Stream(p.Topics.LearnTable)}
-	p.StateCodec = &processors.StateCodec{Specs: byName}
+	p.StateCodec = &table.StateCodec{Shapes: processors.Shapes(byName)}
 	return p, nil
 }
 

@@ -7,9 +7,9 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/config"
-	"github.com/streamsgd/streamsgd/processors"
 )
 
 const testerYAML = `
@@ -72,7 +72,7 @@ func TestDAGOnTester(t *testing.T) {
 	tt.Consume("in", "1", []byte("1,NaN,3")) // NaN
 
 	v := tt.TableValue(p.Topics.LearnTable, "logreg")
-	st, ok := v.(*processors.ModelState)
+	st, ok := v.(*table.ModelState)
 	if !ok {
 		t.Fatalf("table value %T", v)
 	}
@@ -126,7 +126,7 @@ models:
 	tt.Consume("in", "", []byte("b,4,4"))
 	want := map[string]int64{"per/a": 2, "per/b": 2, "all": 4}
 	for key, rows := range want {
-		st, ok := tt.TableValue(p.Topics.LearnTable, key).(*processors.ModelState)
+		st, ok := tt.TableValue(p.Topics.LearnTable, key).(*table.ModelState)
 		if !ok || st.Rows != rows {
 			t.Errorf("key %s: state %v, want %d rows", key, st, rows)
 		}

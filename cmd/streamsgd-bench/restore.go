@@ -13,12 +13,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/operations"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -110,7 +110,7 @@ models:
 // that the values differ without building a million learners).
 func fillTable(ctx context.Context, cl *kgo.Client, p *topology.Pipeline, n int64) (int64, error) {
 	spec := p.Models[0]
-	table := string(p.Topics.LearnTable)
+	topic := string(p.Topics.LearnTable)
 	m, err := model.New(spec.Model)
 	if err != nil {
 		return 0, err
@@ -126,14 +126,14 @@ func fillTable(ctx context.Context, cl *kgo.Client, p *topology.Pipeline, n int6
 		if err := m.Learn([]float64{x, 1, -x}, 0.5*x); err != nil {
 			return 0, err
 		}
-		key := processors.EntityKey(spec.Name, fmt.Sprintf("e%08d", i))
-		st := &processors.ModelState{Model: spec.Name, Key: key, Learner: m, Window: w, Rows: i + 1, NextEmit: spec.EmitEvery}
+		key := table.EntityKey(spec.Name, fmt.Sprintf("e%08d", i))
+		st := &table.ModelState{Model: spec.Name, Key: key, Learner: m, Window: w, Rows: i + 1, NextEmit: spec.EmitEvery}
 		v, err := p.StateCodec.Encode(st)
 		if err != nil {
 			return 0, err
 		}
 		bytes += int64(len(v))
-		cl.Produce(ctx, &kgo.Record{Topic: table, Key: []byte(key), Value: v}, func(_ *kgo.Record, err error) {
+		cl.Produce(ctx, &kgo.Record{Topic: topic, Key: []byte(key), Value: v}, func(_ *kgo.Record, err error) {
 			if err != nil {
 				select {
 				case errs <- err:
@@ -147,7 +147,7 @@ func fillTable(ctx context.Context, cl *kgo.Client, p *topology.Pipeline, n int6
 	}
 	select {
 	case err := <-errs:
-		return 0, fmt.Errorf("fill %s: %w", table, err)
+		return 0, fmt.Errorf("fill %s: %w", topic, err)
 	default:
 	}
 	return bytes, nil

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/registry"
@@ -63,7 +64,7 @@ func (f *modelsFlags) open() (*registry.Client, *topology.Pipeline, error) {
 }
 
 // version reads the registry of key and picks version id (0: the newest).
-func (f *modelsFlags) version(ctx context.Context, key string, id int64) (*processors.Registry, *processors.Version, *topology.Pipeline, error) {
+func (f *modelsFlags) version(ctx context.Context, key string, id int64) (*table.Registry, *table.Version, *topology.Pipeline, error) {
 	c, p, err := f.open()
 	if err != nil {
 		return nil, nil, nil, err
@@ -112,7 +113,7 @@ func (c *ModelsListCmd) Run(ctx context.Context) error {
 
 // writeList prints the versions as a table, then what the registry could
 // not do.
-func writeList(w io.Writer, p *topology.Pipeline, regs map[string]*processors.Registry, model string, latest bool) error {
+func writeList(w io.Writer, p *topology.Pipeline, regs map[string]*table.Registry, model string, latest bool) error {
 	keys := make([]string, 0, len(regs))
 	for k, r := range regs {
 		if model == "" || r.Model == model {
@@ -157,7 +158,7 @@ func writeList(w io.Writer, p *topology.Pipeline, regs map[string]*processors.Re
 }
 
 // registryNotes says what the checkpoint group could not do for a key.
-func registryNotes(r *processors.Registry) []string {
+func registryNotes(r *table.Registry) []string {
 	var out []string
 	if r.Skipped > 0 {
 		out = append(out, fmt.Sprintf("%s: %d state(s) not versioned; last reason: %s", r.Key, r.Skipped, r.SkipReason))
@@ -207,7 +208,7 @@ func (c *ModelsShowCmd) Run(ctx context.Context) error {
 	return writeShow(os.Stdout, p, reg, e)
 }
 
-func writeShow(w io.Writer, p *topology.Pipeline, reg *processors.Registry, e *registry.Export) error {
+func writeShow(w io.Writer, p *topology.Pipeline, reg *table.Registry, e *registry.Export) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, f string, a ...any) { fmt.Fprintf(tw, "%s\t"+f+"\n", append([]any{k}, a...)...) }
 	row("model", "%s", e.Model)

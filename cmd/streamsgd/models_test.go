@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -33,8 +33,8 @@ func TestWriteList(t *testing.T) {
 	}
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	ms := []metrics.Value{{Name: "accuracy", Value: 0.75}, {Name: "auc", Value: math.NaN()}}
-	regs := map[string]*processors.Registry{
-		"m": {Model: "m", Key: "m", LastID: 3, Versions: []processors.Version{
+	regs := map[string]*table.Registry{
+		"m": {Model: "m", Key: "m", LastID: 3, Versions: []table.Version{
 			{ID: 2, Time: at, Rows: 100, Metrics: ms, ConfigHash: "old", Pinned: true},
 			{ID: 3, Time: at, Rows: 200, Metrics: ms, ConfigHash: p.Specs["m"].ConfigHash},
 		}},

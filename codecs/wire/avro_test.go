@@ -52,10 +52,10 @@ var avroCases = map[string]avroCase{
 		func(data []byte) (any, error) { var v DeadLetter; err := ReadDeadLetter(data, &v); return v, err }},
 	"ModelState": {schemas.ModelState,
 		func(g *gen) (any, []byte, map[string]any) {
-			s := g.modelState()
-			return s, AppendModelState(nil, &s), modelStateNative(&s)
+			s := g.exportedModel()
+			return s, AppendExportedModel(nil, &s), exportedModelNative(&s)
 		},
-		func(data []byte) (any, error) { var v ModelState; err := ReadModelState(data, &v); return v, err }},
+		func(data []byte) (any, error) { var v ExportedModel; err := ReadExportedModel(data, &v); return v, err }},
 }
 
 // TestAvroMatchesGoavro proves that the hand-written Avro encoders write
@@ -142,10 +142,10 @@ func TestReaderErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := reader{b: tt.data}
+			r := newReader(tt.data)
 			tt.read(&r)
-			if r.err == nil || !strings.Contains(r.err.Error(), tt.want) {
-				t.Fatalf("err = %v, want %q", r.err, tt.want)
+			if r.Err() == nil || !strings.Contains(r.Err().Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", r.Err(), tt.want)
 			}
 		})
 	}
@@ -161,7 +161,7 @@ func TestAvroBlocks(t *testing.T) {
 	b = appendLong(b, 1)
 	b = appendDouble(b, 3)
 	b = appendLong(b, 0)
-	r := reader{b: b}
+	r := newReader(b)
 	got := r.doubles(nil)
 	if err := r.done("doubles"); err != nil {
 		t.Fatal(err)

@@ -2,8 +2,9 @@ package wire
 
 import (
 	"encoding/binary"
-	"math"
 	"math/bits"
+
+	"github.com/streamsgd/streamsgd/codecs/binio"
 )
 
 // The Avro binary encoding, by hand: zigzag varints for int and long,
@@ -11,20 +12,13 @@ import (
 // array as one block (count, items, 0) or a single 0 when empty, a union as
 // the branch index then the value. This is byte for byte what goavro writes.
 
-func appendLong(b []byte, v int64) []byte {
-	u := uint64(v<<1) ^ uint64(v>>63)
-	for u >= 0x80 {
-		b = append(b, byte(u)|0x80)
-		u >>= 7
-	}
-	return append(b, byte(u))
-}
+// appendLong writes an Avro long: encoding/binary's zigzag varint, which
+// binio.Reader.Varint reads.
+func appendLong(b []byte, v int64) []byte { return binary.AppendVarint(b, v) }
 
 func appendInt(b []byte, v int32) []byte { return appendLong(b, int64(v)) }
 
-func appendDouble(b []byte, f float64) []byte {
-	return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
-}
+func appendDouble(b []byte, f float64) []byte { return binio.AppendFloat64(b, f) }
 
 func appendString(b []byte, s string) []byte {
 	b = appendLong(b, int64(len(s)))
@@ -59,7 +53,7 @@ func appendDoubles(b []byte, fs []float64) []byte {
 	}
 	b = appendLong(b, int64(len(fs)))
 	for _, f := range fs {
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
+		b = binio.AppendFloat64(b, f)
 	}
 	return append(b, 0)
 }

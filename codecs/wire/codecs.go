@@ -53,13 +53,13 @@ func DeadLetterCodec(encoding string) (goka.Codec, error) {
 		codec[DeadLetter]{"dead letter", to[DeadLetter], sized(AppendDeadLetter, 256), ReadDeadLetter})
 }
 
-// ModelStateCodec returns the codec of exported model versions. Encode
-// takes a ModelState or a non-nil *ModelState; Decode returns a
-// *ModelState.
-func ModelStateCodec(encoding string) (goka.Codec, error) {
+// ExportedModelCodec returns the codec of exported model versions. Encode
+// takes an ExportedModel or a non-nil *ExportedModel; Decode returns a
+// *ExportedModel.
+func ExportedModelCodec(encoding string) (goka.Codec, error) {
 	return pick(encoding,
-		codec[ModelState]{"model state", to[ModelState], sized(AppendModelStateJSON, 1024), ReadModelStateJSON},
-		codec[ModelState]{"model state", to[ModelState], sized(AppendModelState, 512), ReadModelState})
+		codec[ExportedModel]{"exported model", to[ExportedModel], sized(AppendExportedModelJSON, 1024), ReadExportedModelJSON},
+		codec[ExportedModel]{"exported model", to[ExportedModel], sized(AppendExportedModel, 512), ReadExportedModel})
 }
 
 func pick(encoding string, json, avro goka.Codec) (goka.Codec, error) {

@@ -20,7 +20,7 @@ var codecCases = map[string]codecCase{
 	"PredictionBatch": {PredictionCodec, func(g *gen) any { return g.predictionBatch(5) }},
 	"MetricSnapshot":  {MetricSnapshotCodec, func(g *gen) any { return g.metricSnapshot() }},
 	"DeadLetter":      {DeadLetterCodec, func(g *gen) any { return g.deadLetter() }},
-	"ModelState":      {ModelStateCodec, func(g *gen) any { return g.modelState() }},
+	"ExportedModel":   {ExportedModelCodec, func(g *gen) any { return g.exportedModel() }},
 }
 
 // TestCodecRoundTrip encodes random values of every type in every encoding,
@@ -108,7 +108,7 @@ func TestPredictionCodecSingle(t *testing.T) {
 func TestUnknownEncoding(t *testing.T) {
 	constructors := map[string]func(string) (goka.Codec, error){
 		"prediction": PredictionCodec, "metric snapshot": MetricSnapshotCodec,
-		"dead letter": DeadLetterCodec, "model state": ModelStateCodec,
+		"dead letter": DeadLetterCodec, "exported model": ExportedModelCodec,
 	}
 	for name, newCodec := range constructors {
 		t.Run(name, func(t *testing.T) {

@@ -19,7 +19,7 @@ func AppendDeadLetter(b []byte, d *DeadLetter) []byte {
 
 // ReadDeadLetter decodes the Avro binary of a DeadLetter into d.
 func ReadDeadLetter(data []byte, d *DeadLetter) error {
-	r := reader{b: data}
+	r := newReader(data)
 	d.Topic = r.string()
 	d.Partition = r.int()
 	d.Offset = r.long()

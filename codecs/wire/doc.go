@@ -12,7 +12,11 @@
 //   - MetricSnapshot: rolling metrics of one model key, on <p>.metrics.
 //   - DeadLetter: a record, or one row of it, that could not be used, on
 //     <p>.deadletter.
-//   - ModelState: the envelope of an exported model version.
+//   - ExportedModel: the envelope of an exported model version (Avro
+//     schema ModelState).
+//   - Source and Watermark: source coordinates, and the highest offset a
+//     model state has applied per source partition (also kept in the learn
+//     table's values, codecs/table).
 //
 // # Output encodings
 //
@@ -20,17 +24,18 @@
 // PredictionBatch, one object per prediction, NaN and ±Inf as null) or
 // "avro" (the binary of the matching schema in package schemas). Decode
 // accepts what Encode wrote and returns a pointer (*PredictionBatch,
-// *MetricSnapshot, *DeadLetter, *ModelState, *ExampleBatch); Encode accepts
+// *MetricSnapshot, *DeadLetter, *ExportedModel, *ExampleBatch); Encode accepts
 // the value or a pointer to it.
 //
 // Every Avro encoding is written and read by hand (append-style encoders,
-// a bounds-checked reader that never panics and never allocates more than
-// its input can fill); the tests prove each one byte-identical to goavro on
+// and codecs/binio's bounds-checked reader, which never panics and never
+// allocates more than its input can fill); the tests prove each one byte-identical to goavro on
 // random messages, and the JSON of a Prediction identical to encoding/json.
 //
 // # Imports
 //
-// wire imports the standard library and goka (for the Codec interface);
-// its tests also use goavro and streamsgd/schemas. It must not import
-// processors, topology, model, metrics or state: they import wire.
+// wire imports the standard library, codecs/binio and goka (for the Codec
+// interface); its tests also use goavro and streamsgd/schemas. It must not
+// import processors, topology, model, metrics, state or codecs/table: they
+// import wire.
 package wire

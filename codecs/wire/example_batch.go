@@ -51,7 +51,8 @@ func exampleBatchSize(eb *ExampleBatch) int {
 // repeat), so a caller that holds on to a previous content must copy it
 // first. On error eb holds a partial decode. It never panics.
 func ReadExampleBatch(data []byte, eb *ExampleBatch) error {
-	return readExampleBatch(&reader{b: data}, eb)
+	r := newReader(data)
+	return readExampleBatch(&r, eb)
 }
 
 func readExampleBatch(r *reader, eb *ExampleBatch) error {
@@ -75,7 +76,7 @@ func readRows(r *reader, rows []Row, base int64) []Row {
 		for range n {
 			rows = nextRow(rows)
 			readRow(r, &rows[len(rows)-1], base)
-			if r.err != nil {
+			if r.Err() != nil {
 				return rows
 			}
 		}
@@ -123,7 +124,8 @@ func (ExampleBatchCodec) Encode(value interface{}) ([]byte, error) {
 // backing array of features.
 func (ExampleBatchCodec) Decode(data []byte) (interface{}, error) {
 	eb := new(ExampleBatch)
-	r := reader{b: data, slab: make([]float64, len(data)/8)}
+	r := newReader(data)
+	r.slab = make([]float64, len(data)/8)
 	if err := readExampleBatch(&r, eb); err != nil {
 		return nil, err
 	}

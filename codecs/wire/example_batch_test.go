@@ -115,6 +115,9 @@ func TestExampleBatchDecodeSlab(t *testing.T) {
 	if !same(eb.Rows[1], in.Rows[1]) {
 		t.Fatalf("appending to row 0 changed row 1: %v", eb.Rows[1].Features)
 	}
+	if raceEnabled {
+		return
+	}
 	big := AppendExampleBatch(nil, benchBatch(64))
 	allocs := testing.AllocsPerRun(50, func() {
 		if _, err := (ExampleBatchCodec{}).Decode(big); err != nil {

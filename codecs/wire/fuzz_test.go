@@ -98,8 +98,8 @@ func FuzzDeadLetterDecode(f *testing.F) {
 	fuzzDecode(f, DeadLetterCodec, func(g *gen) any { return g.deadLetter() })
 }
 
-func FuzzModelStateDecode(f *testing.F) {
-	fuzzDecode(f, ModelStateCodec, func(g *gen) any { return g.modelState() })
+func FuzzExportedModelDecode(f *testing.F) {
+	fuzzDecode(f, ExportedModelCodec, func(g *gen) any { return g.exportedModel() })
 }
 
 func FuzzExampleBatchDecode(f *testing.F) {

@@ -91,7 +91,7 @@ func deadLetterNative(d *DeadLetter) map[string]any {
 	}
 }
 
-func modelStateNative(s *ModelState) map[string]any {
+func exportedModelNative(s *ExportedModel) map[string]any {
 	ws := make([]any, len(s.Watermarks))
 	for i, w := range s.Watermarks {
 		ws[i] = map[string]any{"topic": w.Topic, "partition": w.Partition, "offset": w.Offset}

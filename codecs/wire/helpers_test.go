@@ -135,8 +135,8 @@ func (g *gen) deadLetter() DeadLetter {
 		Key: g.bytes(), Value: g.bytes(), Reason: g.str()}
 }
 
-func (g *gen) modelState() ModelState {
-	s := ModelState{Model: g.str(), Key: g.str(), ConfigHash: g.str(), Version: g.long(), Rows: g.long(),
+func (g *gen) exportedModel() ExportedModel {
+	s := ExportedModel{Model: g.str(), Key: g.str(), ConfigHash: g.str(), Version: g.long(), Rows: g.long(),
 		ModelBytes: g.bytes(), MetricsBytes: g.bytes()}
 	for range g.r.IntN(4) {
 		s.Watermarks = append(s.Watermarks, Watermark{Topic: g.str(), Partition: g.int(), Offset: g.long()})

@@ -175,7 +175,7 @@ func TestJSONDecodeErrors(t *testing.T) {
 		{"metric list", func(b []byte) error { return ReadMetricSnapshotJSON(b, new(MetricSnapshot)) }, `{"metrics":[1]}`, "not an object"},
 		{"metric nested", func(b []byte) error { return ReadMetricSnapshotJSON(b, new(MetricSnapshot)) }, `{"metrics":{"a":{}}}`, "metrics: a"},
 		{"dead letter base64", func(b []byte) error { return ReadDeadLetterJSON(b, new(DeadLetter)) }, `{"key_base64":"!!"}`, "key_base64"},
-		{"model state bytes", func(b []byte) error { return ReadModelStateJSON(b, new(ModelState)) }, `{"model_bytes":"!!"}`, "illegal base64"},
+		{"exported model bytes", func(b []byte) error { return ReadExportedModelJSON(b, new(ExportedModel)) }, `{"model_bytes":"!!"}`, "illegal base64"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,7 +31,7 @@ func AppendMetricSnapshot(b []byte, m *MetricSnapshot) []byte {
 
 // ReadMetricSnapshot decodes the Avro binary of a MetricSnapshot into m.
 func ReadMetricSnapshot(data []byte, m *MetricSnapshot) error {
-	r := reader{b: data}
+	r := newReader(data)
 	m.Model = r.string()
 	m.Key = r.string()
 	m.Version = r.long()
@@ -43,7 +43,7 @@ func ReadMetricSnapshot(data []byte, m *MetricSnapshot) error {
 		for range n {
 			name := r.string()
 			m.Metrics = append(m.Metrics, Metric{Name: name, Value: r.double()})
-			if r.err != nil {
+			if r.Err() != nil {
 				break
 			}
 		}

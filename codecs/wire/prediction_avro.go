@@ -50,7 +50,7 @@ func predictionBatchSize(pb *PredictionBatch) int {
 // reusing pb's Predictions and their Scores; labels are newly allocated. On
 // error pb holds a partial decode. It never panics.
 func ReadPredictionBatch(data []byte, pb *PredictionBatch) error {
-	r := reader{b: data}
+	r := newReader(data)
 	ps := pb.Predictions[:0]
 	for n := r.block(minPredictionSize); n > 0; n = r.block(minPredictionSize) {
 		for range n {
@@ -60,7 +60,7 @@ func ReadPredictionBatch(data []byte, pb *PredictionBatch) error {
 				ps = append(ps, Prediction{})
 			}
 			readPrediction(&r, &ps[len(ps)-1])
-			if r.err != nil {
+			if r.Err() != nil {
 				break
 			}
 		}

@@ -85,17 +85,21 @@ type DeadLetter struct {
 // WholeMessage is the DeadLetter.Index of a message dead-lettered as a whole.
 const WholeMessage int32 = -1
 
-// Watermark is the highest source offset a model has applied for one
-// source partition.
+// Watermark is the highest source offset a model state has applied from
+// one source partition: the exactly-once bookkeeping of the learn table's
+// values (table.ModelState.Watermarks), exported in an ExportedModel.
 type Watermark struct {
 	Topic     string `json:"topic"`
 	Partition int32  `json:"partition"`
 	Offset    int64  `json:"offset"`
 }
 
-// ModelState is the envelope of an exported model version. The model and
-// its metric windows travel as opaque bytes written by their own packages.
-type ModelState struct {
+// ExportedModel is the envelope of an exported model version, the record
+// of Avro schema schemas.ModelState (the schema keeps its name). The model
+// and its metric windows travel as opaque bytes written by their own
+// packages. Not to be confused with table.ModelState, the live value of the
+// learn table.
+type ExportedModel struct {
 	Model        string // name of the model in the pipeline config
 	Key          string
 	ConfigHash   string

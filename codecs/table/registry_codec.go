@@ -1,13 +1,13 @@
-package processors
+package table
 
 import (
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
+	"github.com/streamsgd/streamsgd/codecs/binio"
 	"github.com/streamsgd/streamsgd/metrics"
 )
 
@@ -15,7 +15,7 @@ import (
 const registryFormat = 1
 
 // ErrRegistryCorrupt is wrapped by errors decoding a Registry.
-var ErrRegistryCorrupt = errors.New("processors: corrupt checkpoint registry")
+var ErrRegistryCorrupt = errors.New("table: corrupt checkpoint registry")
 
 // Encoding of a Registry (varints as encoding/binary, strings and byte
 // strings length-prefixed by a uvarint, times as unix nanoseconds):
@@ -34,9 +34,9 @@ type RegistryCodec struct{}
 func (RegistryCodec) Encode(value interface{}) ([]byte, error) {
 	r, ok := value.(*Registry)
 	if !ok || r == nil {
-		return nil, fmt.Errorf("processors: registry codec: unexpected %T", value)
+		return nil, fmt.Errorf("table: registry codec: unexpected %T", value)
 	}
-	return r.AppendBinary(make([]byte, 0, r.encodedLen())), nil
+	return r.AppendBinary(make([]byte, 0, r.EncodedLen())), nil
 }
 
 // Decode implements goka.Codec.
@@ -51,11 +51,11 @@ func (RegistryCodec) Decode(data []byte) (interface{}, error) {
 // AppendBinary appends the encoded registry to b.
 func (r *Registry) AppendBinary(b []byte) []byte {
 	b = append(b, registryFormat)
-	b = appendString(b, r.Model)
-	b = appendString(b, r.Key)
+	b = binio.AppendString(b, r.Model)
+	b = binio.AppendString(b, r.Key)
 	b = binary.AppendVarint(b, r.LastID)
 	b = binary.AppendVarint(b, r.Skipped)
-	b = appendString(b, r.SkipReason)
+	b = binio.AppendString(b, r.SkipReason)
 	b = binary.AppendVarint(b, r.Trimmed)
 	b = binary.AppendUvarint(b, uint64(len(r.Versions)))
 	for i := range r.Versions {
@@ -63,12 +63,12 @@ func (r *Registry) AppendBinary(b []byte) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(len(r.Commands)))
 	for _, c := range r.Commands {
-		b = appendString(b, c.ID)
-		b = appendString(b, c.Op)
+		b = binio.AppendString(b, c.ID)
+		b = binio.AppendString(b, c.Op)
 		b = binary.AppendVarint(b, c.Version)
 		b = binary.AppendVarint(b, unixNano(c.Time))
-		b = appendBool(b, c.OK)
-		b = appendString(b, c.Message)
+		b = binio.AppendBool(b, c.OK)
+		b = binio.AppendString(b, c.Message)
 	}
 	return b
 }
@@ -81,20 +81,20 @@ func (v *Version) appendBinary(b []byte) []byte {
 	b = binary.AppendVarint(b, v.Window)
 	b = binary.AppendUvarint(b, uint64(len(v.Metrics)))
 	for _, m := range v.Metrics {
-		b = appendString(b, m.Name)
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(m.Value))
+		b = binio.AppendString(b, m.Name)
+		b = binio.AppendFloat64(b, m.Value)
 	}
-	b = appendString(b, v.ConfigHash)
-	b = appendBool(b, v.Pinned)
-	b = appendBytes(b, v.Config)
-	return appendBytes(b, v.State)
+	b = binio.AppendString(b, v.ConfigHash)
+	b = binio.AppendBool(b, v.Pinned)
+	b = binio.AppendBytes(b, v.Config)
+	return binio.AppendBytes(b, v.State)
 }
 
-// encodedLen is an upper bound of the encoded size.
-func (r *Registry) encodedLen() int {
+// EncodedLen is an upper bound of the encoded size.
+func (r *Registry) EncodedLen() int {
 	n := 1 + 4*binary.MaxVarintLen64 + len(r.Model) + len(r.Key) + len(r.SkipReason) + 3*binary.MaxVarintLen64
 	for i := range r.Versions {
-		n += r.Versions[i].encodedLen()
+		n += r.Versions[i].EncodedLen()
 	}
 	for _, c := range r.Commands {
 		n += 6*binary.MaxVarintLen64 + len(c.ID) + len(c.Op) + len(c.Message)
@@ -102,7 +102,9 @@ func (r *Registry) encodedLen() int {
 	return n
 }
 
-func (v *Version) encodedLen() int {
+// EncodedLen is an upper bound of the version's share of a registry's
+// encoded size.
+func (v *Version) EncodedLen() int {
 	n := 10*binary.MaxVarintLen64 + len(v.ConfigHash) + len(v.Config) + len(v.State)
 	for _, m := range v.Metrics {
 		n += binary.MaxVarintLen64 + len(m.Name) + 8
@@ -114,30 +116,30 @@ func (v *Version) encodedLen() int {
 // reference to data.
 func (r *Registry) UnmarshalBinary(data []byte) error {
 	// One copy, then the byte strings of the versions alias it.
-	d := decoder{buf: bytes.Clone(data)}
-	if f := d.byte(); d.err == nil && f != registryFormat {
+	d := binio.NewReader(bytes.Clone(data))
+	if f := d.Byte(); d.Err() == nil && f != registryFormat {
 		return fmt.Errorf("%w: unknown format %d", ErrRegistryCorrupt, f)
 	}
-	*r = Registry{Model: d.string(), Key: d.string(), LastID: d.varint(), Skipped: d.varint(), SkipReason: d.string(), Trimmed: d.varint()}
-	n := d.count(minVersionLen)
+	*r = Registry{Model: d.Str(), Key: d.Str(), LastID: d.Varint(), Skipped: d.Varint(), SkipReason: d.Str(), Trimmed: d.Varint()}
+	n := d.Count(minVersionLen)
 	if n > 0 {
 		r.Versions = make([]Version, 0, n)
 	}
-	for i := 0; i < n && d.err == nil; i++ {
+	for i := 0; i < n && d.Err() == nil; i++ {
 		r.Versions = append(r.Versions, decodeVersion(&d))
 	}
-	n = d.count(minCommandLen)
-	for i := 0; i < n && d.err == nil; i++ {
+	n = d.Count(minCommandLen)
+	for i := 0; i < n && d.Err() == nil; i++ {
 		r.Commands = append(r.Commands, CommandResult{
-			ID: d.string(), Op: d.string(), Version: d.varint(), Time: fromUnixNano(d.varint()),
-			OK: d.bool(), Message: d.string(),
+			ID: d.Str(), Op: d.Str(), Version: d.Varint(), Time: fromUnixNano(d.Varint()),
+			OK: d.Bool(), Message: d.Str(),
 		})
 	}
 	switch {
-	case d.err != nil:
-		return fmt.Errorf("%w: %w", ErrRegistryCorrupt, d.err)
-	case len(d.buf) > 0:
-		return fmt.Errorf("%w: %d trailing bytes", ErrRegistryCorrupt, len(d.buf))
+	case d.Err() != nil:
+		return fmt.Errorf("%w: %w", ErrRegistryCorrupt, d.Err())
+	case d.Len() > 0:
+		return fmt.Errorf("%w: %d trailing bytes", ErrRegistryCorrupt, d.Len())
 	}
 	return nil
 }
@@ -149,19 +151,19 @@ const (
 	minCommandLen = 6
 )
 
-func decodeVersion(d *decoder) Version {
-	v := Version{ID: d.varint(), Time: fromUnixNano(d.varint()), Rows: d.varint(), Invalid: d.varint(), Window: d.varint()}
-	n := d.count(9)
+func decodeVersion(d *binio.Reader) Version {
+	v := Version{ID: d.Varint(), Time: fromUnixNano(d.Varint()), Rows: d.Varint(), Invalid: d.Varint(), Window: d.Varint()}
+	n := d.Count(9)
 	if n > 0 {
 		v.Metrics = make([]metrics.Value, 0, n)
 	}
-	for i := 0; i < n && d.err == nil; i++ {
-		v.Metrics = append(v.Metrics, metrics.Value{Name: d.string(), Value: d.float64()})
+	for i := 0; i < n && d.Err() == nil; i++ {
+		v.Metrics = append(v.Metrics, metrics.Value{Name: d.Str(), Value: d.Float64()})
 	}
-	v.ConfigHash = d.string()
-	v.Pinned = d.bool()
-	v.Config = nilIfEmpty(d.bytes())
-	v.State = nilIfEmpty(d.bytes())
+	v.ConfigHash = d.Str()
+	v.Pinned = d.Bool()
+	v.Config = nilIfEmpty(d.Bytes())
+	v.State = nilIfEmpty(d.Bytes())
 	return v
 }
 
@@ -170,47 +172,6 @@ func nilIfEmpty(b []byte) []byte {
 		return nil
 	}
 	return b
-}
-
-// count reads a count of items of at least min bytes each, refusing counts
-// the bytes left cannot hold.
-func (d *decoder) count(min int) int {
-	n := d.uvarint()
-	if d.err == nil && n > uint64(len(d.buf)/min) {
-		d.err = fmt.Errorf("count %d exceeds the %d bytes left", n, len(d.buf))
-		return 0
-	}
-	return int(n)
-}
-
-func (d *decoder) float64() float64 {
-	if d.err != nil || len(d.buf) < 8 {
-		d.err = errShort
-		return 0
-	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(d.buf))
-	d.buf = d.buf[8:]
-	return v
-}
-
-func (d *decoder) bool() bool {
-	switch d.byte() {
-	case 0:
-		return false
-	case 1:
-		return true
-	}
-	if d.err == nil {
-		d.err = errors.New("bad boolean")
-	}
-	return false
-}
-
-func appendBool(b []byte, v bool) []byte {
-	if v {
-		return append(b, 1)
-	}
-	return append(b, 0)
 }
 
 // unixNano is t in unix nanoseconds, 0 for the zero time.

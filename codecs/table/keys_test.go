@@ -1,4 +1,4 @@
-package processors
+package table
 
 import (
 	"hash/fnv"
@@ -51,18 +51,20 @@ func TestShardKeysSpreadOverPartitions(t *testing.T) {
 	}
 }
 
-func TestShardOfDeterministicAndSpread(t *testing.T) {
-	counts := make([]int, 4)
-	for off := int64(0); off < 4000; off++ {
-		s := shardOf(1, off, 0, 4)
-		if s != shardOf(1, off, 0, 4) {
-			t.Fatal("not deterministic")
+func TestShardIndex(t *testing.T) {
+	for _, partitions := range []int{1, 3, 4, 16} {
+		for i, k := range ShardKeys("g", 8, partitions) {
+			if got, ok := ShardIndex("g", 8, k); !ok || got != i {
+				t.Errorf("%d partitions: key %q -> %d, %v; want %d", partitions, k, got, ok, i)
+			}
 		}
-		counts[s]++
 	}
-	for i, c := range counts {
-		if c < 800 || c > 1200 {
-			t.Errorf("shard %d got %d of 4000 rows", i, c)
+	for _, k := range []string{"g", "g/8", "g/-1", "g/01", "h/1", "g/x", "g/1x", ""} {
+		if i, ok := ShardIndex("g", 8, k); ok {
+			t.Errorf("key %q is shard %d", k, i)
 		}
+	}
+	if _, ok := ShardIndex("g", 1, "g/0"); ok {
+		t.Error("an unsharded model has shard keys")
 	}
 }

@@ -5,9 +5,9 @@ import "fmt"
 // minWatermarkSize is the smallest Avro encoding of a Watermark.
 const minWatermarkSize = 3
 
-// AppendModelState appends the Avro binary encoding of s (schema
+// AppendExportedModel appends the Avro binary encoding of s (schema
 // schemas.ModelState) to b.
-func AppendModelState(b []byte, s *ModelState) []byte {
+func AppendExportedModel(b []byte, s *ExportedModel) []byte {
 	b = appendString(b, s.Model)
 	b = appendString(b, s.Key)
 	b = appendString(b, s.ConfigHash)
@@ -22,9 +22,9 @@ func AppendModelState(b []byte, s *ModelState) []byte {
 	return appendBytes(b, s.MetricsBytes)
 }
 
-// ReadModelState decodes the Avro binary of a ModelState into s.
-func ReadModelState(data []byte, s *ModelState) error {
-	r := reader{b: data}
+// ReadExportedModel decodes the Avro binary of an ExportedModel into s.
+func ReadExportedModel(data []byte, s *ExportedModel) error {
+	r := newReader(data)
 	s.Model = r.string()
 	s.Key = r.string()
 	s.ConfigHash = r.string()
@@ -37,7 +37,7 @@ func ReadModelState(data []byte, s *ModelState) error {
 			w.Topic = r.string()
 			w.Partition = r.int()
 			w.Offset = r.long()
-			if r.err != nil {
+			if r.Err() != nil {
 				break
 			}
 			s.Watermarks = append(s.Watermarks, w)
@@ -45,13 +45,13 @@ func ReadModelState(data []byte, s *ModelState) error {
 	}
 	s.ModelBytes = r.bytes()
 	s.MetricsBytes = r.bytes()
-	return r.done("model state")
+	return r.done("exported model")
 }
 
-// AppendModelStateJSON appends s as one JSON object with the fields model,
+// AppendExportedModelJSON appends s as one JSON object with the fields model,
 // key, config_hash, version, rows, watermarks (objects of topic, partition,
 // offset), model_bytes and metrics_bytes (base64).
-func AppendModelStateJSON(b []byte, s *ModelState) []byte {
+func AppendExportedModelJSON(b []byte, s *ExportedModel) []byte {
 	b = append(b, `{"model":`...)
 	b = appendJSONString(b, s.Model)
 	b = append(b, `,"key":`...)
@@ -86,7 +86,7 @@ func nonNil(p []byte) []byte {
 	return p
 }
 
-type modelStateJSON struct {
+type exportedModelJSON struct {
 	Model        string      `json:"model"`
 	Key          string      `json:"key"`
 	ConfigHash   string      `json:"config_hash"`
@@ -97,13 +97,13 @@ type modelStateJSON struct {
 	MetricsBytes []byte      `json:"metrics_bytes"`
 }
 
-// ReadModelStateJSON decodes one JSON object written by
-// AppendModelStateJSON into s.
-func ReadModelStateJSON(data []byte, s *ModelState) error {
-	sj, err := decodeJSONObject[modelStateJSON](data)
+// ReadExportedModelJSON decodes one JSON object written by
+// AppendExportedModelJSON into s.
+func ReadExportedModelJSON(data []byte, s *ExportedModel) error {
+	sj, err := decodeJSONObject[exportedModelJSON](data)
 	if err != nil {
-		return fmt.Errorf("wire: read model state json: %w", err)
+		return fmt.Errorf("wire: read exported model json: %w", err)
 	}
-	*s = ModelState(*sj)
+	*s = ExportedModel(*sj)
 	return nil
 }

@@ -1,4 +1,4 @@
-package processors
+package table
 
 import (
 	"encoding/json"
@@ -32,8 +32,8 @@ type Registry struct {
 	// Trimmed counts unpinned versions dropped before their turn because
 	// the registry would not fit in one table record.
 	Trimmed int64
-	// Commands are the results of the last pin and unpin commands (at most
-	// maxCommands), oldest first.
+	// Commands are the results of the last pin and unpin commands (the
+	// checkpoint group keeps a few), oldest first.
 	Commands []CommandResult
 }
 
@@ -76,9 +76,6 @@ type CommandResult struct {
 	OK      bool
 	Message string
 }
-
-// maxCommands is how many command results a registry keeps.
-const maxCommands = 16
 
 // Latest returns the newest version, nil if there is none.
 func (r *Registry) Latest() *Version {
@@ -151,36 +148,11 @@ func (r *Registry) IDs() string {
 	return strings.Join(parts, ", ")
 }
 
-// retain drops the versions that are neither among the last keep nor
-// pinned, and returns how many it dropped.
-func (r *Registry) retain(keep int) int {
-	keep = max(keep, 1)
-	n := len(r.Versions)
-	out := r.Versions[:0]
-	for i, v := range r.Versions {
-		if i >= n-keep || v.Pinned {
-			out = append(out, v)
-		}
-	}
-	clear(r.Versions[len(out):])
-	r.Versions = out
-	return n - len(out)
-}
-
-// addCommand records a command result, dropping the oldest beyond
-// maxCommands.
-func (r *Registry) addCommand(c CommandResult) {
-	r.Commands = append(r.Commands, c)
-	if over := len(r.Commands) - maxCommands; over > 0 {
-		r.Commands = append(r.Commands[:0], r.Commands[over:]...)
-	}
-}
-
 // ModelConfig decodes the learner config the version was made with.
 func (v *Version) ModelConfig() (model.Config, error) {
 	var c model.Config
 	if err := json.Unmarshal(v.Config, &c); err != nil {
-		return c, fmt.Errorf("processors: version %d: model config: %w", v.ID, err)
+		return c, fmt.Errorf("table: version %d: model config: %w", v.ID, err)
 	}
 	return c, nil
 }
@@ -194,59 +166,10 @@ func (v *Version) Restore() (*model.Model, error) {
 	}
 	m, err := model.New(c)
 	if err != nil {
-		return nil, fmt.Errorf("processors: version %d: %w", v.ID, err)
+		return nil, fmt.Errorf("table: version %d: %w", v.ID, err)
 	}
 	if err := m.UnmarshalBinary(v.State); err != nil {
-		return nil, fmt.Errorf("processors: version %d: learner state: %w", v.ID, err)
+		return nil, fmt.Errorf("table: version %d: learner state: %w", v.ID, err)
 	}
 	return m, nil
-}
-
-// PinOp is the operation of a pin command.
-type PinOp string
-
-// The pin operations.
-const (
-	OpPin   PinOp = "pin"
-	OpUnpin PinOp = "unpin"
-)
-
-// PinCommand is a message on <p>.pins, keyed by model key, as JSON:
-// {"op":"pin","version":3,"id":"..."}. ID is optional; the sender uses it
-// to find the command's result in the registry.
-type PinCommand struct {
-	Op      PinOp  `json:"op"`
-	Version int64  `json:"version"`
-	ID      string `json:"id,omitempty"`
-}
-
-// Encode returns the command's JSON.
-func (c PinCommand) Encode() ([]byte, error) {
-	b, err := json.Marshal(c)
-	if err != nil {
-		return nil, fmt.Errorf("processors: encode pin command: %w", err)
-	}
-	return b, nil
-}
-
-// ParsePinCommand decodes and checks a pin command.
-func ParsePinCommand(data []byte) (PinCommand, error) {
-	var c PinCommand
-	if err := json.Unmarshal(data, &c); err != nil {
-		return c, fmt.Errorf("processors: pin command %q: %w", clip(data, 64), err)
-	}
-	if c.Op != OpPin && c.Op != OpUnpin {
-		return c, fmt.Errorf("processors: pin command: op must be %q or %q, got %q", OpPin, OpUnpin, c.Op)
-	}
-	if c.Version < 1 {
-		return c, fmt.Errorf("processors: pin command: version must be >= 1, got %d", c.Version)
-	}
-	return c, nil
-}
-
-func clip(b []byte, n int) string {
-	if len(b) > n {
-		return string(b[:n]) + "..."
-	}
-	return string(b)
 }

@@ -1,8 +1,9 @@
-package processors
+package table
 
 import (
 	"hash/fnv"
 	"strconv"
+	"strings"
 )
 
 // Partition returns the partition goka (and sarama's hash partitioner)
@@ -42,15 +43,22 @@ func ShardKeys(model string, shards, partitions int) []string {
 // EntityKey is the table key of a per-entity model.
 func EntityKey(model, entity string) string { return model + "/" + entity }
 
-// shardOf spreads the rows of a global model over its shards. It depends
-// only on the row's source coordinates, so a redelivered row goes to the
-// same shard.
-func shardOf(partition int32, offset int64, index int32, shards int) int {
-	x := uint64(offset)*0x9E3779B97F4A7C15 ^ uint64(uint32(partition))<<32 ^ uint64(uint32(index))
-	x ^= x >> 30
-	x *= 0xBF58476D1CE4E5B9
-	x ^= x >> 27
-	x *= 0x94D049BB133111EB
-	x ^= x >> 31
-	return int(x % uint64(shards))
+// ShardIndex returns the index of a shard key of a model of shards shards
+// (one of ShardKeys(model, shards, partitions), for any partitions), and
+// false when key is not one. A model of one shard, or a per-entity model,
+// has no shard keys.
+func ShardIndex(model string, shards int, key string) (int, bool) {
+	if shards <= 1 {
+		return 0, false
+	}
+	rest, ok := strings.CutPrefix(key, model+"/")
+	if !ok {
+		return 0, false
+	}
+	digits, _, _ := strings.Cut(rest, ".")
+	i, err := strconv.Atoi(digits)
+	if err != nil || i < 0 || i >= shards || strconv.Itoa(i) != digits {
+		return 0, false
+	}
+	return i, true
 }

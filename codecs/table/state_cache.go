@@ -1,4 +1,4 @@
-package processors
+package table
 
 import (
 	"bytes"

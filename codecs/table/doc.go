@@ -1,0 +1,39 @@
+// Package table owns the values and keys of streamsgd's goka tables and
+// their codecs: what the learn, merge and checkpoint groups store, and what
+// shards publish for merging.
+//
+// # Values and codecs
+//
+//   - ModelState, the value of the learn table (and, with Shards set, of
+//     the merge table): learner, rolling metrics, counts and the
+//     applied-offset watermarks of one model key. StateCodec; a learner's
+//     own codec (NewLearnerStateCodec) caches the states it encoded.
+//   - ShardState, what a shard of a data-parallel model publishes on
+//     <p>.shards. ShardCodec.
+//   - Registry, the value of the checkpoint table: the Versions of one
+//     model key and the results of pin commands. RegistryCodec.
+//
+// The state and shard codecs rebuild learners and windows of the right
+// configs from each model's Shape, by model name; processors.ModelSpec
+// makes the Shape of a model of the pipeline config. A version in a
+// Registry keeps its learner's config, so RegistryCodec needs none.
+//
+// Every encoding is hand-written on codecs/binio, starts with a format
+// byte, and is deterministic: equal values give equal bytes. Decoders
+// never panic and never allocate more than their input can fill (each has
+// a fuzz test); corrupt data gives an error wrapping ErrStateCorrupt or
+// ErrRegistryCorrupt.
+//
+// # Keys
+//
+// keys.go spells the table keys: a global model's key is its name, or one
+// key per shard (ShardKeys, ShardIndex); a per-entity model's key is
+// EntityKey. Partition is the partition goka assigns to a key.
+//
+// # Imports
+//
+// table imports the standard library, model, metrics, codecs/binio and
+// codecs/wire (for Watermark); its codecs satisfy goka.Codec without
+// importing goka. It must not import processors or topology: they import
+// table.
+package table

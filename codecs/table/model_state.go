@@ -1,0 +1,81 @@
+package table
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/metrics"
+	"github.com/streamsgd/streamsgd/model"
+)
+
+// ModelState is the value of the learn table: everything one model key
+// needs to continue learning exactly where it stopped. The merge table
+// holds ModelStates too, with Shards set.
+type ModelState struct {
+	// Model is the model's name; Key the table key (model, shard or entity).
+	Model string
+	Key   string
+	// Learner holds weights, optimizer state and scaler.
+	Learner *model.Model
+	// Window holds the rolling metrics.
+	Window *metrics.Window
+	// Rows learned in total; Invalid rows dead-lettered and counted here.
+	Rows    int64
+	Invalid int64
+	// Watermarks: the highest source offset applied per source partition,
+	// sorted by topic then partition (see Watermark and Advance).
+	Watermarks []wire.Watermark
+	// NextEmit is the row count at which the next metric snapshot is due.
+	NextEmit int64
+	// Shards is set in the merge table only: the latest ShardState of
+	// every shard of a data-parallel model, by shard index (nil until the
+	// shard first publishes). Learner, Window, Rows and Invalid are then
+	// those of the merged model.
+	Shards []*ShardState
+}
+
+// NewModelState makes the empty state of key, a key of the model name of
+// the given shape: a new learner and window, no rows, no watermarks.
+func NewModelState(name, key string, shape Shape) (*ModelState, error) {
+	m, err := model.New(shape.Model)
+	if err != nil {
+		return nil, fmt.Errorf("table: model %s: %w", name, err)
+	}
+	w, err := metrics.NewWindow(shape.Window)
+	if err != nil {
+		return nil, fmt.Errorf("table: model %s: %w", name, err)
+	}
+	return &ModelState{Model: name, Key: key, Learner: m, Window: w}, nil
+}
+
+// Watermark returns the offset of the last input message applied from a
+// source partition, -1 if none.
+func (s *ModelState) Watermark(topic string, partition int32) int64 {
+	if i, ok := s.findWatermark(topic, partition); ok {
+		return s.Watermarks[i].Offset
+	}
+	return -1
+}
+
+// Advance records offset as applied for its source partition, keeping the
+// watermarks sorted.
+func (s *ModelState) Advance(topic string, partition int32, offset int64) {
+	i, ok := s.findWatermark(topic, partition)
+	if ok {
+		s.Watermarks[i].Offset = offset
+		return
+	}
+	s.Watermarks = append(s.Watermarks, wire.Watermark{})
+	copy(s.Watermarks[i+1:], s.Watermarks[i:])
+	s.Watermarks[i] = wire.Watermark{Topic: topic, Partition: partition, Offset: offset}
+}
+
+func (s *ModelState) findWatermark(topic string, partition int32) (int, bool) {
+	i := sort.Search(len(s.Watermarks), func(i int) bool {
+		w := s.Watermarks[i]
+		return w.Topic > topic || (w.Topic == topic && w.Partition >= partition)
+	})
+	ok := i < len(s.Watermarks) && s.Watermarks[i].Topic == topic && s.Watermarks[i].Partition == partition
+	return i, ok
+}
