@@ -3,12 +3,12 @@
 //
 // # Messages
 //
-//   - ExampleBatch: the rows of one input message for one model key, on
-//     <p>.examples. ExampleBatchCodec writes the Avro binary of the Example
+//   - ExampleBatch: rows for one model key, gathered by route from one or
+//     more consecutive input messages, on <p>.examples. ExampleBatchCodec writes the Avro binary of the Example
 //     schema by hand (no reflection, no goavro on the hot path), byte for
 //     byte what goavro writes for the same record.
 //   - PredictionBatch: the predictions of one example batch, on
-//     <p>.predictions and <p>.scores.
+//     <p>.predictions.
 //   - MetricSnapshot: rolling metrics of one model key, on <p>.metrics.
 //   - DeadLetter: a record, or one row of it, that could not be used, on
 //     <p>.deadletter.
