@@ -35,3 +35,14 @@ func NewClient(brokers []string, extra ...kgo.Opt) (*kgo.Client, error) {
 	}
 	return cl, nil
 }
+
+// New returns a plain franz-go client for brokers (consumers, admin,
+// readers of tables); opts carry its security (Security.Kgo) and its
+// consumer settings, and come last.
+func New(brokers []string, opts ...kgo.Opt) (*kgo.Client, error) {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("kafkaclient: client for %v: %w", brokers, err)
+	}
+	return cl, nil
+}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/lovoo/goka"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // SaramaConfig is the client config streamsgd's processors use: goka's
@@ -39,4 +40,30 @@ func SaramaConfig(base *sarama.Config, clientID string) *sarama.Config {
 	// later one there.
 	cfg.Net.MaxOpenRequests = 5
 	return cfg
+}
+
+// Clients are the client configs of one process, resolved once from a
+// Security: Sarama is the base config (security applied) that SaramaConfig
+// copies and tunes for each goka processor, emitter and topic manager; Kgo
+// the franz-go options (NewClient, New, GokaProducerBuilder).
+type Clients struct {
+	Sarama *sarama.Config
+	Kgo    []kgo.Opt
+}
+
+// Clients resolves s for both client stacks over base (goka's default
+// config when nil; base is never modified).
+func (s Security) Clients(base *sarama.Config) (Clients, error) {
+	if base == nil {
+		base = goka.DefaultConfig()
+	}
+	sc, err := s.Sarama(base)
+	if err != nil {
+		return Clients{}, err
+	}
+	ko, err := s.Kgo()
+	if err != nil {
+		return Clients{}, err
+	}
+	return Clients{Sarama: sc, Kgo: ko}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/config"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -174,7 +175,7 @@ func replay(ctx context.Context, p *topology.Pipeline, o ReplayOptions) (rep Rep
 	// The client asks for the generation's topics before they exist:
 	// with kgo's default minimum metadata age (5 s), EnsureTopics would
 	// then see them only 5 s after creating them.
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(o.Brokers...), kgo.MetadataMinAge(100 * time.Millisecond)}, cls.kgo...)...)
+	cl, err := kafkaclient.New(o.Brokers, append([]kgo.Opt{kgo.MetadataMinAge(100 * time.Millisecond)}, cls.Kgo...)...)
 	if err != nil {
 		return rep, fmt.Errorf("operations: replay: client: %w", err)
 	}
@@ -214,13 +215,13 @@ func replay(ctx context.Context, p *topology.Pipeline, o ReplayOptions) (rep Rep
 		return rep, err
 	}
 	rep.Elapsed = time.Since(start)
-	rebuilt, err := ReadTable(ctx, o.Brokers, cls.kgo, rep.RebuiltTable)
+	rebuilt, err := ReadTable(ctx, o.Brokers, cls.Kgo, rep.RebuiltTable)
 	if err != nil {
 		return rep, err
 	}
 	var live map[string][]byte
 	if o.Until == nil {
-		if live, err = ReadTable(ctx, o.Brokers, cls.kgo, rep.LiveTable); err != nil {
+		if live, err = ReadTable(ctx, o.Brokers, cls.Kgo, rep.LiveTable); err != nil {
 			return rep, fmt.Errorf("operations: replay: the live table: %w", err)
 		}
 		rep.Compared = true

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/state"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -218,8 +219,8 @@ func (pl restorePlan) total() int64 {
 // planRestore reads the changelogs' offsets and the offsets stored
 // locally, and works out what goka will read (as its findOffsetToLoad
 // does: from the stored offset + 1, or the earliest offset).
-func planRestore(ctx context.Context, p *topology.Pipeline, o RestoreOptions, cls clients, tables []LocalTable) ([]restorePlan, error) {
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(o.Brokers...)}, cls.kgo...)...)
+func planRestore(ctx context.Context, p *topology.Pipeline, o RestoreOptions, cls kafkaclient.Clients, tables []LocalTable) ([]restorePlan, error) {
+	cl, err := kafkaclient.New(o.Brokers, cls.Kgo...)
 	if err != nil {
 		return nil, fmt.Errorf("operations: restore: client: %w", err)
 	}
@@ -313,7 +314,7 @@ func storedOffset(b storage.Builder, table string, partition int32) (int64, erro
 // so run finds the stores recovered and reads on from there. goka's view
 // would do the same through sarama at a third of the speed: one select
 // per message against franz-go's batches.
-func restoreTable(ctx context.Context, p *topology.Pipeline, o RestoreOptions, cls clients, pl restorePlan, done, total int64) (TableRestore, error) {
+func restoreTable(ctx context.Context, p *topology.Pipeline, o RestoreOptions, cls kafkaclient.Clients, pl restorePlan, done, total int64) (TableRestore, error) {
 	tr := TableRestore{LocalTable: pl.LocalTable, Dir: pl.dir, Partitions: len(pl.end), Missing: pl.missing}
 	if pl.missing {
 		return tr, nil
@@ -360,7 +361,7 @@ type tableRestore struct {
 
 // openRestore opens every partition's store (staged writes, no WAL) and a
 // consumer from the plan's first offsets.
-func openRestore(o RestoreOptions, cls clients, pl restorePlan) (*tableRestore, error) {
+func openRestore(o RestoreOptions, cls kafkaclient.Clients, pl restorePlan) (*tableRestore, error) {
 	r := &tableRestore{pl: pl, last: make([]int64, len(pl.end))}
 	builder := state.Builder(state.Options{Dir: pl.dir, DisableWAL: true, MemTableSize: restoreMemTableBytes})
 	offsets := map[int32]kgo.Offset{}
@@ -383,8 +384,7 @@ func openRestore(o RestoreOptions, cls clients, pl restorePlan) (*tableRestore, 
 	if r.left == 0 {
 		return r, nil
 	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(o.Brokers...),
+	cl, err := kafkaclient.New(o.Brokers, append([]kgo.Opt{
 		kgo.ClientID(o.ClientID + "-restore"),
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{string(pl.Table): offsets}),
 		// A first offset below the log start (compaction or retention
@@ -392,7 +392,7 @@ func openRestore(o RestoreOptions, cls clients, pl restorePlan) (*tableRestore, 
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxBytes(restoreFetchBytes * int32(len(offsets))),
 		kgo.FetchMaxPartitionBytes(restoreFetchBytes),
-	}, cls.kgo...)...)
+	}, cls.Kgo...)...)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("operations: restore %s: client: %w", pl.Table, err), r.close(false))
 	}

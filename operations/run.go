@@ -48,28 +48,13 @@ type RunOptions struct {
 	Security kafkaclient.Security
 }
 
-// clients are the client configs of a run, resolved once from RunOptions:
-// sarama is the base (security applied) that SaramaConfig copies and tunes
-// for each processor.
-type clients struct {
-	sarama *sarama.Config
-	kgo    []kgo.Opt
-}
-
-func (o RunOptions) clients() (clients, error) {
-	base := o.Sarama
-	if base == nil {
-		base = goka.DefaultConfig()
-	}
-	sc, err := o.Security.Sarama(base)
+// clients resolves the run's client configs once (kafkaclient.Clients).
+func (o RunOptions) clients() (kafkaclient.Clients, error) {
+	cls, err := o.Security.Clients(o.Sarama)
 	if err != nil {
-		return clients{}, fmt.Errorf("operations: run: %w", err)
+		return cls, fmt.Errorf("operations: %w", err)
 	}
-	ko, err := o.Security.Kgo()
-	if err != nil {
-		return clients{}, fmt.Errorf("operations: run: %w", err)
-	}
-	return clients{sarama: sc, kgo: ko}, nil
+	return cls, nil
 }
 
 // partitionChannelSize is the buffer between goka's consumer and a
@@ -143,11 +128,11 @@ func runs(o RunOptions, g goka.Group) bool {
 }
 
 // newEmitter is the goka emitter behind writer w (route's batches).
-func newEmitter(p *topology.Pipeline, o RunOptions, cls clients, w topology.Writer) (*goka.Emitter, error) {
+func newEmitter(p *topology.Pipeline, o RunOptions, cls kafkaclient.Clients, w topology.Writer) (*goka.Emitter, error) {
 	em, err := goka.NewEmitter(o.Brokers, w.Topic, w.Codec,
 		goka.WithEmitterClientID(o.ClientID),
-		goka.WithEmitterProducerBuilder(kafkaclient.GokaProducerBuilder(cls.kgo...)),
-		goka.WithEmitterTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(kafkaclient.SaramaConfig(cls.sarama, o.ClientID), topicManagerConfig(p))),
+		goka.WithEmitterProducerBuilder(kafkaclient.GokaProducerBuilder(cls.Kgo...)),
+		goka.WithEmitterTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(kafkaclient.SaramaConfig(cls.Sarama, o.ClientID), topicManagerConfig(p))),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("operations: %s for %s: %w", w.Name, w.Topic, err)
@@ -174,8 +159,8 @@ func topicManagerConfig(p *topology.Pipeline) *goka.TopicManagerConfig {
 	return tmc
 }
 
-func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls clients) (*goka.Processor, error) {
-	cfg := kafkaclient.SaramaConfig(cls.sarama, o.ClientID)
+func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls kafkaclient.Clients) (*goka.Processor, error) {
+	cfg := kafkaclient.SaramaConfig(cls.Sarama, o.ClientID)
 	tmc := topicManagerConfig(p)
 	opts := []goka.ProcessorOption{
 		goka.WithClientID(o.ClientID),
@@ -196,7 +181,7 @@ func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls cl
 	if o.SaramaProducer {
 		opts = append(opts, goka.WithProducerBuilder(goka.ProducerBuilderWithConfig(cfg)))
 	} else {
-		opts = append(opts, goka.WithProducerBuilder(kafkaclient.GokaProducerBuilder(cls.kgo...)))
+		opts = append(opts, goka.WithProducerBuilder(kafkaclient.GokaProducerBuilder(cls.Kgo...)))
 	}
 	if o.HotStandby {
 		// goka asks for recover-ahead with hot standby: the instance
@@ -236,8 +221,8 @@ const checkpointTickInterval = time.Second
 // checkpointTicks is the writer WriterCheckpointTicks: until ctx is done,
 // it writes a tick to topic (the pins) for every key whose version is due
 // by time while no new state comes (processors.Checkpoint.DueKeys).
-func checkpointTicks(ctx context.Context, p *topology.Pipeline, o RunOptions, cls clients, topic goka.Stream) error {
-	cl, err := kafkaclient.NewClient(o.Brokers, append([]kgo.Opt{kgo.ClientID(o.ClientID)}, cls.kgo...)...)
+func checkpointTicks(ctx context.Context, p *topology.Pipeline, o RunOptions, cls kafkaclient.Clients, topic goka.Stream) error {
+	cl, err := kafkaclient.NewClient(o.Brokers, append([]kgo.Opt{kgo.ClientID(o.ClientID)}, cls.Kgo...)...)
 	if err != nil {
 		return fmt.Errorf("operations: checkpoint ticks: %w", err)
 	}

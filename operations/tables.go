@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -33,7 +34,7 @@ func ReadTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic stri
 // table's changelog topic from its start to its end offsets as of the call
 // (deletions included). An error from fn stops the scan and is returned.
 func ScanTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic string, fn func(*kgo.Record) error) error {
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.FetchMaxBytes(64 << 20)}, opts...)...)
+	cl, err := kafkaclient.New(brokers, append([]kgo.Opt{kgo.FetchMaxBytes(64 << 20)}, opts...)...)
 	if err != nil {
 		return fmt.Errorf("operations: read table %s: %w", topic, err)
 	}

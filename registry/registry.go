@@ -187,9 +187,8 @@ func (c *Client) scan(ctx context.Context, starts, ends map[int32]int64, fn func
 	if len(left) == 0 {
 		return nil
 	}
-	opts := append([]kgo.Opt{kgo.SeedBrokers(c.brokers...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{c.Table(): offsets})}, c.opts...)
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kafkaclient.New(c.brokers, append([]kgo.Opt{
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{c.Table(): offsets})}, c.opts...)...)
 	if err != nil {
 		return fmt.Errorf("registry: consumer: %w", err)
 	}
@@ -267,9 +266,8 @@ func (c *Client) await(ctx context.Context, key, id string, at partitionEnd, tim
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	offsets := map[int32]kgo.Offset{at.partition: kgo.NewOffset().At(at.end)}
-	opts := append([]kgo.Opt{kgo.SeedBrokers(c.brokers...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{c.Table(): offsets})}, c.opts...)
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kafkaclient.New(c.brokers, append([]kgo.Opt{
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{c.Table(): offsets})}, c.opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: consumer: %w", err)
 	}

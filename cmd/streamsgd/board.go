@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/topology"
@@ -60,7 +61,7 @@ func (b *board) watch(ctx context.Context, brokers Brokers, opts []kgo.Opt, ever
 	if b.metDec, err = wire.MetricSnapshotCodec(b.p.Config.Output.Metrics); err != nil {
 		return err
 	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers.List()...),
+	cl, err := kafkaclient.New(brokers.List(), append([]kgo.Opt{
 		kgo.ConsumeTopics(string(t.Predictions), string(t.Metrics), string(t.DeadLetter)),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, opts...)...)
 	if err != nil {

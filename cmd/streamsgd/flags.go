@@ -112,7 +112,7 @@ func (b Brokers) AdminWith(s kafkaclient.Security) (*kadm.Client, *kgo.Client, e
 	if err != nil {
 		return nil, nil, err
 	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(b.List()...)}, opts...)...)
+	cl, err := kafkaclient.New(b.List(), opts...)
 	if err != nil {
 		return nil, nil, err
 	}

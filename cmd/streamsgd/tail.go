@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 )
 
 // TailCmd prints a topic's records as JSON lines.
@@ -40,8 +41,7 @@ func (c *TailCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := []kgo.Opt{kgo.SeedBrokers(c.List()...), kgo.ConsumeTopics(c.Topic), kgo.ConsumeResetOffset(start)}
-	cl, err := kgo.NewClient(append(opts, sec...)...)
+	cl, err := kafkaclient.New(c.List(), append([]kgo.Opt{kgo.ConsumeTopics(c.Topic), kgo.ConsumeResetOffset(start)}, sec...)...)
 	if err != nil {
 		return err
 	}

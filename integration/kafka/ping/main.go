@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -29,7 +30,7 @@ func main() {
 // ping sends one metadata request and checks that the cluster reports a
 // broker and a controller.
 func ping(seeds []string, timeout time.Duration) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.RequestRetries(0))
+	cl, err := kafkaclient.New(seeds, kgo.RequestRetries(0))
 	if err != nil {
 		return fmt.Errorf("ping: %w", err)
 	}
