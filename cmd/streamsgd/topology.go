@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/topology"
@@ -29,9 +31,24 @@ func (c *TopologyCmd) Run(context.Context) error {
 }
 
 func loadPipeline(path string) (*topology.Pipeline, error) {
-	cfg, err := config.Load(path)
+	cfg, err := config.Load(asGiven(path))
 	if err != nil {
 		return nil, err
 	}
 	return topology.Build(cfg)
+}
+
+// asGiven undoes kong's expansion of an existingfile flag to an absolute
+// path when the file is under the working directory, so that errors name
+// the config file as the user wrote it (examples/susy.yaml).
+func asGiven(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	rel, err := filepath.Rel(wd, path)
+	if err != nil || !filepath.IsLocal(rel) {
+		return path
+	}
+	return rel
 }
