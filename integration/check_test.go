@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"strings"
 	"testing"
 	"time"
@@ -115,7 +116,11 @@ func checkDeadLetters(t *testing.T, got []*wire.DeadLetter, topic string, e expe
 			t.Errorf("dead letter %s: topic %q, want %q", id, d.Topic, topic)
 		case !ok:
 			t.Errorf("unexpected dead letter %s: %q (%s)", id, d.Value, d.Reason)
-		case string(d.Value) != b.raw:
+		case d.ValueSize != int64(len(b.raw)) || !bytes.Equal(d.ValueSHA256, sha256Of(b.raw)) && (b.raw != "" || d.ValueSHA256 != nil):
+			t.Errorf("dead letter %s: value size %d, hash %x; want those of %d raw bytes", id, d.ValueSize, d.ValueSHA256, len(b.raw))
+		case d.Truncated && (!strings.HasPrefix(b.raw, string(d.Value)) || len(d.Value) == 0):
+			t.Errorf("dead letter %s: cut value of %d bytes is not a prefix of the raw one", id, len(d.Value))
+		case !d.Truncated && string(d.Value) != b.raw:
 			t.Errorf("dead letter %s: value %q, want %q", id, d.Value, b.raw)
 		case !bytes.Equal(d.Key, e.keys[id]):
 			t.Errorf("dead letter %s: key %q, want %q", id, d.Key, e.keys[id])
@@ -128,4 +133,11 @@ func checkDeadLetters(t *testing.T, got []*wire.DeadLetter, topic string, e expe
 		want[id] = true
 	}
 	checkOnce(t, "dead letters", seen, want)
+}
+
+// sha256Of is the SHA-256 of a dead letter's raw value (an empty value
+// may also come as none, with no hash).
+func sha256Of(raw string) []byte {
+	sum := sha256.Sum256([]byte(raw))
+	return sum[:]
 }

@@ -18,6 +18,11 @@ func fnv32a(b []byte) uint32 {
 	return h.Sum32()
 }
 
+// ProducerBatchMaxBytes is the largest record batch a producer of NewClient
+// sends (kgo.ProducerBatchMaxBytes): a record larger than this fails in
+// the client, whatever the topic's max.message.bytes allows.
+const ProducerBatchMaxBytes = 1 << 20
+
 // NewClient returns a franz-go client for brokers, tuned for throughput,
 // partitioning keys like goka. Extra options come last and win.
 func NewClient(brokers []string, extra ...kgo.Opt) (*kgo.Client, error) {
@@ -25,7 +30,7 @@ func NewClient(brokers []string, extra ...kgo.Opt) (*kgo.Client, error) {
 		kgo.SeedBrokers(brokers...),
 		kgo.RecordPartitioner(GokaPartitioner()),
 		kgo.ProducerLinger(0),
-		kgo.ProducerBatchMaxBytes(1 << 20),
+		kgo.ProducerBatchMaxBytes(ProducerBatchMaxBytes),
 		kgo.MaxBufferedRecords(1 << 18),
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
 	}

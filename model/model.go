@@ -168,19 +168,32 @@ func checkFinite(x []float64) error {
 // target maps a label to the value the gradient uses: 0/1 for binary, the
 // class index for multiclass, the value itself for regression.
 func (m *Model) target(y float64) (float64, error) {
-	if !finite(y) {
-		return 0, fmt.Errorf("%w: label is %v", ErrLabel, y)
+	if err := checkLabel(m.k.learner == learnerSoftmax, m.nk, y); err != nil {
+		return 0, err
 	}
-	switch m.k.learner {
-	case learnerLogistic:
+	if m.k.learner == learnerLogistic {
 		if y > 0.5 {
 			return 1, nil
 		}
 		return 0, nil
-	case learnerSoftmax:
-		if !(y >= 0 && y < float64(m.nk)) || y != float64(int(y)) {
-			return 0, fmt.Errorf("%w: label %v is not a class in 0..%d", ErrLabel, y, m.nk-1)
-		}
 	}
 	return y, nil
+}
+
+// CheckLabel reports why Learn would refuse the label y for a model of
+// config c (an error wrapping ErrLabel), or nil: a label that is not
+// finite, or for a multiclass task one that is not a class index
+// 0..Classes-1. Learn refuses exactly these labels.
+func (c Config) CheckLabel(y float64) error {
+	return checkLabel(c.Task == TaskMulticlass, c.Classes, y)
+}
+
+func checkLabel(multiclass bool, classes int, y float64) error {
+	if !finite(y) {
+		return fmt.Errorf("%w: label is %v", ErrLabel, y)
+	}
+	if multiclass && (!(y >= 0 && y < float64(classes)) || y != float64(int(y))) {
+		return fmt.Errorf("%w: label %v is not a class in 0..%d", ErrLabel, y, classes-1)
+	}
+	return nil
 }

@@ -3,7 +3,9 @@
 //
 //   - Run: the goka processors of the DAG's groups and its side channels
 //     (route's batching emitter, the checkpoint tick loop), until the
-//     context ends or a group fails (run.go);
+//     context ends or a group fails (run.go), route's outputs bounded by
+//     the max.message.bytes of their topics, read when the run starts
+//     (ReadRouteLimits, limits.go);
 //   - EnsureTopics, CreateTopic, Exists: the pipeline's topics (create.go);
 //   - Restore: the local pebble stores rebuilt from the tables' changelogs
 //     before a run (restore.go);

@@ -10,6 +10,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/lovoo/goka"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
@@ -86,8 +87,13 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions) error {
 	if err != nil {
 		return err
 	}
-	// The route of this run writes its batches with the emitter.
-	p = p.WithRouteSink(emitterSink{emitter})
+	limits, err := routeLimits(ctx, p, o, cls)
+	if err != nil {
+		return errors.Join(err, emitter.Finish())
+	}
+	// The route of this run writes its batches with the emitter, bounded
+	// by the sizes the target topics accept.
+	p = p.WithRouteSink(emitterSink{emitter}, limits)
 	graph = p.Graph()
 	var procs []*goka.Processor
 	for _, g := range graph.Groups {
@@ -120,6 +126,17 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions) error {
 	err = eg.Wait()
 	stopFlush()
 	return errors.Join(err, <-flushed, emitter.Finish())
+}
+
+// routeLimits reads the byte bounds of route's outputs (ReadRouteLimits)
+// with a client of the run.
+func routeLimits(ctx context.Context, p *topology.Pipeline, o RunOptions, cls kafkaclient.Clients) (processors.Limits, error) {
+	cl, err := kafkaclient.New(o.Brokers, append([]kgo.Opt{kgo.ClientID(o.ClientID)}, cls.Kgo...)...)
+	if err != nil {
+		return processors.Limits{}, fmt.Errorf("operations: run: %w", err)
+	}
+	defer cl.Close()
+	return ReadRouteLimits(ctx, kadm.NewClient(cl), p.Topics)
 }
 
 // runs reports whether the run runs group g.

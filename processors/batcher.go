@@ -32,6 +32,7 @@ const (
 type batcher struct {
 	sink    Sink
 	maxRows int
+	capOf   func(*wire.ExampleBatch) int // the most rows a batch of a key may hold
 
 	// scratch is the route output of the partition's current message.
 	scratch RouteOutput
@@ -46,8 +47,8 @@ type batcher struct {
 	byKey   map[string]*wire.ExampleBatch
 	rows    int
 	commits []func(error)
-	since   time.Time
-	issued  uint64 // sequence number of the next flush
+	since   time.Time // when the buffer stopped being empty
+	issued  uint64    // sequence number of the next flush
 
 	done     sync.Mutex
 	next     uint64 // sequence number of the next flush to complete
@@ -59,20 +60,22 @@ type completion struct {
 	err     error
 }
 
-func newBatcher(sink Sink, maxRows int) *batcher {
-	return &batcher{sink: sink, maxRows: maxRows, byKey: map[string]*wire.ExampleBatch{}, finished: map[uint64]completion{}}
+func newBatcher(sink Sink, maxRows int, capOf func(*wire.ExampleBatch) int) *batcher {
+	return &batcher{sink: sink, maxRows: maxRows, capOf: capOf, byKey: map[string]*wire.ExampleBatch{}, finished: map[uint64]completion{}}
 }
 
-// add buffers the batches of one input message and its deferred commit, and
-// reports whether the buffer is full.
-func (b *batcher) add(batches []*wire.ExampleBatch, commit func(error)) bool {
+// add buffers the batches of one input message, up to the first one that
+// would make its key's buffered batch hold more rows than capOf allows; it
+// returns the batches it did not take (to add again after a flush).
+func (b *batcher) add(batches []*wire.ExampleBatch) (rest []*wire.ExampleBatch) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.commits) == 0 {
-		b.since = time.Now()
-	}
-	for _, nb := range batches {
+	b.touch()
+	for i, nb := range batches {
 		cur := b.byKey[nb.Key]
+		if cur != nil && b.capOf != nil && len(cur.Rows)+len(nb.Rows) > b.capOf(cur) {
+			return batches[i:]
+		}
 		if cur == nil {
 			cur = &wire.ExampleBatch{Source: nb.Source, Model: nb.Model, Key: nb.Key}
 			b.byKey[nb.Key] = cur
@@ -83,15 +86,31 @@ func (b *batcher) add(batches []*wire.ExampleBatch, commit func(error)) bool {
 		cur.Source.Offset = nb.Source.Offset
 		b.rows += len(nb.Rows)
 	}
+	return nil
+}
+
+// commit buffers the deferred commit of the message whose batches were all
+// added, and reports whether the buffer is full.
+func (b *batcher) commit(commit func(error)) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.touch()
 	b.commits = append(b.commits, commit)
 	return b.rows >= b.maxRows
+}
+
+// touch notes when the buffer stops being empty; b.mu is held.
+func (b *batcher) touch() {
+	if len(b.commits) == 0 && len(b.batches) == 0 {
+		b.since = time.Now()
+	}
 }
 
 // due reports whether the oldest buffered message waited at least linger.
 func (b *batcher) due(linger time.Duration) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.commits) > 0 && time.Since(b.since) >= linger
+	return (len(b.commits) > 0 || len(b.batches) > 0) && time.Since(b.since) >= linger
 }
 
 // flush writes what is buffered; its commits are released once every write
@@ -103,7 +122,7 @@ func (b *batcher) flush() {
 	batches, commits := b.batches, b.commits
 	b.batches, b.commits, b.rows = nil, nil, 0
 	clear(b.byKey)
-	if len(commits) == 0 {
+	if len(commits) == 0 && len(batches) == 0 {
 		b.mu.Unlock()
 		return
 	}
@@ -159,6 +178,7 @@ func (b *batcher) complete(seq uint64, commits []func(error), err error) {
 type batchers struct {
 	sink    Sink
 	maxRows int
+	capOf   func(*wire.ExampleBatch) int
 	mu      sync.Mutex
 	m       map[wire.Source]*batcher
 }
@@ -169,7 +189,7 @@ func (bs *batchers) get(topic string, partition int32) *batcher {
 	defer bs.mu.Unlock()
 	b := bs.m[k]
 	if b == nil {
-		b = newBatcher(bs.sink, bs.maxRows)
+		b = newBatcher(bs.sink, bs.maxRows, bs.capOf)
 		bs.m[k] = b
 	}
 	return b
@@ -186,15 +206,29 @@ func (bs *batchers) all() []*batcher {
 }
 
 // process buffers one input message's batches under a deferred commit.
+// When a key's buffered batch cannot take the message's rows without
+// outgrowing its byte bound, what is buffered is flushed first (route
+// makes every batch of one message fit alone); the commit is released
+// only after the flush holding the message's last rows completes.
 //
 // A message with dead-lettered rows ends its batch: Invalid then counts the
 // rows of the batch's last message only (Source.Offset), so that a learner
 // which already applied that message does not count them twice.
 func (bs *batchers) process(ctx goka.Context, batches []*wire.ExampleBatch) {
 	b := bs.get(string(ctx.Topic()), ctx.Partition())
-	if b.add(batches, ctx.DeferCommit()) || hasInvalid(batches) {
+	if b.addMessage(batches, ctx.DeferCommit()) || hasInvalid(batches) {
 		b.flush()
 	}
+}
+
+// addMessage buffers one message's batches and its deferred commit,
+// flushing first whatever a key's batch could not take more of; it reports
+// whether the buffer is full.
+func (b *batcher) addMessage(batches []*wire.ExampleBatch, commit func(error)) bool {
+	for rest := b.add(batches); len(rest) > 0; rest = b.add(rest) {
+		b.flush()
+	}
+	return b.commit(commit)
 }
 
 func hasInvalid(batches []*wire.ExampleBatch) bool {

@@ -3,6 +3,7 @@ package processors
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -15,12 +16,14 @@ import (
 type recordingSink struct {
 	mu      sync.Mutex
 	offsets []int64
+	rows    []int
 	fail    bool
 }
 
 func (s *recordingSink) Emit(key string, b *wire.ExampleBatch, done func(error)) {
 	s.mu.Lock()
 	s.offsets = append(s.offsets, b.Source.Offset)
+	s.rows = append(s.rows, len(b.Rows))
 	fail := s.fail
 	s.mu.Unlock()
 	go func() {
@@ -38,7 +41,7 @@ func (s *recordingSink) Emit(key string, b *wire.ExampleBatch, done func(error))
 // each once.
 func TestBatcherOrders(t *testing.T) {
 	sink := &recordingSink{}
-	b := newBatcher(sink, 7)
+	b := newBatcher(sink, 7, nil)
 	var mu sync.Mutex
 	var committed []int64
 	stop := make(chan struct{})
@@ -67,7 +70,7 @@ func TestBatcherOrders(t *testing.T) {
 			committed = append(committed, off)
 			mu.Unlock()
 		}
-		if b.add([]*wire.ExampleBatch{eb}, commit) {
+		if b.addMessage([]*wire.ExampleBatch{eb}, commit) {
 			b.flush()
 		}
 	}
@@ -104,11 +107,11 @@ func TestBatcherOrders(t *testing.T) {
 // TestBatcherFailedWrite: a failed write fails the commits it covers.
 func TestBatcherFailedWrite(t *testing.T) {
 	sink := &recordingSink{fail: true}
-	b := newBatcher(sink, 100)
+	b := newBatcher(sink, 100, nil)
 	errs := make(chan error, 2)
 	for off := int64(0); off < 2; off++ {
 		eb := &wire.ExampleBatch{Source: wire.Source{Offset: off}, Key: "m", Rows: []wire.Row{{Offset: off}}}
-		b.add([]*wire.ExampleBatch{eb}, func(err error) { errs <- err })
+		b.addMessage([]*wire.ExampleBatch{eb}, func(err error) { errs <- err })
 	}
 	b.flush()
 	for i := 0; i < 2; i++ {
@@ -121,9 +124,9 @@ func TestBatcherFailedWrite(t *testing.T) {
 // TestBatcherNoRows: a message whose rows all went to the dead-letter
 // topic still gets its commit.
 func TestBatcherNoRows(t *testing.T) {
-	b := newBatcher(&recordingSink{}, 10)
+	b := newBatcher(&recordingSink{}, 10, nil)
 	done := make(chan error, 1)
-	b.add(nil, func(err error) { done <- err })
+	b.addMessage(nil, func(err error) { done <- err })
 	b.flush()
 	select {
 	case err := <-done:
@@ -132,5 +135,49 @@ func TestBatcherNoRows(t *testing.T) {
 		}
 	case <-time.After(time.Second):
 		t.Fatal("commit never released")
+	}
+}
+
+// TestBatcherSplitsByCap: a key's batch never holds more rows than capOf
+// allows (route's byte bound); the rows of each message stay together and
+// every commit is released, in order, after its rows were written.
+func TestBatcherSplitsByCap(t *testing.T) {
+	sink := &recordingSink{}
+	b := newBatcher(sink, 1000, func(*wire.ExampleBatch) int { return 5 })
+	commits := make(chan int64, 10)
+	for off := int64(0); off < 10; off++ {
+		eb := &wire.ExampleBatch{Source: wire.Source{Topic: "in", Offset: off}, Model: "m", Key: "m",
+			Rows: []wire.Row{{Offset: off}, {Index: 1, Offset: off}}}
+		b.addMessage([]*wire.ExampleBatch{eb}, func(err error) {
+			if err != nil {
+				t.Error(err)
+			}
+			commits <- off
+		})
+	}
+	b.flush()
+	var committed []int64
+	for range 10 {
+		select {
+		case off := <-commits:
+			committed = append(committed, off)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("commits %v, then none", committed)
+		}
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	// 2+2 rows fit 5, a third message does not: batches of messages 0-1,
+	// 2-3, 4-5, 6-7, 8-9.
+	if want := []int64{1, 3, 5, 7, 9}; !slices.Equal(sink.offsets, want) {
+		t.Fatalf("batches ended at offsets %v, want %v", sink.offsets, want)
+	}
+	for _, n := range sink.rows {
+		if n > 5 {
+			t.Fatalf("a batch of %d rows, cap 5", n)
+		}
+	}
+	if len(committed) != 10 || !slices.IsSorted(committed) {
+		t.Fatalf("commits %v", committed)
 	}
 }

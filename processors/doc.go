@@ -12,6 +12,17 @@
 // hold all the logic and are tested without Kafka; the shells are tested with
 // goka's tester.
 //
+// # Bad input
+//
+// No input stops a processor or is lost: route puts every row of every
+// record in a batch or in a dead letter, once per model. It dead-letters
+// what cannot be decoded, empty messages and messages without rows, and
+// the rows a model's learner would refuse (model.Config.CheckLabel), so
+// that learn never fails on data. It bounds what it writes by bytes
+// (Route.ExamplesMaxBytes, PredictionsMaxBytes, DeadLetterMaxBytes: the
+// topics' max.message.bytes): batches are split, dead letters cut
+// (wire.DeadLetter.Fit).
+//
 // # Tables
 //
 // What the groups keep in their tables and publish for merging

@@ -26,3 +26,14 @@ func regressionSpec(name, keyColumn string, features int) ModelSpec {
 	s.Model.EnsureDefaults()
 	return s
 }
+
+func multiclassSpec(name string, features, classes int) ModelSpec {
+	s := ModelSpec{
+		Name: name, Shards: 1, EmitEvery: 4,
+		Model: model.Config{Task: model.TaskMulticlass, Learner: "softmax", Features: features, Classes: classes,
+			Optimizer: model.Optimizer{Name: "sgd", LearningRate: 0.05}},
+		Window: metrics.WindowConfig{Task: "multiclass", Size: 10, Buckets: 5},
+	}
+	s.Model.EnsureDefaults()
+	return s
+}

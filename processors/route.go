@@ -2,7 +2,10 @@ package processors
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/lovoo/goka"
@@ -10,6 +13,7 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/model"
 )
 
 // Route decodes input records, dead-letters what cannot be decoded, and
@@ -40,10 +44,57 @@ type Route struct {
 	// Until, if set, drops the messages beyond it (replay --until): neither
 	// routed nor dead-lettered, committed as usual.
 	Until *Bound
+	// ExamplesMaxBytes bounds the bytes of an ExampleBatch record on
+	// Examples, and PredictionsMaxBytes those of the PredictionBatch the
+	// learner makes of it: the max.message.bytes of <p>.examples and
+	// <p>.predictions less RecordOverhead (operations reads them from the
+	// broker when a run starts). Batches are split so that both fit, by
+	// upper bounds of the encoded sizes (wire.ExampleRowBound,
+	// wire.PredictionRowBound); the rows of one message for one model key
+	// that do not fit one batch are dead-lettered (ReasonTooLarge). Default
+	// DefaultMaxBytes.
+	ExamplesMaxBytes    int
+	PredictionsMaxBytes int
+	// DeadLetterMaxBytes bounds the bytes of a dead-letter record (the
+	// max.message.bytes of <p>.deadletter less RecordOverhead), and
+	// DeadLetterEncoding is that topic's encoding (wire.JSON or wire.Avro):
+	// a dead letter's raw bytes are cut to fit (wire.DeadLetter.Fit).
+	// Defaults DefaultMaxBytes and wire.JSON.
+	DeadLetterMaxBytes int
+	DeadLetterEncoding string
 
 	shardKeys [][]string
+	outputs   map[string]int // the learner's outputs (scores) by model name
 	buffers   *batchers
 }
+
+// Limits are the byte bounds of what a Route writes: the fields of Route
+// of the same names.
+type Limits struct {
+	ExamplesMaxBytes, PredictionsMaxBytes, DeadLetterMaxBytes int
+}
+
+// SetLimits sets the byte bounds of r's outputs; zero fields keep theirs.
+func (r *Route) SetLimits(l Limits) {
+	setPositive(&r.ExamplesMaxBytes, l.ExamplesMaxBytes)
+	setPositive(&r.PredictionsMaxBytes, l.PredictionsMaxBytes)
+	setPositive(&r.DeadLetterMaxBytes, l.DeadLetterMaxBytes)
+}
+
+func setPositive(dst *int, v int) {
+	if v > 0 {
+		*dst = v
+	}
+}
+
+// RecordOverhead is what Route keeps free below a topic's
+// max.message.bytes for the framing Kafka adds to a record (the record
+// batch header and the record's own header and varints).
+const RecordOverhead = 1 << 10
+
+// DefaultMaxBytes is the default of Route's byte limits: Kafka's default
+// max.message.bytes (1 MiB and 12 bytes) less RecordOverhead.
+const DefaultMaxBytes = 1<<20 - RecordOverhead
 
 // RouteOutput is what routing one input record produced.
 type RouteOutput struct {
@@ -82,13 +133,36 @@ func (r *Route) Init() {
 	if r.Linger <= 0 {
 		r.Linger = DefaultLinger
 	}
-	r.buffers = &batchers{sink: r.Sink, maxRows: r.MaxRows, m: map[wire.Source]*batcher{}}
+	for _, n := range []*int{&r.ExamplesMaxBytes, &r.PredictionsMaxBytes, &r.DeadLetterMaxBytes} {
+		if *n <= 0 {
+			*n = DefaultMaxBytes
+		}
+	}
+	if r.DeadLetterEncoding == "" {
+		r.DeadLetterEncoding = wire.JSON
+	}
+	r.buffers = &batchers{sink: r.Sink, maxRows: r.MaxRows, capOf: r.rowCap, m: map[wire.Source]*batcher{}}
 	r.shardKeys = make([][]string, len(r.Models))
+	r.outputs = make(map[string]int, len(r.Models))
 	for i, m := range r.Models {
 		if !m.PerEntity() {
 			r.shardKeys[i] = table.ShardKeys(m.Name, m.Shards, r.Partitions)
 		}
+		r.outputs[m.Name] = 1
+		if m.Model.Task == model.TaskMulticlass {
+			r.outputs[m.Name] = m.Model.Classes
+		}
 	}
+}
+
+// rowCap is the most rows a batch of b's source topic, model and key can
+// hold so that it fits ExamplesMaxBytes and its predictions fit
+// PredictionsMaxBytes; below 1 when not even one row fits.
+func (r *Route) rowCap(b *wire.ExampleBatch) int {
+	ex := (r.ExamplesMaxBytes - wire.ExampleBatchHeaderBound(b.Source.Topic, b.Model, b.Key)) / wire.ExampleRowBound(r.Features)
+	pr := (r.PredictionsMaxBytes - wire.PredictionBatchHeaderBound(b.Key)) /
+		wire.PredictionRowBound(b.Source.Topic, b.Model, b.Key, r.outputs[b.Model])
+	return min(ex, pr)
 }
 
 // Process is the goka callback of the route group.
@@ -105,7 +179,7 @@ func (r *Route) Process(ctx goka.Context, msg interface{}) {
 		r.StepInto(out, src, []byte(ctx.Key()), value)
 	}
 	for _, d := range out.Dead {
-		ctx.Emit(r.DeadLetter, ctx.Key(), d)
+		ctx.Emit(r.DeadLetter, r.deadLetterKey(ctx.Key()), d)
 	}
 	if r.Sink != nil {
 		r.buffers.process(ctx, out.Batches)
@@ -138,13 +212,24 @@ func (r *Route) Step(src wire.Source, key, value []byte) RouteOutput {
 // StepInto is Step writing into out, reusing its batches and scratch space
 // (message after message of one partition, so as not to allocate them
 // anew). What out held before is overwritten.
+//
+// Every row of the record ends up in exactly one place per model: in a
+// batch, or in a dead letter (a whole record that yields no row at all,
+// empty or not, is one dead letter).
 func (r *Route) StepInto(out *RouteOutput, src wire.Source, key, value []byte) {
 	out.reset()
+	if len(value) == 0 {
+		r.deadWhole(out, src, key, value, input.ReasonEmptyMessage)
+		return
+	}
 	rows, bad, err := r.Decoder.Decode(key, value, out.rows[:0])
 	out.rows = rows[:0]
-	if err != nil {
-		out.Dead = append(out.Dead, deadLetter(src, -1, key, value, err.Error()))
-		r.countInvalid(out, src, 1)
+	switch {
+	case err != nil:
+		r.deadWhole(out, src, key, value, err.Error())
+		return
+	case len(rows) == 0 && len(bad) == 0:
+		r.deadWhole(out, src, key, value, input.ReasonNoRows)
 		return
 	}
 	for i := range bad {
@@ -152,31 +237,72 @@ func (r *Route) StepInto(out *RouteOutput, src wire.Source, key, value []byte) {
 		if raw == nil {
 			raw = value
 		}
-		out.Dead = append(out.Dead, deadLetter(src, bad[i].Index, key, raw, bad[i].Reason))
+		out.Dead = append(out.Dead, r.deadLetter(src, bad[i].Index, key, raw, bad[i].Reason))
 	}
 	rows, wrong := r.checkWidth(rows)
 	for _, row := range wrong {
-		out.Dead = append(out.Dead, deadLetter(src, row.Index, key, value,
+		out.Dead = append(out.Dead, r.deadLetter(src, row.Index, key, value,
 			fmt.Sprintf("row %d: %d features, want %d", row.Index, len(row.Features), r.Features)))
 	}
 	var byKey batchIndex
-	for mi, m := range r.Models {
+	for mi := range r.Models {
 		for _, row := range rows {
-			k, ok := r.keyOf(mi, m, src, row)
-			if !ok {
-				out.Dead = append(out.Dead, deadLetter(src, row.Index, key, value,
-					fmt.Sprintf("model %s: row %d has an empty %q", m.Name, row.Index, m.KeyColumn)))
-				continue
-			}
-			b := byKey.find(out.Batches, k)
-			if b == nil {
-				b = out.newBatch(src, m.Name, k)
-				out.Batches = byKey.add(out.Batches, b)
-			}
-			b.Rows = append(b.Rows, wire.Row{Index: row.Index, Offset: src.Offset, Features: row.Features, Label: row.Label, HasLabel: row.HasLabel})
+			r.routeRow(out, &byKey, src, key, value, mi, row)
 		}
 	}
 	r.countInvalid(out, src, int32(len(bad)+len(wrong)))
+}
+
+// routeRow puts one decoded row into its batch for model mi, or
+// dead-letters it for that model: an empty entity, a label the model would
+// refuse, a row past what one batch of its key can hold.
+func (r *Route) routeRow(out *RouteOutput, byKey *batchIndex, src wire.Source, key, value []byte, mi int, row input.Row) {
+	m := &r.Models[mi]
+	k, ok := r.keyOf(mi, *m, src, row)
+	if !ok {
+		out.Dead = append(out.Dead, r.deadLetter(src, row.Index, key, value,
+			fmt.Sprintf("model %s: row %d has an empty %q", m.Name, row.Index, m.KeyColumn)))
+		return
+	}
+	b := byKey.find(out.Batches, k)
+	if b == nil {
+		b = out.newBatch(src, m.Name, k)
+		out.Batches = byKey.add(out.Batches, b)
+	}
+	reason := ""
+	if row.HasLabel {
+		reason = labelReason(m, row.Label)
+	}
+	if c := r.rowCap(b); reason == "" && len(b.Rows) >= c {
+		reason = fmt.Sprintf("%s: one batch of key %q holds %d rows of %d features at most, and this message has more",
+			input.ReasonTooLarge, k, max(c, 0), r.Features)
+	}
+	if reason != "" {
+		out.Dead = append(out.Dead, r.deadLetter(src, row.Index, key, value,
+			fmt.Sprintf("model %s: row %d: %s", m.Name, row.Index, reason)))
+		b.Invalid++
+		return
+	}
+	b.Rows = append(b.Rows, wire.Row{Index: row.Index, Offset: src.Offset, Features: row.Features, Label: row.Label, HasLabel: row.HasLabel})
+}
+
+// labelReason says why model m's learner would refuse label y (see
+// model.Config.CheckLabel), or "".
+func labelReason(m *ModelSpec, y float64) string {
+	err := m.Model.CheckLabel(y)
+	switch {
+	case err == nil:
+		return ""
+	case m.Model.Task == model.TaskMulticlass && !math.IsNaN(y) && !math.IsInf(y, 0):
+		return fmt.Sprintf("%s: label %v is not in 0..%d", input.ReasonLabelNotClass, y, m.Model.Classes-1)
+	}
+	return fmt.Sprintf("%s: label is %v", input.ReasonLabelNotFinite, y)
+}
+
+// deadWhole dead-letters a whole record that yields no row.
+func (r *Route) deadWhole(out *RouteOutput, src wire.Source, key, value []byte, reason string) {
+	out.Dead = append(out.Dead, r.deadLetter(src, wire.WholeMessage, key, value, reason))
+	r.countInvalid(out, src, 1)
 }
 
 // countInvalid attributes dead-lettered rows to the first shard of every
@@ -249,11 +375,26 @@ func (r *Route) keyOf(mi int, m ModelSpec, src wire.Source, row input.Row) (stri
 	return keys[shardOf(src.Partition, src.Offset, row.Index, len(keys))], true
 }
 
-func deadLetter(src wire.Source, index int32, key, value []byte, reason string) *wire.DeadLetter {
-	return &wire.DeadLetter{
-		Topic: src.Topic, Partition: src.Partition, Offset: src.Offset, Index: index,
-		Key: append([]byte(nil), key...), Value: append([]byte(nil), value...), Reason: reason,
+// deadLetter makes the dead letter of a record (or of its row at index),
+// cut to fit DeadLetterMaxBytes with its record key.
+func (r *Route) deadLetter(src wire.Source, index int32, key, value []byte, reason string) *wire.DeadLetter {
+	if len(key) == 0 {
+		key = nil // goka does not tell a missing key from an empty one
 	}
+	d := wire.NewDeadLetter(src, index, key, value, reason)
+	d.Fit(r.DeadLetterEncoding, r.DeadLetterMaxBytes-len(r.deadLetterKey(string(key))))
+	return d
+}
+
+// deadLetterKey is the record key of the dead letters of a record of the
+// given key: the key itself, or the hexadecimal SHA-256 of a key too long
+// to leave room for the dead letter.
+func (r *Route) deadLetterKey(key string) string {
+	if len(key) <= r.DeadLetterMaxBytes/4 {
+		return key
+	}
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:])
 }
 
 // checkWidth splits rows into those with the expected number of features

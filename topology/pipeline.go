@@ -53,6 +53,7 @@ func Build(c *config.Pipeline) (*Pipeline, error) {
 	p.Route = &processors.Route{
 		Decoder: dec, Models: ordered, Features: c.FeatureCount(), Partitions: c.Partitions,
 		Examples: p.Topics.Examples, DeadLetter: p.Topics.DeadLetter,
+		DeadLetterEncoding: c.Output.DeadLetter,
 	}
 	p.Route.Init()
 	p.Learn = &processors.Learn{Specs: byName, Predictions: p.Topics.Predictions, Metrics: p.Topics.Metrics}
@@ -95,12 +96,15 @@ func (p *Pipeline) Sharded() bool {
 
 // WithRouteSink returns a copy of the pipeline whose route processor hands
 // its batches of rows to sink (the batching emitter of a run, the writer
-// WriterRouteBatches) instead of emitting them from its callback. The copy
+// WriterRouteBatches) instead of emitting them from its callback, and
+// bounds what it writes by limits (the target topics' max.message.bytes
+// less processors.RecordOverhead; zero fields keep the defaults). The copy
 // shares everything else, the checkpoint processor included.
-func (p *Pipeline) WithRouteSink(sink processors.Sink) *Pipeline {
+func (p *Pipeline) WithRouteSink(sink processors.Sink, limits processors.Limits) *Pipeline {
 	q := *p
 	r := *p.Route
 	r.Sink = sink
+	r.SetLimits(limits)
 	r.Init()
 	q.Route = &r
 	return &q

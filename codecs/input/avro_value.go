@@ -2,8 +2,8 @@ package input
 
 import (
 	"fmt"
-
 	"strconv"
+	"unicode/utf8"
 )
 
 // unwrap returns the value inside a goavro union ({"double": 1.5}) or the
@@ -76,6 +76,9 @@ func entityOf(v any, where string) (string, string) {
 	case string:
 		if x == "" {
 			return "", "missing entity: " + where + " is empty"
+		}
+		if !utf8.ValidString(x) {
+			return "", ReasonEntityNotUTF8 + ": " + where + " is " + quoteField([]byte(x))
 		}
 		return x, ""
 	case int32:

@@ -3,6 +3,7 @@ package input
 import (
 	"bytes"
 	"fmt"
+	"unicode/utf8"
 )
 
 // csvRun is the state of one Decode call.
@@ -124,6 +125,9 @@ func (r *csvRun) setEntity(parts *lineParts, row *Row) string {
 	}
 	if len(parts.key) == 0 {
 		return "missing entity: column " + r.d.spec.KeyColumn + " is empty"
+	}
+	if !utf8.Valid(parts.key) {
+		return ReasonEntityNotUTF8 + ": column " + r.d.spec.KeyColumn + " is " + quoteField(parts.key)
 	}
 	row.Entity = r.entities.get(parts.key)
 	return ""

@@ -11,6 +11,11 @@
 // every bad row as a [RowError] with a precise reason, so that the caller can
 // dead-letter it.
 //
+// The reasons that are not about one field's text (an empty message, a
+// message without rows, an entity that is not UTF-8, a label a model
+// refuses, a row too large) are named once, in reason.go (Reason*), for
+// the decoders, route and the consumers of dead letters.
+//
 // # Formats
 //
 //   - CSV: one row per line, with or without a header line at the start of

@@ -7,6 +7,30 @@ import (
 	"strconv"
 )
 
+// Reasons that a dead letter starts with (after "row N: " for a row, or
+// "model M: row N: " for a row one model refuses), besides those of bad
+// fields (a column or field name, then what is wrong with its text). They
+// are defined here, once: the decoders and route use them, and consumers
+// of <p>.deadletter may match them.
+const (
+	// ReasonEmptyMessage: the record has no value, or an empty one.
+	ReasonEmptyMessage = "empty message"
+	// ReasonNoRows: the record's value decodes to no row at all (only
+	// blank lines, only a CSV header, an Avro file with no record).
+	ReasonNoRows = "no rows in message"
+	// ReasonEntityNotUTF8: the entity key column of a per-entity model is
+	// not valid UTF-8 (model keys are text).
+	ReasonEntityNotUTF8 = "entity is not valid UTF-8"
+	// ReasonLabelNotClass: a multiclass model's label is not a class index
+	// 0..K-1 of the model.
+	ReasonLabelNotClass = "label is not a class of the model"
+	// ReasonLabelNotFinite: the label is NaN or infinite.
+	ReasonLabelNotFinite = "label is not a finite number"
+	// ReasonTooLarge: the row, alone in a batch, would not fit the
+	// max.message.bytes of <p>.examples or <p>.predictions.
+	ReasonTooLarge = "row too large for the pipeline's topics"
+)
+
 // maxQuoted bounds how much of a bad value a reason repeats.
 const maxQuoted = 64
 

@@ -90,3 +90,10 @@ func sizeArray(n int) int {
 	}
 	return sizeLong(int64(n)) + 1
 }
+
+func appendBoolean(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}

@@ -11,12 +11,20 @@
 //     <p>.predictions.
 //   - MetricSnapshot: rolling metrics of one model key, on <p>.metrics.
 //   - DeadLetter: a record, or one row of it, that could not be used, on
-//     <p>.deadletter.
+//     <p>.deadletter, with the sizes and SHA-256 hashes of its raw key and
+//     value; Fit cuts the raw bytes so that it fits its topic.
 //   - ExportedModel: the envelope of an exported model version (Avro
 //     schema ModelState).
 //   - Source and Watermark: source coordinates, and the highest offset a
 //     model state has applied per source partition (also kept in the learn
 //     table's values, codecs/table).
+//
+// # Sizes
+//
+// ExampleRowBound, ExampleBatchHeaderBound, PredictionRowBound and
+// PredictionBatchHeaderBound bound the encoded sizes of the messages
+// between stages, so that route can split batches by bytes before
+// encoding them (bounds.go).
 //
 // # Output encodings
 //

@@ -88,6 +88,8 @@ func deadLetterNative(d *DeadLetter) map[string]any {
 	return map[string]any{
 		"topic": d.Topic, "partition": d.Partition, "offset": d.Offset, "index": d.Index,
 		"key": nullableBytes(d.Key), "value": nullableBytes(d.Value), "reason": d.Reason,
+		"key_size": d.KeySize, "key_sha256": nullableBytes(d.KeySHA256),
+		"value_size": d.ValueSize, "value_sha256": nullableBytes(d.ValueSHA256), "truncated": d.Truncated,
 	}
 }
 

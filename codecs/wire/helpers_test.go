@@ -132,7 +132,8 @@ func (g *gen) metricSnapshot() MetricSnapshot {
 
 func (g *gen) deadLetter() DeadLetter {
 	return DeadLetter{Topic: g.str(), Partition: g.int(), Offset: g.long(), Index: g.int(),
-		Key: g.bytes(), Value: g.bytes(), Reason: g.str()}
+		Key: g.bytes(), Value: g.bytes(), Reason: g.str(),
+		KeySize: g.long(), KeySHA256: g.bytes(), ValueSize: g.long(), ValueSHA256: g.bytes(), Truncated: g.r.IntN(2) == 1}
 }
 
 func (g *gen) exportedModel() ExportedModel {

@@ -116,11 +116,11 @@ func TestDeadLetterJSON(t *testing.T) {
 		want string
 	}{
 		{"text", DeadLetter{Topic: "in", Offset: 7, Index: WholeMessage, Key: []byte("k"), Value: []byte("1,2,x"), Reason: "bad float"},
-			`{"topic":"in","partition":0,"offset":7,"index":-1,"key":"k","key_base64":"aw==","value":"1,2,x","value_base64":"MSwyLHg=","reason":"bad float"}`},
-		{"binary and nil", DeadLetter{Topic: "in", Value: []byte{0xff, 0}, Reason: "r"},
-			`{"topic":"in","partition":0,"offset":0,"index":0,"key":null,"key_base64":null,"value":null,"value_base64":"/wA=","reason":"r"}`},
+			`{"topic":"in","partition":0,"offset":7,"index":-1,"key":"k","key_base64":"aw==","value":"1,2,x","value_base64":"MSwyLHg=","reason":"bad float","key_size":0,"key_sha256":null,"value_size":0,"value_sha256":null,"truncated":false}`},
+		{"binary and nil", DeadLetter{Topic: "in", Value: []byte{0xff, 0}, Reason: "r", ValueSize: 2, ValueSHA256: []byte{1, 2}, Truncated: true},
+			`{"topic":"in","partition":0,"offset":0,"index":0,"key":null,"key_base64":null,"value":null,"value_base64":"/wA=","reason":"r","key_size":0,"key_sha256":null,"value_size":2,"value_sha256":"0102","truncated":true}`},
 		{"empty", DeadLetter{Key: []byte{}, Value: []byte{}},
-			`{"topic":"","partition":0,"offset":0,"index":0,"key":"","key_base64":"","value":"","value_base64":"","reason":""}`},
+			`{"topic":"","partition":0,"offset":0,"index":0,"key":"","key_base64":"","value":"","value_base64":"","reason":"","key_size":0,"key_sha256":null,"value_size":0,"value_sha256":null,"truncated":false}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -114,4 +115,17 @@ func appendJSONText(b []byte, p []byte) []byte {
 		return append(b, "null"...)
 	}
 	return appendJSONString(b, string(p))
+}
+
+func appendJSONBool(b []byte, v bool) []byte { return strconv.AppendBool(b, v) }
+
+// appendJSONHex appends p as a hexadecimal JSON string, or null when p is
+// nil.
+func appendJSONHex(b []byte, p []byte) []byte {
+	if p == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = hex.AppendEncode(b, p)
+	return append(b, '"')
 }

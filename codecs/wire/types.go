@@ -71,7 +71,9 @@ type MetricSnapshot struct {
 }
 
 // DeadLetter is an input record, or one row of it, that could not be used.
-// Nil Key or Value means the record had none.
+// Nil Key or Value means the record had none. Key and Value may be cut to
+// fit the dead-letter topic (Fit); KeySize, ValueSize and the SHA-256
+// hashes always describe the raw bytes as they were.
 type DeadLetter struct {
 	Topic     string
 	Partition int32
@@ -80,6 +82,16 @@ type DeadLetter struct {
 	Key       []byte
 	Value     []byte
 	Reason    string
+	// KeySize and ValueSize are the sizes of the raw key and value in
+	// bytes, before any cut.
+	KeySize   int64
+	ValueSize int64
+	// KeySHA256 and ValueSHA256 are the SHA-256 of the raw key and value
+	// (32 bytes), nil when the record had none.
+	KeySHA256   []byte
+	ValueSHA256 []byte
+	// Truncated says that Key, Value or Reason were cut to fit.
+	Truncated bool
 }
 
 // WholeMessage is the DeadLetter.Index of a message dead-lettered as a whole.

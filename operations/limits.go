@@ -1,0 +1,83 @@
+package operations
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/processors"
+	"github.com/streamsgd/streamsgd/topology"
+)
+
+// fallbackMaxMessageBytes is the size limit assumed when the broker tells
+// neither a topic's max.message.bytes nor its own message.max.bytes:
+// Kafka's default.
+const fallbackMaxMessageBytes = 1<<20 + 12
+
+// ReadRouteLimits reads the max.message.bytes of <p>.examples,
+// <p>.predictions and <p>.deadletter (kadm DescribeTopicConfigs; for a
+// topic that does not tell it, the broker's message.max.bytes, then 1 MiB),
+// caps each at what the producer sends (kafkaclient.ProducerBatchMaxBytes)
+// and keeps processors.RecordOverhead free.
+func ReadRouteLimits(ctx context.Context, adm *kadm.Client, t topology.Topics) (processors.Limits, error) {
+	topics := []string{string(t.Examples), string(t.Predictions), string(t.DeadLetter)}
+	got := map[string]int{}
+	rcs, err := adm.DescribeTopicConfigs(ctx, topics...)
+	if err != nil {
+		return processors.Limits{}, fmt.Errorf("operations: describe configs of %v: %w", topics, err)
+	}
+	for _, rc := range rcs {
+		if rc.Err != nil {
+			continue
+		}
+		for _, c := range rc.Configs {
+			if n, ok := configInt(c, "max.message.bytes"); ok {
+				got[rc.Name] = n
+			}
+		}
+	}
+	broker := fallbackMaxMessageBytes
+	if len(got) < len(topics) {
+		broker = brokerMaxMessageBytes(ctx, adm)
+	}
+	limit := func(topic string) int {
+		n, ok := got[topic]
+		if !ok {
+			n = broker
+		}
+		return min(n, kafkaclient.ProducerBatchMaxBytes) - processors.RecordOverhead
+	}
+	return processors.Limits{
+		ExamplesMaxBytes:    limit(topics[0]),
+		PredictionsMaxBytes: limit(topics[1]),
+		DeadLetterMaxBytes:  limit(topics[2]),
+	}, nil
+}
+
+// brokerMaxMessageBytes is the cluster's message.max.bytes, or Kafka's
+// default when the broker does not tell it.
+func brokerMaxMessageBytes(ctx context.Context, adm *kadm.Client) int {
+	rcs, err := adm.DescribeBrokerConfigs(ctx)
+	if err != nil {
+		return fallbackMaxMessageBytes
+	}
+	for _, rc := range rcs {
+		for _, c := range rc.Configs {
+			if n, ok := configInt(c, "message.max.bytes"); ok {
+				return n
+			}
+		}
+	}
+	return fallbackMaxMessageBytes
+}
+
+func configInt(c kadm.Config, key string) (int, bool) {
+	if c.Key != key || c.Value == nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(*c.Value)
+	return n, err == nil && n > 0
+}
