@@ -59,13 +59,13 @@ var benchVariants = []struct {
 	{"logistic/adam/f18", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerAdam}}},
 	{"logistic/adam/f18/std", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerAdam}, Standardize: true}},
 	{"logistic/adam/f18/l1l2", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerAdam}, L1: 1e-4, L2: 1e-4}},
-	{"logistic/sgd/f18", Config{Task: TaskBinary, Features: 18}},
+	{"logistic/sgd/f18", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerSGD}}},
 	{"logistic/sgd-inverse_sqrt/f18", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerSGD, Schedule: ScheduleInverseSqrt}}},
 	{"logistic/adagrad/f18", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerAdaGrad}}},
 	{"logistic/ftrl/f18", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerFTRL}, L1: 1e-3}},
 	{"linear/huber/adam/f18", Config{Task: TaskRegression, Loss: LossHuber, Features: 18, Optimizer: Optimizer{Name: OptimizerAdam}}},
 	{"softmax/adam/f18/k3", Config{Task: TaskMulticlass, Classes: 3, Features: 18, Optimizer: Optimizer{Name: OptimizerAdam}}},
-	{"softmax/sgd/f18/k10", Config{Task: TaskMulticlass, Classes: 10, Features: 18}},
+	{"softmax/sgd/f18/k10", Config{Task: TaskMulticlass, Classes: 10, Features: 18, Optimizer: Optimizer{Name: OptimizerSGD}}},
 }
 
 // BenchmarkLearn measures one Learn call (one row update) per op.
