@@ -17,7 +17,9 @@ const (
 	// 10 kept.
 	DefaultCheckpointRows    = 100_000
 	DefaultCheckpointSeconds = 60
-	DefaultCheckpointKeep    = 10
+	// DefaultCheckpointIdleSeconds: see Checkpoints.IdleSeconds.
+	DefaultCheckpointIdleSeconds = 5
+	DefaultCheckpointKeep        = 10
 )
 
 // EnsureDefaults fills zero fields with the defaults documented beside
@@ -72,6 +74,7 @@ func (m *Model) ensureDefaults(in *Input) {
 func (cc *Checkpoints) ensureDefaults() {
 	setZero(&cc.EveryRows, DefaultCheckpointRows)
 	setZero(&cc.EverySeconds, DefaultCheckpointSeconds)
+	setZero(&cc.IdleSeconds, DefaultCheckpointIdleSeconds)
 	setZero(&cc.Keep, DefaultCheckpointKeep)
 }
 

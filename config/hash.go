@@ -8,13 +8,12 @@ import (
 )
 
 // ModelHash is the hex SHA-256 (first 16 digits) of a model's config after
-// defaults, its checkpoint settings aside, and of the pipeline's feature
+// defaults, its checkpoint settings aside (Model.Checkpoints is not
+// marshalled), and of the pipeline's feature
 // names: two versions with the same hash were trained under the same
 // settings on the same features.
 func (c *Pipeline) ModelHash(m Model) (string, error) {
 	names, _ := c.inputSpec().FeatureNames() // nil when the header decides
-	// When versions are made does not change what a version holds.
-	m.Checkpoints = Checkpoints{}
 	data, err := json.Marshal(struct {
 		Model    Model
 		Features []string

@@ -31,8 +31,9 @@ type Model struct {
 	// rows it learns (iterative parameter mixing). Default 1000.
 	MixEvery int64 `yaml:"mix_every"`
 	// Checkpoints says when versions of the model are written to the
-	// registry and how many are kept.
-	Checkpoints Checkpoints `yaml:"checkpoints"`
+	// registry and how many are kept. Not part of the config hash (when
+	// versions are made does not change what a version holds).
+	Checkpoints Checkpoints `yaml:"checkpoints" json:"-"`
 	// Metrics sizes the rolling window and the snapshot interval.
 	Metrics Metrics `yaml:"metrics"`
 }
@@ -66,13 +67,19 @@ type Metrics struct {
 
 // Checkpoints says when a model key gets a new version in the checkpoint
 // registry: after EveryRows more learned rows or EverySeconds since its
-// last version, whichever comes first.
+// last version, whichever comes first, or once it stopped learning for
+// IdleSeconds.
 type Checkpoints struct {
 	// EveryRows: a version every this many learned rows. Default 100000.
 	EveryRows int64 `yaml:"every_rows"`
 	// EverySeconds: a version at least this often while the model learns.
 	// Default 60; use a large value to checkpoint by rows only.
 	EverySeconds float64 `yaml:"every_seconds"`
+	// IdleSeconds: a model key whose newest state is not a version yet
+	// gets one when no newer state has come for this long (the stream
+	// ended or paused), so that a model that stopped learning is versioned
+	// promptly. Default 5; use a large value to turn it off.
+	IdleSeconds float64 `yaml:"idle_seconds"`
 	// Keep the last Keep versions of each model key, plus every pinned one.
 	// Default 10.
 	Keep int `yaml:"keep"`
@@ -81,4 +88,9 @@ type Checkpoints struct {
 // Every is EverySeconds as a duration.
 func (c Checkpoints) Every() time.Duration {
 	return time.Duration(c.EverySeconds * float64(time.Second))
+}
+
+// Idle is IdleSeconds as a duration.
+func (c Checkpoints) Idle() time.Duration {
+	return time.Duration(c.IdleSeconds * float64(time.Second))
 }

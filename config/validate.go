@@ -142,6 +142,8 @@ func (c *Pipeline) validateModel(field string, m Model) error {
 		return fe("checkpoints.every_rows", "must be >= 1, got %d", cp.EveryRows)
 	case !(cp.EverySeconds > 0):
 		return fe("checkpoints.every_seconds", "must be > 0, got %g", cp.EverySeconds)
+	case !(cp.IdleSeconds > 0):
+		return fe("checkpoints.idle_seconds", "must be > 0, got %g", cp.IdleSeconds)
 	case cp.Keep < 1:
 		return fe("checkpoints.keep", "must be >= 1, got %d", cp.Keep)
 	case m.Metrics.EmitEvery < 1:

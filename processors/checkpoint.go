@@ -77,8 +77,8 @@ func (c *Checkpoint) notDue(key string, st *table.ModelState, at time.Time, shar
 	if !ok || due(spec.Checkpoint, &table.Version{Rows: m.rows, Time: m.at}, st.Rows, at) {
 		return false
 	}
-	if st.Rows > m.rows && spec.Checkpoint.Every() > 0 {
-		c.setPending(key, &pendingState{st: st, at: at, due: m.at.Add(spec.Checkpoint.Every())})
+	if st.Rows > m.rows {
+		c.setPending(key, newPending(spec.Checkpoint, st, at, m.at))
 	}
 	return true
 }
@@ -107,8 +107,30 @@ const DefaultMaxPending = 10_000
 type pendingState struct {
 	st     *table.ModelState
 	at     time.Time // when it was written
-	due    time.Time // when the time trigger fires
+	seen   time.Time // when the group read it (wall clock)
+	due    time.Time // when the time or idle trigger fires
 	ticked bool      // DueKeys returned the key already
+}
+
+// newPending is st, written at and read now, as the pending state of a
+// key whose newest version was made at last.
+func newPending(cs config.Checkpoints, st *table.ModelState, at, last time.Time) *pendingState {
+	p := &pendingState{st: st, at: at, seen: time.Now()}
+	p.due = p.dueAfter(cs, last)
+	return p
+}
+
+// dueAfter is when p becomes a version if no newer state comes, with the
+// newest version made at last: Every after that version, or Idle after p
+// was read, whichever is first. Idle counts from the time the group read
+// the state, not from its timestamp: a backlog read at full speed (states
+// written long ago, arriving one after the other) is not idle.
+func (p *pendingState) dueAfter(cs config.Checkpoints, last time.Time) time.Time {
+	due := last.Add(cs.Every())
+	if idle := p.seen.Add(cs.Idle()); cs.Idle() > 0 && idle.Before(due) {
+		due = idle
+	}
+	return due
 }
 
 // ProcessState is the goka callback of inputs of model states, decoded by
@@ -184,8 +206,8 @@ func (c *Checkpoint) StepState(reg *table.Registry, key string, st *table.ModelS
 		return nil
 	}
 	if last := reg.Latest(); last != nil && !due(spec.Checkpoint, last, st.Rows, at) {
-		if st.Rows > last.Rows && spec.Checkpoint.Every() > 0 {
-			c.setPending(key, &pendingState{st: st, at: at, due: last.Time.Add(spec.Checkpoint.Every())})
+		if st.Rows > last.Rows {
+			c.setPending(key, newPending(spec.Checkpoint, st, at, last.Time))
 		}
 		return nil
 	}
@@ -406,9 +428,9 @@ func (c *Checkpoint) takePending(key string) *pendingState {
 }
 
 // DueKeys returns the keys whose newest state made no version and whose
-// time trigger has fired by now: a model that stopped learning (the stream
-// ended) would otherwise keep its last rows unversioned until it learns
-// again. The caller writes TickCommand to the pins topic for each key; the
+// time or idle trigger has fired by now: a model that stopped learning
+// (the stream ended) would otherwise keep its last rows unversioned until
+// it learns again. The caller writes TickCommand to the pins topic for each key; the
 // group then makes the version in the key's partition. Each pending state
 // is returned once.
 //
@@ -442,7 +464,7 @@ func (c *Checkpoint) StepTick(reg *table.Registry, key string, now time.Time) *t
 	if !ok || last == nil || p.st.Rows <= last.Rows {
 		return nil
 	}
-	if due := last.Time.Add(spec.Checkpoint.Every()); now.Before(due) {
+	if due := p.dueAfter(spec.Checkpoint, last.Time); now.Before(due) {
 		p.due, p.ticked = due, false
 		c.setPending(key, p)
 		return nil

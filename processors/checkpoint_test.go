@@ -337,6 +337,39 @@ func TestCheckpointTick(t *testing.T) {
 	}
 }
 
+// TestCheckpointIdle: a key whose newest state made no version gets one
+// IdleSeconds after the group read it, long before its time trigger, and
+// idle time counts from when states are read, not from their timestamps
+// (a backlog of old states is not idle).
+func TestCheckpointIdle(t *testing.T) {
+	spec := checkpointSpec(1000, time.Hour, 5)
+	spec.Checkpoint.IdleSeconds = 5
+	c := &Checkpoint{Specs: map[string]ModelSpec{"m": spec}}
+	states := learnedStates(t, spec, 3, 2)
+	now := time.Now()
+	t0 := now.Add(-time.Minute) // written a minute ago: a backlog
+	reg := c.StepState(nil, "m", states[0], t0, false)
+	if c.StepState(reg, "m", states[1], t0.Add(time.Second), false) != nil {
+		t.Fatal("a version before any trigger")
+	}
+	if keys := c.DueKeys(now); len(keys) != 0 {
+		t.Fatalf("due as soon as read: %v", keys)
+	}
+	// A newer state read later restarts the idle time.
+	c.pending["m"].seen = now.Add(-4 * time.Second)
+	c.StepState(reg, "m", states[2], t0.Add(2*time.Second), false)
+	if keys := c.DueKeys(now.Add(2 * time.Second)); len(keys) != 0 {
+		t.Fatalf("due 2 s after the newest state was read: %v", keys)
+	}
+	if keys := c.DueKeys(now.Add(6 * time.Second)); !slices.Equal(keys, []string{"m"}) {
+		t.Fatalf("due keys %v after 6 s idle, want [m]", keys)
+	}
+	reg = c.StepTick(reg, "m", now.Add(6*time.Second))
+	if v := reg.Latest(); v == nil || v.ID != 2 || v.Rows != states[2].Rows || !v.Time.Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("version after the idle tick: %+v", v)
+	}
+}
+
 // TestCheckpointMarks: a state that is not due by its key's mark needs no
 // registry read; a mark is never moved back.
 func TestCheckpointMarks(t *testing.T) {
