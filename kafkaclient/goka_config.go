@@ -9,9 +9,10 @@ import (
 )
 
 // SaramaConfig is the client config streamsgd's processors use: goka's
-// defaults with the settings a one-broker cluster needs (a one-broker cluster needs replication 1, the oldest offset for a new
-// group and protocol 2.0 or newer)
-// and a producer tuned for throughput that keeps per-partition order.
+// defaults with the oldest offset for a new group, protocol 3.0, the
+// default GroupTiming (short sessions, a read timeout above the rebalance
+// timeout) and a producer tuned for throughput that keeps per-partition
+// order.
 func SaramaConfig(base *sarama.Config, clientID string) *sarama.Config {
 	cfg := goka.DefaultConfig()
 	if base != nil {
@@ -39,6 +40,7 @@ func SaramaConfig(base *sarama.Config, clientID string) *sarama.Config {
 	// comparison, is not idempotent, so a retried batch could overtake a
 	// later one there.
 	cfg.Net.MaxOpenRequests = 5
+	GroupTiming{}.Apply(cfg)
 	return cfg
 }
 
