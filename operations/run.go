@@ -47,6 +47,11 @@ type RunOptions struct {
 	// Security (TLS, SASL) of every client: sarama's consumers and topic
 	// managers and franz-go's producers. The zero value is plaintext.
 	Security kafkaclient.Security
+	// Timing of the groups' members (session timeout, heartbeat); zero
+	// fields take kafkaclient's defaults.
+	Timing kafkaclient.GroupTiming
+	// Restarted, if set, is told of every restart after a fault (see Run).
+	Restarted func(RestartEvent)
 }
 
 // clients resolves the run's client configs once (kafkaclient.Clients).
@@ -62,14 +67,15 @@ func (o RunOptions) clients() (kafkaclient.Clients, error) {
 // partition's goroutine.
 const partitionChannelSize = 1024
 
-// Run runs the pipeline's groups until ctx is done or one fails.
-func Run(ctx context.Context, p *topology.Pipeline, o RunOptions) error {
-	return o.Security.Explain(run(ctx, p, o))
-}
-
-func run(ctx context.Context, p *topology.Pipeline, o RunOptions) error {
+// run sets the run up (its clients, the emitter, the topics' limits),
+// calls started, and runs the pipeline's groups, each restarted after a
+// fault, until ctx is done.
+func run(ctx context.Context, p *topology.Pipeline, o RunOptions, started func()) error {
 	if len(o.Brokers) == 0 {
-		return fmt.Errorf("operations: run: no brokers")
+		return configError{fmt.Errorf("operations: run: no brokers")}
+	}
+	if err := o.Timing.Validate(); err != nil {
+		return configError{fmt.Errorf("operations: run: %w", err)}
 	}
 	if o.StateDir == "" {
 		o.StateDir = "streamsgd-state"
@@ -79,7 +85,7 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions) error {
 	}
 	cls, err := o.clients()
 	if err != nil {
-		return err
+		return configError{err}
 	}
 	graph := p.Graph()
 	batches, _ := graph.Writer(topology.WriterRouteBatches)
@@ -91,41 +97,68 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions) error {
 	if err != nil {
 		return errors.Join(err, emitter.Finish())
 	}
-	// The route of this run writes its batches with the emitter, bounded
-	// by the sizes the target topics accept.
-	p = p.WithRouteSink(emitterSink{emitter}, limits)
-	graph = p.Graph()
-	var procs []*goka.Processor
-	for _, g := range graph.Groups {
-		if !runs(o, g.Group()) {
-			continue
-		}
-		proc, err := newProcessor(p, g, o, cls)
-		if err != nil {
-			return err
-		}
-		procs = append(procs, proc)
-	}
-	// The route's flusher outlives the processors: goka waits for the
-	// deferred commits of the messages it buffered.
-	flushCtx, stopFlush := context.WithCancel(context.Background())
-	flushed := make(chan error, 1)
-	go func() { flushed <- p.Route.Run(flushCtx) }()
+	started()
+	// Each group, and the tick loop, restarts on its own after a fault: a
+	// group whose rejoin failed does not stop the others.
 	eg, ctx := errgroup.WithContext(ctx)
-	for _, proc := range procs {
-		eg.Go(func() error {
-			if err := proc.Run(ctx); err != nil {
-				return fmt.Errorf("operations: group %s: %w", proc.Graph().Group(), err)
-			}
-			return nil
-		})
+	for _, g := range graph.Groups {
+		if name := g.Group(); runs(o, name) {
+			eg.Go(func() error {
+				return supervise(ctx, o, string(name), func(ctx context.Context) error {
+					return runGroup(ctx, p, name, o, cls, emitter, limits)
+				})
+			})
+		}
 	}
 	if ticks, ok := graph.Writer(topology.WriterCheckpointTicks); ok && runs(o, ticks.Group) {
-		eg.Go(func() error { return checkpointTicks(ctx, p, o, cls, ticks.Topic) })
+		eg.Go(func() error {
+			return supervise(ctx, o, ticks.Name, func(ctx context.Context) error {
+				return checkpointTicks(ctx, p, o, cls, ticks.Topic)
+			})
+		})
 	}
 	err = eg.Wait()
+	return errors.Join(err, emitter.Finish())
+}
+
+// runGroup runs group name of p once, until ctx is done or it fails, from
+// a fresh graph: fresh codecs and state caches, and for route fresh batch
+// buffers that write with emitter, bounded by limits, and their flusher.
+func runGroup(ctx context.Context, p *topology.Pipeline, name goka.Group, o RunOptions, cls kafkaclient.Clients,
+	emitter *goka.Emitter, limits processors.Limits) error {
+	q := p.WithRouteSink(emitterSink{emitter}, limits)
+	var g *goka.GroupGraph
+	for _, gg := range q.Graph().Groups {
+		if gg.Group() == name {
+			g = gg
+		}
+	}
+	if g == nil {
+		return configError{fmt.Errorf("operations: run: no group %s in the pipeline", name)}
+	}
+	proc, err := newProcessor(q, g, o, cls)
+	if err != nil {
+		return err
+	}
+	// The route's flusher outlives the processor: goka waits for the
+	// deferred commits of the messages it buffered.
+	var flushed chan error
+	stopFlush := func() {}
+	if name == q.Topics.RouteGroup {
+		var flushCtx context.Context
+		flushCtx, stopFlush = context.WithCancel(context.Background())
+		flushed = make(chan error, 1)
+		go func() { flushed <- q.Route.Run(flushCtx) }()
+	}
+	err = proc.Run(ctx)
 	stopFlush()
-	return errors.Join(err, <-flushed, emitter.Finish())
+	if flushed != nil {
+		err = errors.Join(err, <-flushed)
+	}
+	if err != nil {
+		return fmt.Errorf("operations: group %s: %w", name, err)
+	}
+	return nil
 }
 
 // routeLimits reads the byte bounds of route's outputs (ReadRouteLimits)
@@ -178,6 +211,7 @@ func topicManagerConfig(p *topology.Pipeline) *goka.TopicManagerConfig {
 
 func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls kafkaclient.Clients) (*goka.Processor, error) {
 	cfg := kafkaclient.SaramaConfig(cls.Sarama, o.ClientID)
+	o.Timing.Apply(cfg)
 	tmc := topicManagerConfig(p)
 	opts := []goka.ProcessorOption{
 		goka.WithClientID(o.ClientID),
@@ -219,16 +253,16 @@ func (nopLogger) Print(...interface{})          {}
 func (nopLogger) Println(...interface{})        {}
 func (nopLogger) Printf(string, ...interface{}) {}
 
-// saramaConsumerBuilder is goka's consumer builder for a processor; in a
-// sharded pipeline its readers of the merge table (the learn group's lookup
-// view, the merge group's recovery) start again from the oldest offset
-// after OffsetOutOfRange instead of failing (see resettingConsumerBuilder).
+// saramaConsumerBuilder is goka's consumer builder for a processor: its
+// readers of the pipeline's tables (recovery of its own table, lookup
+// views) start again from the oldest offset after OffsetOutOfRange instead
+// of failing (see resettingConsumerBuilder). A recovery from an empty local
+// store (a new instance, a wiped state directory) reads a table from its
+// log start, which compaction may move on while it reads.
 func saramaConsumerBuilder(p *topology.Pipeline, cfg *sarama.Config) goka.SaramaConsumerBuilder {
-	b := goka.SaramaConsumerBuilderWithConfig(cfg)
-	if !p.Sharded() {
-		return b
-	}
-	return resettingConsumerBuilder(b, string(p.Topics.MergeTable))
+	t := p.Topics
+	return resettingConsumerBuilder(goka.SaramaConsumerBuilderWithConfig(cfg),
+		string(t.LearnTable), string(t.MergeTable), string(t.CheckpointTable))
 }
 
 // checkpointTickInterval is how often a run looks for models whose time

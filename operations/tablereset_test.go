@@ -13,7 +13,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/broker"
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/topology"
 )
 
 // TestResettingConsumer: a reader of a compacted topic with one hot key
@@ -85,4 +87,60 @@ func TestResettingConsumer(t *testing.T) {
 	// What it guards against (kfake's behaviour, not asserted).
 	seen, err = read(goka.SaramaConsumerBuilderWithConfig(cfg), 1)
 	t.Logf("plain sarama consumer: read %d records, error %v (OffsetOutOfRange: %t)", seen, err, errors.Is(err, sarama.ErrOffsetOutOfRange))
+}
+
+// TestTableReadersReset: every processor reads every table of the
+// pipeline (the learn table's recovery after its local store was wiped
+// included; it failed with "offset outside the range" when compaction
+// moved the log start during a recovery) through the resetting consumer,
+// and its input streams through plain sarama consumers.
+func TestTableReadersReset(t *testing.T) {
+	b, err := broker.Start(broker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	c, err := config.Parse([]byte(compareYAML), "c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := topology.Build(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kafkaclient.NewClient(b.Addrs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := context.Background()
+	tables := []goka.Table{p.Topics.LearnTable, p.Topics.MergeTable, p.Topics.CheckpointTable}
+	topics := append([]string{string(p.Topics.Examples)}, func() []string {
+		var s []string
+		for _, tb := range tables {
+			s = append(s, string(tb))
+		}
+		return s
+	}()...)
+	for _, topic := range topics {
+		if err := createTopic(ctx, kadm.NewClient(cl), topic, 1, 1, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	consumer, err := saramaConsumerBuilder(p, kafkaclient.SaramaConfig(nil, "test"))(b.Addrs(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer consumer.Close()
+	for _, topic := range topics {
+		pc, err := consumer.ConsumePartition(topic, 0, sarama.OffsetOldest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, resets := pc.(*resettingPartition)
+		if want := topic != string(p.Topics.Examples); resets != want {
+			t.Errorf("%s: resetting reader %v, want %v", topic, resets, want)
+		}
+		pc.AsyncClose()
+	}
 }

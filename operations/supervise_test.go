@@ -1,0 +1,49 @@
+package operations
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestSupervise: a fault restarts fn after the backoff, reported once per
+// restart; a config error ends it at once; a stop during the backoff is a
+// normal stop; fn ending by itself is a fault too.
+func TestSupervise(t *testing.T) {
+	var events []RestartEvent
+	o := RunOptions{Restarted: func(e RestartEvent) { events = append(events, e) }}
+	calls := 0
+	fault, bad := errors.New("broker gone"), errors.New("no brokers")
+	began := time.Now()
+	err := supervise(context.Background(), o, "g", func(context.Context) error {
+		calls++
+		switch calls {
+		case 1:
+			return fault
+		case 2:
+			return nil // ended by itself
+		default:
+			return configError{bad}
+		}
+	})
+	if !errors.Is(err, bad) || !IsConfigError(err) || calls != 3 {
+		t.Fatalf("err %v after %d calls, want the config error after 3", err, calls)
+	}
+	if len(events) != 2 || events[0].Err != fault || events[0].Wait != minBackoff || events[1].Wait != 2*minBackoff ||
+		events[0].What != "g" || events[1].Restart != 2 {
+		t.Fatalf("events %+v", events)
+	}
+	if d := time.Since(began); d < 3*minBackoff {
+		t.Errorf("restarted after %v, want the backoffs (1 s, 2 s)", d)
+	}
+	if s := events[0].String(); s != "g: broker gone; restarting in 1s (restart 1)" {
+		t.Errorf("log line %q", s)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	o.Restarted = func(RestartEvent) { cancel() }
+	if err := supervise(ctx, o, "g", func(context.Context) error { return fault }); !errors.Is(err, context.Canceled) {
+		t.Errorf("stopped during the backoff: %v, want context.Canceled", err)
+	}
+}
