@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,6 +127,10 @@ type instance struct {
 	done   chan error
 	err    error
 	ended  bool
+	// restarts counts the in-process restarts of its run after a fault
+	// (operations.Run heals): in a test that causes no fault, a restart
+	// is a failure that healing would otherwise hide.
+	restarts atomic.Int64
 }
 
 func start(t *testing.T, p *topology.Pipeline, brokers []string, id string) *instance {
@@ -134,7 +139,11 @@ func start(t *testing.T, p *topology.Pipeline, brokers []string, id string) *ins
 	in := &instance{t: t, id: id, cancel: cancel, done: make(chan error, 1)}
 	dir := t.TempDir()
 	go func() {
-		in.done <- operations.Run(ctx, p, operations.RunOptions{Brokers: brokers, StateDir: dir, ClientID: id})
+		in.done <- operations.Run(ctx, p, operations.RunOptions{Brokers: brokers, StateDir: dir, ClientID: id,
+			Restarted: func(e operations.RestartEvent) {
+				in.restarts.Add(1)
+				t.Errorf("instance %s: %v", id, e)
+			}})
 	}()
 	t.Cleanup(in.stop)
 	return in
@@ -163,8 +172,12 @@ func (in *instance) end(err error) {
 	}
 }
 
-// failed reports whether the instance stopped by itself with an error.
+// failed reports whether the instance stopped by itself with an error or
+// had to restart its run.
 func (in *instance) failed() bool {
+	if in.restarts.Load() > 0 {
+		return true
+	}
 	if in.ended {
 		return in.err != nil
 	}
