@@ -2,6 +2,8 @@ module github.com/streamsgd/streamsgd
 
 go 1.26.8
 
+toolchain go1.27.3
+
 require (
 	github.com/IBM/sarama v1.46.3
 	github.com/alecthomas/kong v1.17.0
