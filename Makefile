@@ -76,6 +76,24 @@ integration-kafka:
 	  integration/kafka/stop.sh; \
 	  exit $$status
 
+## vulncheck: govulncheck (pinned) on every package, with the toolchain above,
+## against the Go vulnerability database built from the golang.org/x/vulndb
+## module at a pinned version (the public database service is not reachable
+## here) into .cache/vulndb by scripts/vulndb.sh. Fails (non-zero) when the
+## code calls a known vulnerability of the toolchain's standard library or of
+## a module in go.mod. Bump VULNDB to a newer vulndb pseudo-version to learn
+## of newer vulnerabilities.
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.10.0
+VULNDB      := v0.0.0-20261105234957-e22db6528018
+VULNDB_DIR  := .cache/vulndb/$(VULNDB)
+
+.PHONY: vulncheck
+vulncheck: $(VULNDB_DIR)/index/db.json
+	$(GO) run $(GOVULNCHECK) -db file://$(CURDIR)/$(VULNDB_DIR) ./...
+
+$(VULNDB_DIR)/index/db.json:
+	scripts/vulndb.sh $(VULNDB) $(VULNDB_DIR)
+
 ## compose-check: docker-compose.yml and the Dockerfile, checked without a
 ## Docker engine (`docker compose config` with a pinned Compose plugin built
 ## from the Go module proxy into .cache/docker).
