@@ -26,6 +26,7 @@ src=$(cd "${TMPDIR:-/tmp}" && go mod download -json "$module@$version" |
 mkdir -p "$(dirname "$out")"
 tmp=$(mktemp -d "$out.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"
 echo "vulndb: indexing $(find "$src/data/osv" -name 'GO-*.json' | wc -l) reports of $module@$version into $out"
 go run "$module/cmd/indexdb@$version" -vulns "$src/data/osv" -out "$tmp"
 [ -s "$tmp/index/modules.json" ] || { echo "vulndb: indexdb wrote no index" >&2; exit 1; }
