@@ -16,6 +16,9 @@ set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 VERSION OUT" >&2; exit 2; }
 version=$1 out=$2
 module=golang.org/x/vulndb
+# go.mod's toolchain, as in the Makefile (the machine's go.env says local).
+GOTOOLCHAIN=$(sed -n 's/^toolchain //p' "$(dirname "$0")/../go.mod")
+export GOTOOLCHAIN
 
 # Outside the repository: `go mod download` of another module must not
 # touch this module's go.mod or go.sum.
