@@ -4,7 +4,8 @@
 # The build stage runs `make build`, the very target developers and CI run
 # (CGO_ENABLED=0 go build -trimpath), so the image and a local build cannot
 # drift apart; scripts/compose-check.sh checks that this file still does.
-FROM golang:1.26.8 AS build
+# The base image's Go is go.mod's toolchain (scripts/compose-check.sh checks).
+FROM golang:1.27.3 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -9,6 +9,9 @@
 #    built exactly as developers and CI build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# go.mod's toolchain, as in the Makefile (the machine's go.env says local).
+GOTOOLCHAIN=$(sed -n 's/^toolchain //p' go.mod)
+export GOTOOLCHAIN
 COMPOSE_VERSION=v2.40.3
 export DOCKER_CONFIG="$PWD/.cache/docker"
 plugin="$DOCKER_CONFIG/cli-plugins/docker-compose"
@@ -54,8 +57,10 @@ print("compose-check: learn scales; topics run once after the broker is healthy;
 '
 
 grep -qx 'RUN make build' Dockerfile || { echo "compose-check: Dockerfile must build with RUN make build"; exit 1; }
+image_go=$(sed -n 's/^FROM golang:\([^ ]*\) AS build$/go\1/p' Dockerfile)
+[ "$image_go" = "$GOTOOLCHAIN" ] || { echo "compose-check: Dockerfile builds with ${image_go:-no golang image}, go.mod's toolchain is $GOTOOLCHAIN"; exit 1; }
 grep -q 'CGO_ENABLED=0' Makefile || { echo "compose-check: make build is no longer static (CGO_ENABLED=0)"; exit 1; }
-echo "compose-check: the Dockerfile builds with make build (static)"
+echo "compose-check: the Dockerfile builds with make build (static) on $GOTOOLCHAIN"
 
 # The pipeline configs the compose file uses must load.
 go run ./cmd/streamsgd topology --config examples/susy-cluster.yaml > /dev/null

@@ -12,7 +12,9 @@ const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a JSON string, escaped as encoding/json
 // does without HTML escaping: quote, backslash and control characters,
-// U+2028 and U+2029, and invalid UTF-8 as U+FFFD.
+// U+2028 and U+2029 escaped, and each invalid UTF-8 byte replaced by U+FFFD
+// written as itself (encoding/json since Go 1.27, on the json/v2 encoder;
+// Go 1.26 wrote the escape \ufffd, the same string to any JSON reader).
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
@@ -31,7 +33,7 @@ func appendJSONString(b []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
-			b = append(append(b, s[start:i]...), `\ufffd`...)
+			b = append(append(b, s[start:i]...), "\ufffd"...) // U+FFFD itself, not its escape
 		case r == '\u2028' || r == '\u2029':
 			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
 		default:

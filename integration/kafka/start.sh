@@ -117,7 +117,8 @@ java_run() { # java with the broker's classpath and logging
 }
 
 build_ping() {
-	(cd "$root" && go build -o "$ping" ./integration/kafka/ping)
+	# go.mod's toolchain, as in the Makefile (the machine's go.env says local).
+	(cd "$root" && GOTOOLCHAIN=$(sed -n 's/^toolchain //p' go.mod) go build -o "$ping" ./integration/kafka/ping)
 }
 
 main() {
