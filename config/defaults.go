@@ -37,6 +37,9 @@ func (c *Pipeline) EnsureDefaults() {
 	for i := range c.Models {
 		c.Models[i].Config.Features = features
 	}
+	for i := range c.Serve {
+		c.Serve[i].ensureDefaults(c.Name)
+	}
 }
 
 func (in *Input) ensureDefaults() {

@@ -22,6 +22,10 @@ type Pipeline struct {
 	// Models learn from the same input stream, each in its own key space.
 	// At least one.
 	Models []Model `yaml:"models"`
+	// Serve declares the scoring deployments: topics scored with a model
+	// by the score group, which never learns from them. Default: none (no
+	// score group).
+	Serve []Serve `yaml:"serve"`
 	// Security of the connections to the brokers (TLS, SASL); default
 	// plaintext without authentication. The CLI's flags override it.
 	// Relative file paths are relative to the config file.

@@ -22,6 +22,7 @@ const minimalYAML = `
 name: min
 input: {topics: [in], columns: [f0, f1]}
 models: [{name: m}]
+serve: [{name: s, topics: [t], model: m}]
 `
 
 func TestReadmeReference(t *testing.T) {

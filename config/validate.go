@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/streamsgd/streamsgd/kafkaclient"
@@ -35,7 +36,7 @@ func (c *Pipeline) Validate() error {
 	case len(c.Models) == 0:
 		return fe("models", "at least one model is required")
 	}
-	for _, check := range []func() error{c.validateInput, c.validateOutput, c.validateSecurity, c.validateModels} {
+	for _, check := range []func() error{c.validateInput, c.validateOutput, c.validateSecurity, c.validateModels, c.validateServe} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -194,4 +195,65 @@ func (c *Pipeline) inputField(err error) (field, msg string) {
 		return key + m[2], m[3]
 	}
 	return "input", strings.TrimPrefix(err.Error(), "input: ")
+}
+
+// validateServe checks the scoring deployments: names, topics, the model
+// served, the state, and outputs that can neither feed a deployment back
+// nor give two rows of one output topic the same prediction id.
+func (c *Pipeline) validateServe() error {
+	names := map[string]bool{}
+	served := map[string]bool{} // every topic some deployment scores
+	for _, s := range c.Serve {
+		for _, t := range s.Topics {
+			served[t] = true
+		}
+	}
+	writes := map[[2]string]string{} // output, topic -> deployment
+	for i, s := range c.Serve {
+		field := fmt.Sprintf("serve[%d]", i)
+		fe := func(key, format string, args ...any) error { return c.fieldError(field+"."+key, format, args...) }
+		switch {
+		case !nameRE.MatchString(s.Name):
+			return fe("name", "must be non-empty and use only letters, digits, '_' and '-', got %q", s.Name)
+		case names[s.Name]:
+			return fe("name", "duplicate deployment name %q", s.Name)
+		case len(s.Topics) == 0:
+			return fe("topics", "at least one topic to score is required")
+		case !c.hasModel(s.Model):
+			return fe("model", "no model %q in models (have: %s)", s.Model, strings.Join(c.ModelNames(), ", "))
+		case !s.State.Valid():
+			return fe("state", "must be %q, %q or a version id (1, 2, ...), got %q", StateLatest, StatePinned, s.State)
+		case !ValidTopic(s.Output):
+			return fe("output", "must be a topic name (letters, digits, '.', '_' and '-'), got %q", s.Output)
+		case served[s.Output] || slices.Contains(c.Input.Topics, s.Output):
+			return fe("output", "%q is a topic the pipeline reads: a deployment must not write what it (or route) reads", s.Output)
+		}
+		names[s.Name] = true
+		for j, t := range s.Topics {
+			if !ValidTopic(t) {
+				return fe(fmt.Sprintf("topics[%d]", j), "must be a topic name (letters, digits, '.', '_' and '-'), got %q", t)
+			}
+			if slices.Index(s.Topics, t) < j {
+				return fe(fmt.Sprintf("topics[%d]", j), "topic %q is listed twice", t)
+			}
+			if other, ok := writes[[2]string{s.Output, t}]; ok {
+				return fe("output", "deployment %q scores %s into %s too: the predictions of one row would share their id; give one of them another output", other, t, s.Output)
+			}
+			writes[[2]string{s.Output, t}] = s.Name
+		}
+	}
+	return nil
+}
+
+func (c *Pipeline) hasModel(name string) bool {
+	return slices.Contains(c.ModelNames(), name)
+}
+
+// ModelNames are the names of the pipeline's models, in config order.
+func (c *Pipeline) ModelNames() []string {
+	out := make([]string, len(c.Models))
+	for i, m := range c.Models {
+		out[i] = m.Name
+	}
+	return out
 }
