@@ -139,3 +139,27 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+// TestForTaskMatchesWindow: the whole-set metrics of a task are those its
+// window reports, in the same order.
+func TestForTaskMatchesWindow(t *testing.T) {
+	for _, task := range []string{TaskBinary, TaskMulticlass, TaskRegression} {
+		w, err := NewWindow(WindowConfig{Task: task, Size: 10, Buckets: 5, Bins: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := ForTask(task)
+		vals := w.Values()
+		if len(ms) != len(vals) {
+			t.Fatalf("%s: %d metrics, the window has %d", task, len(ms), len(vals))
+		}
+		for i, m := range ms {
+			if m.Name() != vals[i].Name {
+				t.Errorf("%s: metric %d is %s, the window's %s", task, i, m.Name(), vals[i].Name)
+			}
+		}
+	}
+	if ForTask("ranking") != nil {
+		t.Error("an unknown task has metrics")
+	}
+}

@@ -151,15 +151,7 @@ func (b *board) prediction(p wire.Prediction) {
 	}
 }
 
-func overallMetrics(task model.Task) []metrics.Metric {
-	if task == model.TaskRegression {
-		return []metrics.Metric{metrics.NewRMSE(), metrics.NewMAE(), metrics.NewR2()}
-	}
-	if task == model.TaskBinary {
-		return []metrics.Metric{metrics.NewAccuracy(), metrics.NewLogLoss(), metrics.NewAUC()}
-	}
-	return []metrics.Metric{metrics.NewAccuracy(), metrics.NewLogLoss()}
-}
+func overallMetrics(task model.Task) []metrics.Metric { return metrics.ForTask(string(task)) }
 
 func (b *board) done() bool {
 	for _, m := range b.models {
