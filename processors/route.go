@@ -218,39 +218,50 @@ func (r *Route) Step(src wire.Source, key, value []byte) RouteOutput {
 // empty or not, is one dead letter).
 func (r *Route) StepInto(out *RouteOutput, src wire.Source, key, value []byte) {
 	out.reset()
-	if len(value) == 0 {
-		r.deadWhole(out, src, key, value, input.ReasonEmptyMessage)
-		return
-	}
-	rows, bad, err := r.Decoder.Decode(key, value, out.rows[:0])
-	out.rows = rows[:0]
-	switch {
-	case err != nil:
-		r.deadWhole(out, src, key, value, err.Error())
-		return
-	case len(rows) == 0 && len(bad) == 0:
-		r.deadWhole(out, src, key, value, input.ReasonNoRows)
-		return
-	}
-	for i := range bad {
-		raw := bad[i].Raw
-		if raw == nil {
-			raw = value
-		}
-		out.Dead = append(out.Dead, r.deadLetter(src, bad[i].Index, key, raw, bad[i].Reason))
-	}
-	rows, wrong := r.checkWidth(rows)
-	for _, row := range wrong {
-		out.Dead = append(out.Dead, r.deadLetter(src, row.Index, key, value,
-			fmt.Sprintf("row %d: %d features, want %d", row.Index, len(row.Features), r.Features)))
-	}
+	rows, dead, bad := r.decodeRecord(out.rows[:0], out.Dead, src, key, value, "")
+	out.rows, out.Dead = rows[:0], dead
 	var byKey batchIndex
 	for mi := range r.Models {
 		for _, row := range rows {
 			r.routeRow(out, &byKey, src, key, value, mi, row)
 		}
 	}
-	r.countInvalid(out, src, int32(len(bad)+len(wrong)))
+	r.countInvalid(out, src, int32(bad))
+}
+
+// decodeRecord decodes one record (scratch is reused for its rows) and
+// returns the rows of the expected width, with dead appended a dead letter
+// for every row that cannot be used, or one for the whole record (an empty
+// one, one that does not decode, one without rows), each reason prefixed
+// by prefix; bad counts those rows (1 for a whole record). The route group
+// and the score group decode with it.
+func (r *Route) decodeRecord(scratch []input.Row, dead []*wire.DeadLetter, src wire.Source, key, value []byte, prefix string) (rows []input.Row, _ []*wire.DeadLetter, bad int) {
+	whole := func(reason string) ([]input.Row, []*wire.DeadLetter, int) {
+		return scratch[:0], append(dead, r.deadLetter(src, wire.WholeMessage, key, value, prefix+reason)), 1
+	}
+	if len(value) == 0 {
+		return whole(input.ReasonEmptyMessage)
+	}
+	rows, badRows, err := r.Decoder.Decode(key, value, scratch)
+	switch {
+	case err != nil:
+		return whole(err.Error())
+	case len(rows) == 0 && len(badRows) == 0:
+		return whole(input.ReasonNoRows)
+	}
+	for i := range badRows {
+		raw := badRows[i].Raw
+		if raw == nil {
+			raw = value
+		}
+		dead = append(dead, r.deadLetter(src, badRows[i].Index, key, raw, prefix+badRows[i].Reason))
+	}
+	rows, wrong := r.checkWidth(rows)
+	for _, row := range wrong {
+		dead = append(dead, r.deadLetter(src, row.Index, key, value,
+			fmt.Sprintf("%srow %d: %d features, want %d", prefix, row.Index, len(row.Features), r.Features)))
+	}
+	return rows, dead, len(badRows) + len(wrong)
 }
 
 // routeRow puts one decoded row into its batch for model mi, or
@@ -297,12 +308,6 @@ func labelReason(m *ModelSpec, y float64) string {
 		return fmt.Sprintf("%s: label %v is not in 0..%d", input.ReasonLabelNotClass, y, m.Model.Classes-1)
 	}
 	return fmt.Sprintf("%s: label is %v", input.ReasonLabelNotFinite, y)
-}
-
-// deadWhole dead-letters a whole record that yields no row.
-func (r *Route) deadWhole(out *RouteOutput, src wire.Source, key, value []byte, reason string) {
-	out.Dead = append(out.Dead, r.deadLetter(src, wire.WholeMessage, key, value, reason))
-	r.countInvalid(out, src, 1)
 }
 
 // countInvalid attributes dead-lettered rows to the first shard of every
