@@ -13,6 +13,11 @@
 //   - Registry, the value of the checkpoint table: the Versions of one
 //     model key and the results of pin commands. RegistryCodec.
 //
+// Readers that look the same keys up again and again (the score group's
+// views of the learn, merge and checkpoint tables) wrap a codec in a
+// ViewCodec: it returns the value it decoded last for a key when handed the
+// same bytes, and turns what it cannot decode into an *UndecodableState.
+//
 // The state and shard codecs rebuild learners and windows of the right
 // configs from each model's Shape, by model name; processors.ModelSpec
 // makes the Shape of a model of the pipeline config. A version in a
