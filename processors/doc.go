@@ -4,7 +4,9 @@
 // checkpoint (versions of the model states in a registry per model key, pin
 // and unpin commands), and for data-parallel global models merge (the
 // row-weighted average of the shards, which the shards mix back in: see
-// StepMerged and Merge).
+// StepMerged and Merge), and score (the scoring deployments: rows of the
+// served topics predicted with a looked-up state of a model, never
+// learned from: see Score).
 //
 // Each processor is a thin goka shell around a pure step function:
 // the callback asserts the message type, calls the step with the current
@@ -22,6 +24,17 @@
 // (Route.ExamplesMaxBytes, PredictionsMaxBytes, DeadLetterMaxBytes: the
 // topics' max.message.bytes): batches are split, dead letters cut
 // (wire.DeadLetter.Fit).
+//
+// # Serving
+//
+// Score decodes with route's decoding (the same dead letters, their
+// reasons prefixed "serve <deployment>: ") and reads the tables through
+// goka lookups: the learn or merge table for the latest state, the
+// checkpoint registry for a pinned or fixed version (each version's
+// learner decoded once, learnerCache), and <p>.serving for the overrides
+// `streamsgd serve promote` writes (ServingOverride), so that what it
+// serves changes from one record to the next without a restart. Its
+// rolling metrics live in memory, per input partition (ScorePartition).
 //
 // # Tables
 //
