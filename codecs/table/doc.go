@@ -14,9 +14,10 @@
 //     model key and the results of pin commands. RegistryCodec.
 //
 // Readers that look the same keys up again and again (the score group's
-// views of the learn, merge and checkpoint tables) wrap a codec in a
-// ViewCodec: it returns the value it decoded last for a key when handed the
-// same bytes, and turns what it cannot decode into an *UndecodableState.
+// views of the learn, merge and checkpoint tables) use view codecs,
+// NewStateViewCodec and NewRegistryViewCodec: they return the value they
+// decoded last for a key when handed the same bytes, and turn what they
+// cannot decode into an *UndecodableState.
 //
 // The state and shard codecs rebuild learners and windows of the right
 // configs from each model's Shape, by model name; processors.ModelSpec

@@ -36,6 +36,7 @@ type StateCodec struct {
 	Lenient bool
 
 	cache *stateCache
+	view  *viewCache // NewStateViewCodec
 }
 
 // NewLearnerStateCodec returns the codec the learn group itself uses: it
@@ -69,6 +70,9 @@ func (c *StateCodec) Encode(value interface{}) ([]byte, error) {
 
 // Decode implements goka.Codec.
 func (c *StateCodec) Decode(data []byte) (interface{}, error) {
+	if c.view != nil {
+		return c.view.decode(data, func(d []byte) (any, error) { return c.decode(d) }), nil
+	}
 	if c.cache != nil {
 		if st := c.cache.get(peekKey(data), data); st != nil {
 			return st, nil

@@ -27,8 +27,12 @@ var ErrRegistryCorrupt = errors.New("table: corrupt checkpoint registry")
 
 // RegistryCodec is the goka codec of the checkpoint table (values
 // *Registry). It needs no model specs: a version's learner is kept as
-// bytes and decoded on demand (Version.Restore).
-type RegistryCodec struct{}
+// bytes and decoded on demand (Version.Restore). Its zero value decodes
+// every value; NewRegistryViewCodec makes one for readers of the same keys
+// again and again.
+type RegistryCodec struct {
+	view *viewCache
+}
 
 // Encode implements goka.Codec.
 func (RegistryCodec) Encode(value interface{}) ([]byte, error) {
@@ -40,7 +44,10 @@ func (RegistryCodec) Encode(value interface{}) ([]byte, error) {
 }
 
 // Decode implements goka.Codec.
-func (RegistryCodec) Decode(data []byte) (interface{}, error) {
+func (c RegistryCodec) Decode(data []byte) (interface{}, error) {
+	if c.view != nil {
+		return c.view.decode(data, RegistryCodec{}.Decode), nil
+	}
 	r := new(Registry)
 	if err := r.UnmarshalBinary(data); err != nil {
 		return nil, err

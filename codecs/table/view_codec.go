@@ -7,29 +7,36 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/binio"
 )
 
-// Codec is a goka.Codec (this package does not import goka).
-type Codec interface {
-	Encode(value any) ([]byte, error)
-	Decode(data []byte) (any, error)
+// DefaultViewBytes is the default bound of a view codec's cache.
+const DefaultViewBytes = 64 << 20
+
+// NewStateViewCodec returns the codec of a reader of model states that
+// reads the same keys again and again: the score group, which looks a
+// model's state up in the learn (or merge) table for every record it
+// scores. See viewCache: it returns the state it decoded last for a key
+// when handed the same bytes, keeps at most maxBytes (<= 0:
+// DefaultViewBytes), and decodes what it cannot decode to an
+// *UndecodableState, never an error. The states it returns are shared and
+// must not be modified.
+func NewStateViewCodec(shapes map[string]Shape, maxBytes int) *StateCodec {
+	return &StateCodec{Shapes: shapes, view: newViewCache(maxBytes)}
 }
 
-// ViewCodec decodes the values of a table for a reader that reads the same
-// keys again and again: the score group, which looks a model's state or
-// registry up for every record it scores. It wraps the table's codec and
-// keeps, per table key, the value it decoded last with its bytes; handed
-// the same bytes again it returns that value without decoding. The
-// encodings it wraps start with a format byte, the model name and the table
-// key (ModelState, Registry).
-//
-// A value it cannot decode comes back as an *UndecodableState (whatever
-// the table), never as an error, so that one bad record cannot stop the
-// reader (a goka lookup that fails stops its processor).
-//
-// The values it returns are shared by every caller and must not be
-// modified. It keeps at most MaxBytes bytes of values (counted twice: the
-// bytes and the decoded value), then starts over.
-type ViewCodec struct {
-	inner    Codec
+// NewRegistryViewCodec is NewStateViewCodec for the checkpoint table: the
+// registries it returns are shared and must not be modified.
+func NewRegistryViewCodec(maxBytes int) *RegistryCodec {
+	return &RegistryCodec{view: newViewCache(maxBytes)}
+}
+
+// viewCache keeps, per table key, the value a view codec decoded last with
+// its bytes; handed the same bytes again it returns that value without
+// decoding. The encodings it keeps start with a format byte, the model
+// name and the table key (ModelState, Registry). A value that does not
+// decode is an *UndecodableState, never an error, so that one bad record
+// cannot stop its reader (a goka lookup that fails stops its processor).
+// It keeps at most maxBytes of values (counted twice: the bytes and the
+// decoded value), then starts over.
+type viewCache struct {
 	maxBytes int
 
 	mu    sync.Mutex
@@ -42,36 +49,26 @@ type viewEntry struct {
 	value any
 }
 
-// DefaultViewBytes is the default bound of a ViewCodec's cache.
-const DefaultViewBytes = 64 << 20
-
-// NewViewCodec returns a ViewCodec over inner that keeps at most maxBytes
-// (<= 0: DefaultViewBytes).
-func NewViewCodec(inner Codec, maxBytes int) *ViewCodec {
+func newViewCache(maxBytes int) *viewCache {
 	if maxBytes <= 0 {
 		maxBytes = DefaultViewBytes
 	}
-	return &ViewCodec{inner: inner, maxBytes: maxBytes, m: map[string]viewEntry{}}
+	return &viewCache{maxBytes: maxBytes, m: map[string]viewEntry{}}
 }
 
-// Encode implements goka.Codec: the inner codec's.
-func (c *ViewCodec) Encode(value any) ([]byte, error) { return c.inner.Encode(value) }
-
-// Decode implements goka.Codec.
-func (c *ViewCodec) Decode(data []byte) (any, error) {
+// decode returns the value of data, decoded by decode unless data are the
+// bytes of the value kept for its key.
+func (c *viewCache) decode(data []byte, decode func([]byte) (any, error)) any {
 	key := peekKey(data)
 	c.mu.Lock()
 	e, ok := c.m[key]
 	c.mu.Unlock()
 	if ok && bytes.Equal(e.enc, data) {
-		return e.value, nil
+		return e.value
 	}
-	v, err := c.inner.Decode(data)
+	v, err := decode(data)
 	if err != nil {
-		return &UndecodableState{Model: peekModel(data), Err: err}, nil
-	}
-	if v == nil {
-		return nil, nil
+		return &UndecodableState{Model: peekModel(data), Err: err}
 	}
 	enc := bytes.Clone(data)
 	c.mu.Lock()
@@ -85,11 +82,11 @@ func (c *ViewCodec) Decode(data []byte) (any, error) {
 	}
 	c.m[key] = viewEntry{enc: enc, value: v}
 	c.bytes += 2 * len(enc)
-	return v, nil
+	return v
 }
 
-// Len is the number of values kept.
-func (c *ViewCodec) Len() int {
+// len is the number of values kept.
+func (c *viewCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.m)

@@ -5,12 +5,12 @@ import (
 	"testing"
 )
 
-// TestViewCodec: the same bytes give the same value without decoding
+// TestViewCodec: for the view codecs of states and registries, the same bytes give the same value without decoding
 // again; new bytes of a key replace it; what does not decode is an
 // *UndecodableState, not an error; the cache starts over past its bound.
 func TestViewCodec(t *testing.T) {
 	shapes := map[string]Shape{"m": binaryShape(1)}
-	c := NewViewCodec(&StateCodec{Shapes: shapes}, 0)
+	c := NewStateViewCodec(shapes, 0)
 	enc := func(st *ModelState) []byte {
 		b, err := st.AppendBinary(nil)
 		if err != nil {
@@ -34,8 +34,8 @@ func TestViewCodec(t *testing.T) {
 		t.Errorf("key b: %+v", other)
 	}
 	newer := decode(a6).(*ModelState)
-	if newer == first || newer.Rows != 6 || c.Len() != 2 {
-		t.Errorf("newer state of a: rows %d, %d kept", newer.Rows, c.Len())
+	if newer == first || newer.Rows != 6 || c.view.len() != 2 {
+		t.Errorf("newer state of a: rows %d, %d kept", newer.Rows, c.view.len())
 	}
 	if decode(a6) != newer {
 		t.Error("the newer state was decoded again")
@@ -51,19 +51,19 @@ func TestViewCodec(t *testing.T) {
 		t.Errorf("state of a model not in the shapes: %#v", u)
 	}
 
-	small := NewViewCodec(RegistryCodec{}, 3*len(a5))
+	small := NewRegistryViewCodec(3 * len(a5))
 	reg := &Registry{Model: "m", Key: "a", LastID: 1, Versions: []Version{{ID: 1, Rows: 5, State: a5}}}
 	r1, _ := RegistryCodec{}.Encode(reg)
 	v1, err := small.Decode(r1)
 	if err != nil || v1.(*Registry).Latest().Rows != 5 {
 		t.Fatalf("registry: %v %v", v1, err)
 	}
-	if v, _ := small.Decode(r1); v != v1 || small.Len() != 1 {
+	if v, _ := small.Decode(r1); v != v1 || small.view.len() != 1 {
 		t.Error("the same registry was decoded again")
 	}
 	reg.Key = "b"
 	r2, _ := RegistryCodec{}.Encode(reg)
-	if _, err := small.Decode(r2); err != nil || small.Len() != 1 {
-		t.Errorf("past the bound: %d kept, %v", small.Len(), err)
+	if _, err := small.Decode(r2); err != nil || small.view.len() != 1 {
+		t.Errorf("past the bound: %d kept, %v", small.view.len(), err)
 	}
 }
