@@ -15,8 +15,12 @@
 //	<p>-learn-table + <p>.pins ──► [checkpoint] ── table <p>-checkpoint-table
 //	sharded models: [learn] ──► <p>.shards ──► [merge] ── table <p>-merge-table
 //	                   ▲ lookup ────────────────────────────────┘
+//	deployments: served topics ──► [score] ──► their outputs (<p>.scores), <p>.score-metrics
+//	                                  │    └─► <p>.deadletter
+//	   lookups: <p>-learn-table (<p>-merge-table), <p>-checkpoint-table, <p>.serving
 //	side channels: route's batching emitter ──► <p>.examples
 //	               checkpoint tick loop, `models pin|unpin` ──► <p>.pins
+//	               `serve promote|rollback` ──► <p>.serving
 //
 // topology declares; it runs nothing and opens no connection. What is done
 // to a running pipeline (run, restore, replay, topic creation) is package

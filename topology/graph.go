@@ -45,6 +45,10 @@ const (
 	WriterCheckpointTicks = "checkpoint tick loop"
 	// WriterPinCommands is `streamsgd models pin|unpin`.
 	WriterPinCommands = "streamsgd models pin|unpin"
+	// WriterServingOverrides is `streamsgd serve promote|rollback`: the
+	// model and state a deployment serves instead of its config's, on the
+	// compacted <p>.serving, which the score group looks up.
+	WriterServingOverrides = "streamsgd serve promote|rollback"
 )
 
 // stateCacheSize bounds the decoded states the learner keeps in memory. A
@@ -121,15 +125,37 @@ func (p *Pipeline) Graph() Graph {
 		ckEdges = append(ckEdges, goka.Input(goka.Stream(t.MergeTable), versioned, p.Checkpoint.ProcessState))
 	}
 	groups = append(groups, goka.DefineGroup(t.CheckpointGroup, ckEdges...))
-
-	return Graph{
-		Groups: groups,
-		Writers: []Writer{
-			{Name: WriterRouteBatches, Group: t.RouteGroup, Topic: t.Examples, Codec: examples},
-			{Name: WriterCheckpointTicks, Group: t.CheckpointGroup, Topic: t.Pins, Codec: new(codec.Bytes)},
-			{Name: WriterPinCommands, Topic: t.Pins, Codec: new(codec.Bytes)},
-		},
+	writers := []Writer{
+		{Name: WriterRouteBatches, Group: t.RouteGroup, Topic: t.Examples, Codec: examples},
+		{Name: WriterCheckpointTicks, Group: t.CheckpointGroup, Topic: t.Pins, Codec: new(codec.Bytes)},
+		{Name: WriterPinCommands, Topic: t.Pins, Codec: new(codec.Bytes)},
 	}
+
+	// score (scoring deployments only): the served topics in, decoded as
+	// route decodes; per record the served state looked up in views of the
+	// learn table (the merge table for sharded models), the registry and
+	// the serving overrides; predictions to the deployments' outputs.
+	if t.Serves() {
+		overrides := new(processors.ServingCodec)
+		edges := []goka.Edge{
+			goka.Inputs(t.ServeInputs, new(codec.Bytes), p.Score.Process),
+			goka.Lookup(t.LearnTable, table.NewStateViewCodec(shapes, 0)),
+		}
+		if p.Sharded() {
+			edges = append(edges, goka.Lookup(t.MergeTable, table.NewStateViewCodec(shapes, 0)))
+		}
+		edges = append(edges,
+			goka.Lookup(t.CheckpointTable, table.NewRegistryViewCodec(0)),
+			goka.Lookup(t.Serving, overrides),
+		)
+		for _, out := range t.ScoreOutputs {
+			edges = append(edges, goka.Output(out, p.PredictionCodec))
+		}
+		edges = append(edges, goka.Output(t.ScoreMetrics, p.MetricsCodec), goka.Output(t.DeadLetter, p.DeadLetterCodec))
+		groups = append(groups, goka.DefineGroup(t.ScoreGroup, edges...))
+		writers = append(writers, Writer{Name: WriterServingOverrides, Topic: goka.Stream(t.Serving), Codec: overrides})
+	}
+	return Graph{Groups: groups, Writers: writers}
 }
 
 // Groups returns the group graphs of the DAG in data-flow order.

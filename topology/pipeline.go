@@ -2,6 +2,8 @@ package topology
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/lovoo/goka"
 
@@ -30,6 +32,10 @@ type Pipeline struct {
 	// from one pipeline shares it: its only state is the newest unversioned
 	// state per key, read-only, for the time trigger (the tick writer).
 	Checkpoint *processors.Checkpoint
+	// Deployments are the scoring deployments (config.Serve) and Score the
+	// processor behind the score group, nil without deployments.
+	Deployments []processors.Deployment
+	Score       *processors.Score
 	// StateCodec encodes the learn table.
 	StateCodec *table.StateCodec
 	// Codecs of the output topics.
@@ -64,7 +70,46 @@ func Build(c *config.Pipeline) (*Pipeline, error) {
 	}
 	p.Checkpoint = &processors.Checkpoint{Specs: byName, LearnTable: goka.Stream(p.Topics.LearnTable)}
 	p.StateCodec = &table.StateCodec{Shapes: processors.Shapes(byName)}
+	if err := p.buildDeployments(); err != nil {
+		return nil, err
+	}
+	p.Score = p.newScore(p.Route, 0)
 	return p, nil
+}
+
+// buildDeployments converts the config's deployments, refusing an output
+// that is a topic the pipeline names itself.
+func (p *Pipeline) buildDeployments() error {
+	own := p.Topics.Own()
+	for i, s := range p.Config.Serve {
+		if slices.Contains(own, s.Output) {
+			return &config.FieldError{File: p.Config.File, Field: fmt.Sprintf("serve[%d].output", i),
+				Msg: fmt.Sprintf("%q is a topic of the pipeline itself (%s)", s.Output, strings.Join(own, ", "))}
+		}
+		p.Deployments = append(p.Deployments, processors.Deployment{
+			Name: s.Name, Topics: slices.Clone(s.Topics), Model: s.Model, State: s.State, Output: goka.Stream(s.Output),
+		})
+	}
+	return nil
+}
+
+// newScore is the processor of the score group, decoding with route and
+// bounding its prediction batches by maxBytes (0: the default); nil
+// without deployments. Each is new: its caches and windows are its own.
+func (p *Pipeline) newScore(route *processors.Route, maxBytes int) *processors.Score {
+	if len(p.Deployments) == 0 {
+		return nil
+	}
+	t := p.Topics
+	s := &processors.Score{
+		Route: route, Specs: p.Specs, Deployments: p.Deployments, DeadLetter: t.DeadLetter, Metrics: t.ScoreMetrics,
+		LearnTable: t.LearnTable, CheckpointTable: t.CheckpointTable, Serving: t.Serving, PredictionsMaxBytes: maxBytes,
+	}
+	if p.Sharded() {
+		s.MergeTable = t.MergeTable
+	}
+	s.Init()
+	return s
 }
 
 func (p *Pipeline) buildCodecs() error {
@@ -107,5 +152,6 @@ func (p *Pipeline) WithRouteSink(sink processors.Sink, limits processors.Limits)
 	r.SetLimits(limits)
 	r.Init()
 	q.Route = &r
+	q.Score = p.newScore(&r, limits.ScoresMaxBytes)
 	return &q
 }

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,6 +50,12 @@ func (p *Pipeline) Text() string {
 		}
 		fmt.Fprintf(&b, "  %-12s %s %s, %s, %d features, key %s, %s\n", m.Name, m.Model.Task,
 			m.Model.Learner, m.Model.Optimizer.Name, m.Model.Features, key, shards)
+	}
+	if len(p.Deployments) > 0 {
+		fmt.Fprintf(&b, "\ndeployments (group %s)\n", p.Topics.ScoreGroup)
+	}
+	for _, d := range p.Deployments {
+		fmt.Fprintf(&b, "  %-12s %s -> %s, model %s, state %s\n", d.Name, strings.Join(d.Topics, ", "), d.Output, d.Model, d.State)
 	}
 	return b.String()
 }
@@ -115,7 +122,7 @@ func (p *Pipeline) Dangling() []string {
 		written[string(w.Topic)] = true
 	}
 	for _, g := range graph.Groups {
-		for _, e := range g.InputStreams() {
+		for _, e := range slices.Concat(g.InputStreams(), g.LookupTables()) {
 			read[e.Topic()] = true
 		}
 		for _, e := range g.OutputStreams() {
@@ -133,21 +140,20 @@ func (p *Pipeline) Dangling() []string {
 		}
 	}
 	ends := map[string]bool{}
-	for _, t := range p.Topics.Inputs {
-		ends[string(t)] = true
-	}
-	for _, t := range []goka.Stream{p.Topics.Predictions, p.Topics.Metrics, p.Topics.DeadLetter} {
-		ends[string(t)] = true
+	t := p.Topics
+	for _, s := range slices.Concat(t.Inputs, t.ServeInputs, t.ScoreOutputs,
+		goka.Streams{t.Predictions, t.Metrics, t.DeadLetter, t.ScoreMetrics}) {
+		ends[string(s)] = true
 	}
 	var out []string
-	for t := range written {
-		if !read[t] && !ends[t] {
-			out = append(out, t)
+	for w := range written {
+		if !read[w] && !ends[w] {
+			out = append(out, w)
 		}
 	}
-	for t := range read {
-		if !written[t] && !ends[t] {
-			out = append(out, t)
+	for r := range read {
+		if !written[r] && !ends[r] {
+			out = append(out, r)
 		}
 	}
 	sort.Strings(out)

@@ -2,6 +2,8 @@ package topology
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/lovoo/goka"
@@ -130,5 +132,79 @@ models:
 		if !ok || st.Rows != rows {
 			t.Errorf("key %s: state %v, want %d rows", key, st, rows)
 		}
+	}
+}
+
+// TestDAGServesOnTester runs the whole DAG with two deployments of a
+// held-out topic on goka's tester: the held-out rows are scored with the
+// learn table's state as it is when they arrive (latest) and with the
+// newest pinned version (pinned), dead-lettered while there is nothing to
+// serve, and never learned from.
+func TestDAGServesOnTester(t *testing.T) {
+	const yaml = `
+name: v
+input:
+  topics: [in]
+  columns: [f0, f1, f2]
+models:
+  - name: logreg
+    metrics: {window: 10, buckets: 5, emit_every: 2}
+    checkpoints: {every_rows: 2, every_seconds: 3600}
+serve:
+  - {name: latest, topics: [held], model: logreg}
+  - {name: pinned, topics: [held], model: logreg, state: pinned, output: pinned-scores}
+`
+	p, tt := runTester(t, yaml)
+	latest, pinned := tt.NewQueueTracker("v.scores"), tt.NewQueueTracker("pinned-scores")
+	dead := tt.NewQueueTracker(string(p.Topics.DeadLetter))
+	versions := func(q *tester.QueueTracker) []int64 {
+		var out []int64
+		for _, v, ok := q.Next(); ok; _, v, ok = q.Next() {
+			for _, pr := range v.(*wire.PredictionBatch).Predictions {
+				out = append(out, pr.Version)
+			}
+		}
+		return out
+	}
+	reasons := func() []string {
+		var out []string
+		for _, v, ok := dead.Next(); ok; _, v, ok = dead.Next() {
+			out = append(out, v.(*wire.DeadLetter).Reason)
+		}
+		return out
+	}
+	learned := func() int64 {
+		st, _ := tt.TableValue(p.Topics.LearnTable, "logreg").(*table.ModelState)
+		if st == nil {
+			return 0
+		}
+		return st.Rows
+	}
+
+	tt.Consume("held", "1", []byte("1,2,3"))
+	if r := reasons(); len(r) != 2 || !strings.Contains(r[0], `serve latest: model logreg: row 0: no model state for key "logreg" yet`) ||
+		!strings.Contains(r[1], `serve pinned: model logreg: row 0: no model version for key "logreg" yet`) {
+		t.Fatalf("before any learning: %q", r)
+	}
+	for i := range 5 {
+		tt.Consume("in", fmt.Sprint(i%2), []byte(fmt.Sprintf("%d,%d,1", i%2, -i)))
+	}
+	tt.Consume("held", "1", []byte("1,2,3\n0,0,0"))
+	if v := versions(latest); fmt.Sprint(v) != "[5 5]" {
+		t.Errorf("latest after 5 rows: versions %v", v)
+	}
+	if r := reasons(); len(r) != 2 || !strings.Contains(r[0], `key "logreg" has no pinned version (kept: 1-3)`) {
+		t.Errorf("nothing pinned: %q", r)
+	}
+	tt.Consume(string(p.Topics.Pins), "logreg", []byte(`{"op":"pin","version":2}`))
+	tt.Consume("held", "0", []byte("1,2,3"))
+	if v := versions(pinned); fmt.Sprint(v) != "[3]" { // version 2 was made at 3 rows
+		t.Errorf("pinned version 2: versions %v", v)
+	}
+	if v := versions(latest); fmt.Sprint(v) != "[5]" {
+		t.Errorf("latest: versions %v", v)
+	}
+	if n := learned(); n != 5 {
+		t.Errorf("the learn table has %d rows: held-out rows were learned", n)
 	}
 }

@@ -1,6 +1,8 @@
 package topology
 
 import (
+	"slices"
+
 	"github.com/lovoo/goka"
 
 	"github.com/streamsgd/streamsgd/config"
@@ -31,6 +33,18 @@ type Topics struct {
 	// checkpoint registry.
 	CheckpointGroup goka.Group
 	CheckpointTable goka.Table
+	// ScoreGroup scores the deployments' topics (config.Serve), ServeInputs,
+	// into their outputs, ScoreOutputs (both in config order, each topic
+	// once; empty without deployments), and the rolling metrics of the
+	// served models into ScoreMetrics.
+	ScoreGroup   goka.Group
+	ServeInputs  goka.Streams
+	ScoreOutputs goka.Streams
+	ScoreMetrics goka.Stream
+	// Serving is the table of serving overrides (`streamsgd serve
+	// promote`), keyed by deployment name: a compacted topic that the
+	// score group looks up and no group owns.
+	Serving goka.Table
 }
 
 // TopicsOf names the topics of pipeline c. Every name but the inputs'
@@ -49,9 +63,18 @@ func TopicsOf(c *config.Pipeline) Topics {
 		MergeGroup:      goka.Group(p + "-merge"),
 		Pins:            goka.Stream(p + ".pins"),
 		CheckpointGroup: goka.Group(p + "-checkpoint"),
+		ScoreGroup:      goka.Group(p + "-score"),
+		ScoreMetrics:    goka.Stream(p + ".score-metrics"),
+		Serving:         goka.Table(p + ".serving"),
 	}
 	for _, in := range c.Input.Topics {
 		t.Inputs = append(t.Inputs, goka.Stream(in))
+	}
+	for _, s := range c.Serve {
+		for _, in := range s.Topics {
+			t.ServeInputs = appendOnce(t.ServeInputs, goka.Stream(in))
+		}
+		t.ScoreOutputs = appendOnce(t.ScoreOutputs, goka.Stream(s.Output))
 	}
 	t.LearnTable = goka.GroupTable(t.LearnGroup)
 	t.MergeTable = goka.GroupTable(t.MergeGroup)
@@ -59,10 +82,31 @@ func TopicsOf(c *config.Pipeline) Topics {
 	return t
 }
 
-// Created lists the topics the pipeline creates (not its inputs), with
-// whether each is a compacted table.
+func appendOnce(s goka.Streams, t goka.Stream) goka.Streams {
+	if slices.Contains(s, t) {
+		return s
+	}
+	return append(s, t)
+}
+
+// Serves reports whether the pipeline has scoring deployments, and so a
+// score group.
+func (t Topics) Serves() bool { return len(t.ServeInputs) > 0 }
+
+// Created lists the topics the pipeline creates (not its inputs nor the
+// topics it serves), with whether each is a compacted table.
 func (t Topics) Created() []CreatedTopic {
-	return []CreatedTopic{
+	out := t.own()
+	for _, o := range t.ScoreOutputs {
+		out = append(out, CreatedTopic{Name: string(o)})
+	}
+	return out
+}
+
+// own lists the topics the pipeline creates with names of its own (all
+// but the deployments' outputs, which the config names).
+func (t Topics) own() []CreatedTopic {
+	out := []CreatedTopic{
 		{Name: string(t.Examples)},
 		{Name: string(t.Predictions)},
 		{Name: string(t.Metrics)},
@@ -73,6 +117,20 @@ func (t Topics) Created() []CreatedTopic {
 		{Name: string(t.Pins)},
 		{Name: string(t.CheckpointTable), Compacted: true},
 	}
+	if t.Serves() {
+		out = append(out, CreatedTopic{Name: string(t.ScoreMetrics)}, CreatedTopic{Name: string(t.Serving), Compacted: true})
+	}
+	return out
+}
+
+// Own lists the names of the topics the pipeline names itself: what a
+// deployment's output must not be.
+func (t Topics) Own() []string {
+	var out []string
+	for _, c := range t.own() {
+		out = append(out, c.Name)
+	}
+	return out
 }
 
 // CreatedTopic is a topic a pipeline creates.
