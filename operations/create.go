@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/streamsgd/streamsgd/topology"
@@ -91,9 +92,9 @@ func allLed(td kadm.TopicDetails, partitions int, names []string) bool {
 }
 
 func checkInputs(ctx context.Context, adm *kadm.Client, p *topology.Pipeline) error {
-	names := make([]string, len(p.Topics.Inputs))
-	for i, t := range p.Topics.Inputs {
-		names[i] = string(t)
+	var names []string
+	for _, t := range slices.Concat(p.Topics.Inputs, p.Topics.ServeInputs) {
+		names = append(names, string(t))
 	}
 	td, err := adm.ListTopics(ctx, names...)
 	if err != nil {
@@ -102,6 +103,26 @@ func checkInputs(ctx context.Context, adm *kadm.Client, p *topology.Pipeline) er
 	for _, n := range names {
 		if d, ok := td[n]; !ok || d.Err != nil {
 			return fmt.Errorf("operations: input topic %q does not exist (create it, or produce to it first)", n)
+		}
+	}
+	return checkServedPartitions(td, p)
+}
+
+// checkServedPartitions fails when the served topics have different
+// partition counts: goka runs the score group only over copartitioned
+// inputs, and would say so only once the group starts.
+func checkServedPartitions(td kadm.TopicDetails, p *topology.Pipeline) error {
+	counts := map[int]string{}
+	for _, t := range p.Topics.ServeInputs {
+		n := len(td[string(t)].Partitions)
+		counts[n] = string(t)
+		if len(counts) > 1 {
+			var desc []string
+			for c, name := range counts {
+				desc = append(desc, fmt.Sprintf("%s has %d", name, c))
+			}
+			slices.Sort(desc)
+			return fmt.Errorf("operations: the served topics must have as many partitions as each other (the score group reads them copartitioned): %s", strings.Join(desc, ", "))
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package operations
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -18,12 +19,16 @@ import (
 const fallbackMaxMessageBytes = 1<<20 + 12
 
 // ReadRouteLimits reads the max.message.bytes of <p>.examples,
-// <p>.predictions and <p>.deadletter (kadm DescribeTopicConfigs; for a
-// topic that does not tell it, the broker's message.max.bytes, then 1 MiB),
-// caps each at what the producer sends (kafkaclient.ProducerBatchMaxBytes)
-// and keeps processors.RecordOverhead free.
+// <p>.predictions and <p>.deadletter, and the smallest of the deployments'
+// outputs (kadm DescribeTopicConfigs; for a topic that does not tell it,
+// the broker's message.max.bytes, then 1 MiB), caps each at what the
+// producer sends (kafkaclient.ProducerBatchMaxBytes) and keeps
+// processors.RecordOverhead free.
 func ReadRouteLimits(ctx context.Context, adm *kadm.Client, t topology.Topics) (processors.Limits, error) {
 	topics := []string{string(t.Examples), string(t.Predictions), string(t.DeadLetter)}
+	for _, o := range t.ScoreOutputs {
+		topics = append(topics, string(o))
+	}
 	got := map[string]int{}
 	rcs, err := adm.DescribeTopicConfigs(ctx, topics...)
 	if err != nil {
@@ -40,7 +45,7 @@ func ReadRouteLimits(ctx context.Context, adm *kadm.Client, t topology.Topics) (
 		}
 	}
 	broker := fallbackMaxMessageBytes
-	if len(got) < len(topics) {
+	if len(got) < len(slices.Compact(slices.Sorted(slices.Values(topics)))) {
 		broker = brokerMaxMessageBytes(ctx, adm)
 	}
 	limit := func(topic string) int {
@@ -50,11 +55,17 @@ func ReadRouteLimits(ctx context.Context, adm *kadm.Client, t topology.Topics) (
 		}
 		return min(n, kafkaclient.ProducerBatchMaxBytes) - processors.RecordOverhead
 	}
-	return processors.Limits{
+	l := processors.Limits{
 		ExamplesMaxBytes:    limit(topics[0]),
 		PredictionsMaxBytes: limit(topics[1]),
 		DeadLetterMaxBytes:  limit(topics[2]),
-	}, nil
+	}
+	for _, o := range topics[3:] {
+		if n := limit(o); l.ScoresMaxBytes == 0 || n < l.ScoresMaxBytes {
+			l.ScoresMaxBytes = n
+		}
+	}
+	return l, nil
 }
 
 // brokerMaxMessageBytes is the cluster's message.max.bytes, or Kafka's

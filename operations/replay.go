@@ -152,6 +152,9 @@ func replay(ctx context.Context, p *topology.Pipeline, o ReplayOptions) (rep Rep
 	}
 	cfg := *p.Config
 	cfg.Name = GenerationName(p.Config.Name, o.Generation)
+	// The generation rebuilds models; it scores nothing. Its deployments
+	// would write the live outputs, which the config names.
+	cfg.Serve = nil
 	if !config.ValidName(o.Generation) {
 		return rep, fmt.Errorf("operations: replay: generation %q: use only letters, digits, '_' and '-'", o.Generation)
 	}

@@ -262,7 +262,7 @@ func (nopLogger) Printf(string, ...interface{}) {}
 func saramaConsumerBuilder(p *topology.Pipeline, cfg *sarama.Config) goka.SaramaConsumerBuilder {
 	t := p.Topics
 	return resettingConsumerBuilder(goka.SaramaConsumerBuilderWithConfig(cfg),
-		string(t.LearnTable), string(t.MergeTable), string(t.CheckpointTable))
+		string(t.LearnTable), string(t.MergeTable), string(t.CheckpointTable), string(t.Serving))
 }
 
 // checkpointTickInterval is how often a run looks for models whose time

@@ -3,6 +3,7 @@ package operations
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -34,6 +35,12 @@ func ReadTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic stri
 // table's changelog topic from its start to its end offsets as of the call
 // (deletions included). An error from fn stops the scan and is returned.
 func ScanTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic string, fn func(*kgo.Record) error) error {
+	return scanPartitions(ctx, brokers, opts, topic, nil, fn)
+}
+
+// scanPartitions is ScanTable over the partitions that pick returns, given
+// the topic's number of partitions (nil: all).
+func scanPartitions(ctx context.Context, brokers []string, opts []kgo.Opt, topic string, pick func(int) []int32, fn func(*kgo.Record) error) error {
 	cl, err := kafkaclient.New(brokers, append([]kgo.Opt{kgo.FetchMaxBytes(64 << 20)}, opts...)...)
 	if err != nil {
 		return fmt.Errorf("operations: read table %s: %w", topic, err)
@@ -48,8 +55,13 @@ func ScanTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic stri
 	}
 	left := map[int32]int64{}
 	parts := map[int32]kgo.Offset{}
+	picked := func(int32) bool { return true }
+	if pick != nil {
+		want := pick(len(ends[topic]))
+		picked = func(p int32) bool { return slices.Contains(want, p) }
+	}
 	ends.Each(func(o kadm.ListedOffset) {
-		if o.Offset > 0 {
+		if o.Offset > 0 && picked(o.Partition) {
 			left[o.Partition] = o.Offset
 			parts[o.Partition] = kgo.NewOffset().AtStart()
 		}

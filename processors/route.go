@@ -68,10 +68,14 @@ type Route struct {
 	buffers   *batchers
 }
 
-// Limits are the byte bounds of what a Route writes: the fields of Route
-// of the same names.
+// Limits are the byte bounds of what a Route writes (the fields of Route
+// of the same names) and of what the score group writes.
 type Limits struct {
 	ExamplesMaxBytes, PredictionsMaxBytes, DeadLetterMaxBytes int
+	// ScoresMaxBytes bounds what the score group writes to the
+	// deployments' outputs (Score.PredictionsMaxBytes): the smallest
+	// max.message.bytes of them, less RecordOverhead.
+	ScoresMaxBytes int
 }
 
 // SetLimits sets the byte bounds of r's outputs; zero fields keep theirs.

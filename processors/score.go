@@ -360,7 +360,7 @@ func (s *Score) lookupServed(tables Tables, spec ModelSpec, state config.ServeSt
 	if err != nil {
 		return served{}, err
 	}
-	v, reason := pick(reg, key, state)
+	v, reason := PickVersion(reg, key, state)
 	if v == nil {
 		return served{reason: reason}, nil
 	}
@@ -371,9 +371,10 @@ func (s *Score) lookupServed(tables Tables, spec ModelSpec, state config.ServeSt
 	return served{learner: m, version: v.Rows}, nil
 }
 
-// pick returns the version of reg that state selects, or why there is
-// none.
-func pick(reg *table.Registry, key string, state config.ServeState) (*table.Version, string) {
+// PickVersion returns the version of reg (key's registry, nil if it has
+// none) that state (pinned, or a version id) selects, or why there is
+// none: the reason the score group dead-letters rows with.
+func PickVersion(reg *table.Registry, key string, state config.ServeState) (*table.Version, string) {
 	if reg == nil || len(reg.Versions) == 0 {
 		return nil, fmt.Sprintf("no model version for key %q yet", key)
 	}

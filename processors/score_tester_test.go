@@ -34,9 +34,9 @@ func scoreOnTester(t *testing.T, s *Score) *tester.Tester {
 	shapes := Shapes(s.Specs)
 	edges := []goka.Edge{
 		goka.Inputs(topics, new(codec.Bytes), s.Process),
-		goka.Lookup(s.LearnTable, table.NewViewCodec(&table.StateCodec{Shapes: shapes}, 0)),
-		goka.Lookup(s.MergeTable, table.NewViewCodec(&table.StateCodec{Shapes: shapes}, 0)),
-		goka.Lookup(s.CheckpointTable, table.NewViewCodec(table.RegistryCodec{}, 0)),
+		goka.Lookup(s.LearnTable, table.NewStateViewCodec(shapes, 0)),
+		goka.Lookup(s.MergeTable, table.NewStateViewCodec(shapes, 0)),
+		goka.Lookup(s.CheckpointTable, table.NewRegistryViewCodec(0)),
 		goka.Lookup(s.Serving, new(ServingCodec)),
 		goka.Output(s.DeadLetter, deadCodec),
 		goka.Output(s.Metrics, metCodec),

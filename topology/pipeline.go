@@ -155,3 +155,50 @@ func (p *Pipeline) WithRouteSink(sink processors.Sink, limits processors.Limits)
 	q.Score = p.newScore(&r, limits.ScoresMaxBytes)
 	return &q
 }
+
+// Deployment returns the deployment of the given name.
+func (p *Pipeline) Deployment(name string) (processors.Deployment, bool) {
+	for _, d := range p.Deployments {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return processors.Deployment{}, false
+}
+
+// DeploymentNames lists the deployments' names for messages ("none"
+// without deployments).
+func (p *Pipeline) DeploymentNames() string {
+	var names []string
+	for _, d := range p.Deployments {
+		names = append(names, d.Name)
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// CheckPromote checks that deployment can serve model in state (""
+// keeps its configured state) instead of its config's: a model of the
+// pipeline with the same task and outputs as the deployment's. It returns
+// the deployment.
+func (p *Pipeline) CheckPromote(deployment, model string, state config.ServeState) (processors.Deployment, error) {
+	d, ok := p.Deployment(deployment)
+	if !ok {
+		return d, fmt.Errorf("topology: no deployment %q in pipeline %s (have: %s)", deployment, p.Config.Name, p.DeploymentNames())
+	}
+	spec, ok := p.Specs[model]
+	if !ok {
+		return d, fmt.Errorf("topology: no model %q in pipeline %s (have: %s)", model, p.Config.Name, strings.Join(p.Config.ModelNames(), ", "))
+	}
+	base := p.Specs[d.Model]
+	if spec.Model.Task != base.Model.Task || spec.Model.Classes != base.Model.Classes {
+		return d, fmt.Errorf("topology: model %s (%s, %d classes) cannot serve deployment %s of model %s (%s, %d classes): the task must be the same",
+			model, spec.Model.Task, spec.Model.Classes, d.Name, d.Model, base.Model.Task, base.Model.Classes)
+	}
+	if state != "" && !state.Valid() {
+		return d, fmt.Errorf("topology: state must be %q, %q or a version id (1, 2, ...), got %q", config.StateLatest, config.StatePinned, state)
+	}
+	return d, nil
+}
