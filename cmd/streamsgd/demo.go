@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -21,6 +22,7 @@ import (
 // DemoCmd runs the SUSY walkthrough end to end on an embedded broker.
 type DemoCmd struct {
 	Rows            int64         `default:"1000000" help:"Rows of the SUSY-shaped stream."`
+	TestRows        int64         `default:"100000" help:"Rows of the held-out test set, streamed once the models learned the stream: scored by the deployment test, never learned from (0: none)."`
 	RowsPerMessage  int           `default:"1" help:"Rows per input message."`
 	Seed            uint64        `default:"1" help:"Seed of the generator."`
 	Port            int           `default:"0" help:"Broker port (0: a free port)."`
@@ -84,8 +86,8 @@ func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline
 	// One input partition, as in the tutorial: with the label as the key,
 	// a keyed topic puts every row of a class in one partition, and the
 	// learner would see class-sorted runs instead of the stream's order.
-	for _, in := range p.Config.Input.Topics {
-		if err := operations.CreateTopic(ctx, adm, in, c.InputPartitions, 1); err != nil {
+	for _, in := range slices.Concat(p.Topics.Inputs, p.Topics.ServeInputs) {
+		if err := operations.CreateTopic(ctx, adm, string(in), c.InputPartitions, 1); err != nil {
 			return err
 		}
 	}
@@ -107,12 +109,33 @@ func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline
 	prodErr := make(chan error, 1)
 	go func() { prodErr <- c.produce(ctx, brokers, opts, p.Config.Input.Topics[0]) }()
 	board := newBoard(p, c.Rows)
-	err = board.watch(ctx, brokers, opts, c.Every, prodErr, runErr)
-	stopRun()
-	if err != nil {
+	if err := board.watch(ctx, brokers, opts, c.Every, prodErr, runErr); err != nil {
 		return err
 	}
 	board.summary(os.Stdout)
+	return c.heldOut(ctx, brokers, opts, p)
+}
+
+// heldOut streams the test set into the first deployment's topic once the
+// models learned the stream, and prints the deployment's evaluation: the
+// accuracy of the served model on rows it never learned from.
+func (c *DemoCmd) heldOut(ctx context.Context, brokers Brokers, opts []kgo.Opt, p *topology.Pipeline) error {
+	if c.TestRows <= 0 || len(p.Deployments) == 0 {
+		return nil
+	}
+	d := p.Deployments[0]
+	fmt.Fprintf(os.Stdout, "\nheld out: %d rows (seed %d) into %s, scored by deployment %s with %s (%s), never learned from\n",
+		c.TestRows, c.Seed+1, d.Topics[0], d.Name, d.Model, d.State)
+	test := *c
+	test.Rows, test.Seed = c.TestRows, c.Seed+1
+	if err := test.produce(ctx, brokers, opts, d.Topics[0]); err != nil {
+		return err
+	}
+	ev, err := operations.Evaluate(ctx, p, operations.EvaluateOptions{Brokers: brokers.List(), Kgo: opts, Deployment: d.Name, Wait: 5 * time.Minute})
+	if err != nil {
+		return err
+	}
+	writeEvaluation(os.Stdout, ev)
 	return nil
 }
 
