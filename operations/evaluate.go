@@ -28,6 +28,10 @@ type EvaluateOptions struct {
 	// Topic, if set, restricts the evaluation to the rows of one of the
 	// deployment's topics.
 	Topic string
+	// Model, if set, restricts it to the rows served by one model (after a
+	// promotion, a deployment's rows were served by several). Dead letters
+	// are counted all the same.
+	Model string
 	// Wait, if > 0, first waits up to this long until the score group has
 	// committed every partition of the deployment's topics up to its end
 	// offset as of the call: until every row there has been scored.
@@ -41,8 +45,10 @@ type EvaluateOptions struct {
 // predictions a deployment made, read from its output.
 type Evaluation struct {
 	Deployment processors.Deployment
-	// Topics are those evaluated (the deployment's, or Topic).
+	// Topics are those evaluated (the deployment's, or Topic); Model the
+	// model whose rows were, if only one's.
 	Topics []string
+	Model  string
 	// Scored counts the distinct rows predicted (by prediction id; a
 	// repeated prediction, after a crash, counts once: the first);
 	// Repeats the predictions dropped as repeats. Labeled counts the
@@ -77,7 +83,7 @@ func Evaluate(ctx context.Context, p *topology.Pipeline, o EvaluateOptions) (*Ev
 	if !ok {
 		return nil, fmt.Errorf("operations: no deployment %q in pipeline %s (have: %s)", o.Deployment, p.Config.Name, p.DeploymentNames())
 	}
-	ev := &Evaluation{Deployment: d, Topics: d.Topics, Models: map[string]int64{}, Versions: map[string][2]int64{}}
+	ev := &Evaluation{Deployment: d, Topics: d.Topics, Model: o.Model, Models: map[string]int64{}, Versions: map[string][2]int64{}}
 	if o.Topic != "" {
 		if !slices.Contains(d.Topics, o.Topic) {
 			return nil, fmt.Errorf("operations: deployment %s does not score %s (it scores %s)", d.Name, o.Topic, strings.Join(d.Topics, ", "))
@@ -115,7 +121,7 @@ func (ev *Evaluation) readPredictions(ctx context.Context, p *topology.Pipeline,
 			return fmt.Errorf("decode %s/%d@%d: %w", r.Topic, r.Partition, r.Offset, err)
 		}
 		for _, pr := range v.(*wire.PredictionBatch).Predictions {
-			if !slices.Contains(ev.Topics, pr.Topic) {
+			if !slices.Contains(ev.Topics, pr.Topic) || o.Model != "" && pr.Model != o.Model {
 				continue
 			}
 			if _, dup := seen[pr.ID]; dup {

@@ -21,6 +21,7 @@ type EvaluateCmd struct {
 	Config     string        `required:"" type:"existingfile" help:"Pipeline config (YAML)."`
 	Deployment string        `required:"" help:"Deployment (serve[].name) whose predictions are evaluated."`
 	Topic      string        `help:"Only the rows of this one of the deployment's topics."`
+	Model      string        `help:"Only the rows served by this model (after a promotion, the deployment's rows were served by several)."`
 	Wait       time.Duration `default:"60s" help:"First wait up to this long until the score group has scored every row the topics hold now (0: do not wait)."`
 	Timeout    time.Duration `default:"5m" help:"Give up after this long."`
 }
@@ -38,7 +39,7 @@ func (c *EvaluateCmd) Run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	ev, err := operations.Evaluate(ctx, p, operations.EvaluateOptions{
-		Brokers: c.List(), Kgo: opts, Deployment: c.Deployment, Topic: c.Topic, Wait: c.Wait,
+		Brokers: c.List(), Kgo: opts, Deployment: c.Deployment, Topic: c.Topic, Model: c.Model, Wait: c.Wait,
 	})
 	if err != nil {
 		return sec.Explain(err)
@@ -49,7 +50,11 @@ func (c *EvaluateCmd) Run(ctx context.Context) error {
 
 func writeEvaluation(w io.Writer, ev *operations.Evaluation) {
 	d := ev.Deployment
-	fmt.Fprintf(w, "deployment %s: %s scored into %s\n", d.Name, strings.Join(ev.Topics, ", "), d.Output)
+	only := ""
+	if ev.Model != "" {
+		only = " (the rows " + ev.Model + " served)"
+	}
+	fmt.Fprintf(w, "deployment %s: %s scored into %s%s\n", d.Name, strings.Join(ev.Topics, ", "), d.Output, only)
 	fmt.Fprintf(w, "rows: %d scored (%d labeled), %d dead-lettered", ev.Scored, ev.Labeled, ev.Dead)
 	if ev.Repeats > 0 {
 		fmt.Fprintf(w, ", %d repeated predictions dropped", ev.Repeats)
