@@ -1,6 +1,7 @@
 // Package config reads a pipeline config (YAML): one input stream, the
-// models that learn from it, the topics they write and the security of the
-// connections to the brokers.
+// models that learn from it, the topics they write, the scoring
+// deployments that serve them (Serve) and the security of the connections
+// to the brokers.
 //
 // # One definition per field
 //
