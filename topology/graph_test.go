@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lovoo/goka"
@@ -188,6 +189,43 @@ serve: [{name: d, topics: [t], model: m, output: `+out+`}]
 		var fe *config.FieldError
 		if !errors.As(err, &fe) || fe.Field != "serve[0].output" {
 			t.Errorf("output %s: %v", out, err)
+		}
+	}
+}
+
+// TestCheckPromote: a deployment can serve another model of its task, in
+// a valid state; anything else is refused with what is wrong.
+func TestCheckPromote(t *testing.T) {
+	c, err := config.Parse([]byte(`
+name: p
+input: {topics: [in], columns: [y, a, b], label: {from: column, column: y}}
+models:
+  - {name: m}
+  - {name: m2, optimizer: {name: sgd}}
+  - {name: r, task: regression}
+serve: [{name: d, topics: [t], model: m}]
+`), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Build(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		deployment, model, state, err string
+	}{
+		{"d", "m2", "", ""},
+		{"d", "m2", "pinned", ""},
+		{"d", "m", "4", ""},
+		{"x", "m2", "", `no deployment "x" in pipeline p (have: d)`},
+		{"d", "nope", "", `no model "nope" in pipeline p (have: m, m2, r)`},
+		{"d", "r", "", "the task must be the same"},
+		{"d", "m2", "newest", `got "newest"`},
+	} {
+		_, err := p.CheckPromote(tt.deployment, tt.model, config.ServeState(tt.state))
+		if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("promote %s on %s (%q): %v, want %q", tt.model, tt.deployment, tt.state, err, tt.err)
 		}
 	}
 }
