@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/streamsgd/streamsgd/operations"
@@ -15,7 +16,7 @@ import (
 type TopicsCmd struct {
 	Brokers
 	Config string `required:"" type:"existingfile" help:"Pipeline config (YAML)."`
-	Inputs bool   `default:"true" negatable:"" help:"Also create the input topics when missing (partitions and replication of the config)."`
+	Inputs bool   `default:"true" negatable:"" help:"Also create the input topics and the served ones when missing (partitions and replication of the config)."`
 }
 
 // Run implements the command.
@@ -30,7 +31,7 @@ func (c *TopicsCmd) Run(ctx context.Context) error {
 	}
 	defer cl.Close()
 	if c.Inputs {
-		for _, in := range p.Topics.Inputs {
+		for _, in := range slices.Concat(p.Topics.Inputs, p.Topics.ServeInputs) {
 			err := operations.CreateTopic(ctx, adm, string(in), int32(p.Config.Partitions), int16(p.Config.Replication))
 			if err != nil {
 				return sec.Explain(err)
@@ -44,6 +45,9 @@ func (c *TopicsCmd) Run(ctx context.Context) error {
 	fmt.Fprintln(tw, "topic\tpartitions\tcompacted")
 	for _, in := range p.Topics.Inputs {
 		fmt.Fprintf(tw, "%s\t(input)\t\n", in)
+	}
+	for _, in := range p.Topics.ServeInputs {
+		fmt.Fprintf(tw, "%s\t(served)\t\n", in)
 	}
 	for _, t := range p.Topics.Created() {
 		fmt.Fprintf(tw, "%s\t%d\t%v\n", t.Name, p.Config.Partitions, t.Compacted)
