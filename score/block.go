@@ -64,3 +64,11 @@ func (b *Block) Score() ([]float64, error) {
 func (b *Block) scoreInto(out []float64) error {
 	return b.s.kernel(b.x, b.Len(), out[:b.Len()*b.s.nk])
 }
+
+// Rebind empties the block and makes it score with s from now on, keeping
+// its memory: one block serves many models in turn (the keys of a
+// per-entity model).
+func (b *Block) Rebind(s *Scorer) {
+	b.s = s
+	b.Reset()
+}

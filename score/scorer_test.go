@@ -201,3 +201,26 @@ func TestPredicted(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockRebind: a block rebound to another model scores with it.
+func TestBlockRebind(t *testing.T) {
+	cfg := model.Config{Task: model.TaskBinary, Features: 4, Standardize: true}
+	m1, m2 := trainedModel(t, cfg, 1), trainedModel(t, cfg, 2)
+	x := []float64{1, -2, 3, 0.5}
+	b := New(m1).NewBlock(1)
+	for _, m := range []*model.Model{m1, m2, m1} {
+		b.Rebind(New(m))
+		if err := b.Add(x); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Score()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float64, 1)
+		if err := m.Predict(x, want); err != nil {
+			t.Fatal(err)
+		}
+		same(t, "rebound block", got, want)
+	}
+}

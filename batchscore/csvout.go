@@ -1,0 +1,72 @@
+package batchscore
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/streamsgd/streamsgd/model"
+	"github.com/streamsgd/streamsgd/score"
+)
+
+// Header is the output CSV's header line (with its "\n"): line, key, the
+// prediction (the class, then P(y=1) or every class probability p0..pK-1;
+// ŷ for a regression) and, when the rows carry labels, the label.
+func Header(task model.Task, outputs int, labeled bool) []byte {
+	b := []byte("line,key,predicted")
+	switch task {
+	case model.TaskBinary:
+		b = append(b, ",p1"...)
+	case model.TaskMulticlass:
+		for k := range outputs {
+			b = strconv.AppendInt(append(b, ",p"...), int64(k), 10)
+		}
+	}
+	if labeled {
+		b = append(b, ",label"...)
+	}
+	return append(b, '\n')
+}
+
+// appendRow appends one output row.
+func appendRow(b []byte, line int64, key string, task model.Task, out []float64, label float64, labeled bool) []byte {
+	b = strconv.AppendInt(b, line, 10)
+	b = appendField(append(b, ','), key)
+	b = appendNumber(append(b, ','), score.Predicted(task, out))
+	if task != model.TaskRegression {
+		for _, p := range out {
+			b = appendNumber(append(b, ','), p)
+		}
+	}
+	if labeled {
+		b = appendNumber(append(b, ','), label)
+	}
+	return append(b, '\n')
+}
+
+// appendNumber writes v as strconv's shortest 'g' (integers plainly).
+func appendNumber(b []byte, v float64) []byte {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 && (v != 0 || !math.Signbit(v)) {
+		return strconv.AppendInt(b, int64(v), 10)
+	}
+	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+// appendField writes s as a CSV field, quoted when it must be.
+func appendField(b []byte, s string) []byte {
+	if !needsQuotes(s) {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for i := range len(s) {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
+}
+
+func needsQuotes(s string) bool {
+	return s != "" && (s[0] == ' ' || s[len(s)-1] == ' ') || strings.ContainsAny(s, ",\"\r\n\t")
+}

@@ -1,0 +1,123 @@
+package batchscore
+
+import (
+	"fmt"
+
+	"github.com/streamsgd/streamsgd/codecs/input"
+	"github.com/streamsgd/streamsgd/model"
+	"github.com/streamsgd/streamsgd/processors"
+	"github.com/streamsgd/streamsgd/score"
+)
+
+// blockValues bounds a block to about this many feature values (256 KiB),
+// so that it stays in a core's L2 cache: 1024 rows of 18 features, 41 of
+// 784.
+const blockValues = 1 << 15
+
+// blockRows is the rows of a block of rows with nf features.
+func blockRows(nf int) int { return min(max(blockValues/max(nf, 1), 16), 1024) }
+
+// scorer scores the decoded rows of one chunk or record at a time, with the
+// served version of each row's key; one per goroutine.
+type scorer struct {
+	ms    *Models
+	cfg   model.Config
+	nk    int
+	look  *lookup
+	block *score.Block // rebound to each key's scorer
+	rows  int          // rows per block
+
+	// Results of the last scoreRows, indexed like its rows.
+	served  []*Served // nil: rejected, see why
+	why     []string
+	outs    []float64 // Outputs() per row
+	pending map[*Served][]int
+	order   []*Served // the keys of pending in first-seen order
+}
+
+func newScorer(ms *Models) *scorer {
+	cfg := ms.Config()
+	return &scorer{
+		ms: ms, cfg: cfg, nk: ms.Outputs(), look: newLookup(ms),
+		rows:    blockRows(cfg.Features),
+		pending: map[*Served][]int{},
+	}
+}
+
+// scoreRows scores rows: served[i] and outs[i*nk:(i+1)*nk] for a scored
+// row i, why[i] for a rejected one.
+func (s *scorer) scoreRows(rows []input.Row) error {
+	n := len(rows)
+	s.served = grow(s.served, n)
+	s.why = grow(s.why, n)
+	s.outs = grow(s.outs, n*s.nk)
+	clear(s.why)
+	for _, sv := range s.order {
+		s.pending[sv] = s.pending[sv][:0]
+	}
+	s.order = s.order[:0]
+	for i := range rows {
+		sv, why := s.assign(&rows[i])
+		s.served[i], s.why[i] = sv, why
+		if sv == nil {
+			continue
+		}
+		idx, seen := s.pending[sv]
+		if !seen || len(idx) == 0 {
+			s.order = append(s.order, sv)
+		}
+		s.pending[sv] = append(idx, i)
+	}
+	for _, sv := range s.order {
+		if err := s.scoreKey(sv, rows, s.pending[sv]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// assign finds the served version of a row, or why it cannot be scored.
+func (s *scorer) assign(r *input.Row) (*Served, string) {
+	if r.HasLabel {
+		if why := processors.LabelReason(s.cfg, r.Label); why != "" {
+			return nil, why
+		}
+	}
+	if len(r.Features) != s.cfg.Features {
+		return nil, fmt.Sprintf("%d features, the model has %d", len(r.Features), s.cfg.Features)
+	}
+	return s.look.get(r.Entity)
+}
+
+// scoreKey scores the rows idx of one key in blocks.
+func (s *scorer) scoreKey(sv *Served, rows []input.Row, idx []int) error {
+	if s.block == nil {
+		s.block = sv.Scorer.NewBlock(s.rows)
+	}
+	b := s.block
+	for start := 0; start < len(idx); start += s.rows {
+		part := idx[start:min(start+s.rows, len(idx))]
+		b.Rebind(sv.Scorer)
+		for _, i := range part {
+			if err := b.Add(rows[i].Features); err != nil {
+				return err // unreachable: assign checked the shape
+			}
+		}
+		out, err := b.Score()
+		if err != nil {
+			return fmt.Errorf("batchscore: key %s: %w", sv.Key, err) // unreachable: decoded features are finite
+		}
+		for j, i := range part {
+			copy(s.outs[i*s.nk:(i+1)*s.nk], out[j*s.nk:(j+1)*s.nk])
+		}
+	}
+	return nil
+}
+
+// grow returns s with length n, reusing its memory.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
