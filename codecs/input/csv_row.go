@@ -60,10 +60,22 @@ func (r *csvRun) row(line []byte) {
 func (d *csvDecoder) splitRow(p *csvPlan, line []byte, out []float64, parts *lineParts) string {
 	it := d.split.fields(line)
 	badCol, badField, badErr := -1, []byte(nil), error(nil)
-	col, rest, delim := 0, line, d.split.delim[0]
+	col, rest, delim, fused := 0, line, d.split.delim[0], d.split.fused
 	for ; !it.done; col++ {
 		var f []byte
 		if it.plain { // the hot path, split inline: a call per field costs ~5%
+			if fused && col < p.width && p.actions[col].kind == colFeature {
+				// Split and parse a plain decimal in one pass.
+				if v, n, ok := scanNumber(rest, delim); ok {
+					out[p.actions[col].slot] = v
+					if n < len(rest) {
+						rest = rest[n+1:]
+					} else {
+						rest, it.done = nil, true
+					}
+					continue
+				}
+			}
 			if i := bytes.IndexByte(rest, delim); i >= 0 {
 				f, rest = rest[:i], rest[i+1:]
 			} else {
