@@ -171,3 +171,15 @@ func (l *lookup) get(entity string) (*Served, string) {
 	}
 	return c.s, c.why
 }
+
+// SingleScorer is Single for a scorer already built (score.New or, as a
+// reference, score.NewLoop).
+func SingleScorer(name, key string, version int64, s *score.Scorer) *Models {
+	cfg := model.Config{Task: s.Task(), Features: s.Features()}
+	if s.Task() == model.TaskMulticlass {
+		cfg.Classes = s.Outputs()
+	}
+	ms := NewModels(name, false, cfg, "")
+	ms.keys[name] = &entry{version: version, served: &Served{Key: key, Version: version, Scorer: s}}
+	return ms
+}
