@@ -271,7 +271,7 @@ func (c *ScoreCmd) rejects() (rejectSink, error) {
 // report prints the summary line and, with --evaluate, the metrics: on
 // standard output, unless the predictions are written there.
 func (c *ScoreCmd) report(st batchscore.Stats, what string) error {
-	src, dst := c.Input, c.Output
+	src, dst := asGiven(c.Input), c.Output
 	if c.InputTopic != "" {
 		src, dst = c.InputTopic, c.OutputTopic
 	}
