@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/batchscore"
 	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
@@ -22,24 +23,18 @@ import (
 
 const breastCancer = "../../examples/data/breast_cancer.csv"
 
-// bcSetup writes a pipeline config for breast_cancer.csv (label column
-// target, the 30 features by name) into dir, and a logistic model trained
-// on the file, exported as JSON and as Avro by the code of `models
-// export`. It returns the config's path, the model and the exports' paths.
-func bcSetup(t *testing.T, dir string) (string, *model.Model, map[string]string) {
+const breastCancerYAML = "../../examples/breast-cancer.yaml"
+
+// bcSetup trains the model of examples/breast-cancer.yaml on
+// breast_cancer.csv, and exports it as JSON and as Avro into dir, by the
+// code of `models export`. It returns the model and the exports' paths.
+func bcSetup(t *testing.T, dir string) (*model.Model, map[string]string) {
 	t.Helper()
 	data, err := os.ReadFile(breastCancer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	header := strings.Split(strings.TrimSpace(string(data[:bytes.IndexByte(data, '\n')])), ",")
-	yaml := "name: bc\ninput:\n  topics: [bc]\n  header: true\n  features: [" + strings.Join(header[:len(header)-1], ", ") +
-		"]\n  label: {from: column, column: target}\nmodels:\n  - name: logreg\n    optimizer: {name: adam, learning_rate: 0.05}\n"
-	cfgPath := filepath.Join(dir, "bc.yaml")
-	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse([]byte(yaml), cfgPath)
+	cfg, err := config.Load(breastCancerYAML)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +42,11 @@ func bcSetup(t *testing.T, dir string) (string, *model.Model, map[string]string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, err := input.NewDecoder(cfg.InputSpec())
+	spec, err := batchscore.FileSpec(cfg.InputSpec(), batchscore.FileInput{Header: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := input.NewDecoder(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +90,7 @@ func bcSetup(t *testing.T, dir string) (string, *model.Model, map[string]string)
 			t.Fatal(err)
 		}
 	}
-	return cfgPath, m, files
+	return m, files
 }
 
 // buildStreamsgd builds the command into dir.
@@ -115,7 +114,8 @@ func TestScoreModelFile(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := buildStreamsgd(t, dir)
-	cfg, m, files := bcSetup(t, dir)
+	m, files := bcSetup(t, dir)
+	cfg := breastCancerYAML
 	data, err := os.ReadFile(breastCancer)
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestScoreModelFile(t *testing.T) {
 	for format, file := range files {
 		t.Run(format, func(t *testing.T) {
 			out := filepath.Join(dir, "out-"+format+".csv")
-			stdout, stderr := run(t, bin, "score", "--config", cfg, "--model-file", file, "--input", breastCancer, "--output", out, "--evaluate")
+			stdout, stderr := run(t, bin, "score", "--config", cfg, "--model-file", file, "--input", breastCancer, "--header", "--output", out, "--evaluate")
 			if !strings.Contains(stderr, "569 rows, 569 scored, 0 rejected") || !strings.Contains(stderr, "key logreg, version 7") {
 				t.Errorf("summary:\n%s", stderr)
 			}
@@ -156,7 +156,7 @@ func TestScoreModelFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	rejects := filepath.Join(dir, "rejects.csv")
-	_, stderr := run(t, bin, "score", "--config", cfg, "--model-file", files["json"], "--input", in,
+	_, stderr := run(t, bin, "score", "--config", cfg, "--model-file", files["json"], "--input", in, "--header",
 		"--output", filepath.Join(dir, "out.csv"), "--rejects", rejects)
 	if !strings.Contains(stderr, "569 rows, 567 scored, 2 rejected (in "+rejects+")") {
 		t.Errorf("summary:\n%s", stderr)
