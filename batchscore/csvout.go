@@ -32,11 +32,18 @@ func Header(task model.Task, outputs int, labeled bool) []byte {
 func appendRow(b []byte, line int64, key string, task model.Task, out []float64, label float64, labeled bool) []byte {
 	b = strconv.AppendInt(b, line, 10)
 	b = appendField(append(b, ','), key)
-	b = appendNumber(append(b, ','), score.Predicted(task, out))
-	if task != model.TaskRegression {
+	b = append(b, ',')
+	switch task {
+	case model.TaskBinary:
+		b = append(b, '0'+byte(score.Predicted(task, out)), ',')
+		b = strconv.AppendFloat(b, out[0], 'g', -1, 64)
+	case model.TaskMulticlass:
+		b = appendNumber(b, score.Predicted(task, out))
 		for _, p := range out {
-			b = appendNumber(append(b, ','), p)
+			b = strconv.AppendFloat(append(b, ','), p, 'g', -1, 64)
 		}
+	default:
+		b = appendNumber(b, out[0])
 	}
 	if labeled {
 		b = appendNumber(append(b, ','), label)
@@ -46,7 +53,13 @@ func appendRow(b []byte, line int64, key string, task model.Task, out []float64,
 
 // appendNumber writes v as strconv's shortest 'g' (integers plainly).
 func appendNumber(b []byte, v float64) []byte {
-	if v == math.Trunc(v) && math.Abs(v) < 1e15 && (v != 0 || !math.Signbit(v)) {
+	if v == 0 || v == 1 {
+		if math.Signbit(v) {
+			return append(b, "-0"...)
+		}
+		return append(b, '0'+byte(v))
+	}
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return strconv.AppendInt(b, int64(v), 10)
 	}
 	return strconv.AppendFloat(b, v, 'g', -1, 64)

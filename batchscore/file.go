@@ -184,7 +184,7 @@ func (p *pass) chunk(c *chunk, s *scorer, dst *[]input.Row) (*result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("batchscore: lines %d...: %w", c.first, err)
 	}
-	ln := newLines(c.data, c.first)
+	ln := newLines(c.data, c.first, c.lines, len(rows)+len(bad))
 	for _, b := range bad {
 		res.rejects = append(res.rejects, Reject{Line: ln.line(b.Index), Reason: cutRowPrefix(b.Reason, b.Index), Raw: b.Raw})
 	}

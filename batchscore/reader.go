@@ -18,6 +18,7 @@ type chunk struct {
 	buf    *[]byte // pooled; buf[:len(head)+len(data)] holds head then data
 	head   int     // bytes of header (and its "\n") before the lines
 	first  int64   // line number of the first line after the header
+	lines  int     // lines in data
 	data   []byte  // the lines
 	reject *Reject // a line too long to decode, instead of lines
 }
@@ -151,10 +152,11 @@ func (rd *reader) emit(bp *[]byte, buf []byte, head, n int) *chunk {
 	*bp = buf
 	c := &chunk{seq: rd.seq, buf: bp, head: head, first: rd.line, data: buf[head : head+n]}
 	rd.seq++
-	rd.line += int64(bytes.Count(c.data, []byte{'\n'}))
+	c.lines = bytes.Count(c.data, []byte{'\n'})
 	if n > 0 && c.data[n-1] != '\n' {
-		rd.line++
+		c.lines++
 	}
+	rd.line += int64(c.lines)
 	return c
 }
 

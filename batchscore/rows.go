@@ -22,6 +22,7 @@ func blockRows(nf int) int { return min(max(blockValues/max(nf, 1), 16), 1024) }
 type scorer struct {
 	ms    *Models
 	cfg   model.Config
+	multi bool // multiclass: labels must be classes
 	nk    int
 	look  *lookup
 	block *score.Block // rebound to each key's scorer
@@ -30,15 +31,16 @@ type scorer struct {
 	// Results of the last scoreRows, indexed like its rows.
 	served  []*Served // nil: rejected, see why
 	why     []string
-	outs    []float64 // Outputs() per row
-	pending map[*Served][]int
-	order   []*Served // the keys of pending in first-seen order
+	outs    []float64         // Outputs() per row
+	idx     []int             // the rows of a chunk of one key
+	pending map[*Served][]int // the rows of each key of a chunk of several
+	order   []*Served         // the keys of pending in first-seen order
 }
 
 func newScorer(ms *Models) *scorer {
 	cfg := ms.Config()
 	return &scorer{
-		ms: ms, cfg: cfg, nk: ms.Outputs(), look: newLookup(ms),
+		ms: ms, cfg: cfg, multi: cfg.Task == model.TaskMulticlass, nk: ms.Outputs(), look: newLookup(ms),
 		rows:    blockRows(cfg.Features),
 		pending: map[*Served][]int{},
 	}
@@ -52,18 +54,41 @@ func (s *scorer) scoreRows(rows []input.Row) error {
 	s.why = grow(s.why, n)
 	s.outs = grow(s.outs, n*s.nk)
 	clear(s.why)
-	for _, sv := range s.order {
-		s.pending[sv] = s.pending[sv][:0]
-	}
-	s.order = s.order[:0]
+	var first *Served
+	mixed := false
+	s.idx = s.idx[:0]
 	for i := range rows {
 		sv, why := s.assign(&rows[i])
 		s.served[i], s.why[i] = sv, why
+		switch {
+		case sv == nil:
+		case first == nil || sv == first:
+			first = sv
+			s.idx = append(s.idx, i)
+		default:
+			mixed = true
+		}
+	}
+	switch {
+	case mixed:
+		return s.scoreGroups(rows)
+	case first != nil:
+		return s.scoreKey(first, rows, s.idx)
+	}
+	return nil
+}
+
+// scoreGroups scores rows of several keys (a per-entity model), key by
+// key in the order they first appear.
+func (s *scorer) scoreGroups(rows []input.Row) error {
+	clear(s.pending)
+	s.order = s.order[:0]
+	for i, sv := range s.served[:len(rows)] {
 		if sv == nil {
 			continue
 		}
 		idx, seen := s.pending[sv]
-		if !seen || len(idx) == 0 {
+		if !seen {
 			s.order = append(s.order, sv)
 		}
 		s.pending[sv] = append(idx, i)
@@ -78,7 +103,8 @@ func (s *scorer) scoreRows(rows []input.Row) error {
 
 // assign finds the served version of a row, or why it cannot be scored.
 func (s *scorer) assign(r *input.Row) (*Served, string) {
-	if r.HasLabel {
+	// Decoded labels are finite: only a multiclass model refuses some.
+	if r.HasLabel && (s.multi || r.Label-r.Label != 0) {
 		if why := processors.LabelReason(s.cfg, r.Label); why != "" {
 			return nil, why
 		}
@@ -103,13 +129,26 @@ func (s *scorer) scoreKey(sv *Served, rows []input.Row, idx []int) error {
 				return err // unreachable: assign checked the shape
 			}
 		}
-		out, err := b.Score()
-		if err != nil {
+		if err := s.scoreBlock(b, part); err != nil {
 			return fmt.Errorf("batchscore: key %s: %w", sv.Key, err) // unreachable: decoded features are finite
 		}
-		for j, i := range part {
-			copy(s.outs[i*s.nk:(i+1)*s.nk], out[j*s.nk:(j+1)*s.nk])
-		}
+	}
+	return nil
+}
+
+// scoreBlock scores a block of the rows part into their outputs: in
+// place when the rows are consecutive (every row of a chunk of one key
+// scored), else through the block's memory.
+func (s *scorer) scoreBlock(b *score.Block, part []int) error {
+	if first, last := part[0], part[len(part)-1]; last-first == len(part)-1 {
+		return b.ScoreInto(s.outs[first*s.nk : (last+1)*s.nk])
+	}
+	out, err := b.Score()
+	if err != nil {
+		return err
+	}
+	for j, i := range part {
+		copy(s.outs[i*s.nk:(i+1)*s.nk], out[j*s.nk:(j+1)*s.nk])
 	}
 	return nil
 }

@@ -60,6 +60,15 @@ func (b *Block) Score() ([]float64, error) {
 	return b.out, b.s.kernel(b.x, b.Len(), b.out)
 }
 
+// ScoreInto is Score writing the outputs into out[:Len()*Outputs()]
+// instead of the block's own memory.
+func (b *Block) ScoreInto(out []float64) error {
+	if len(out) < b.Len()*b.s.nk {
+		return fmt.Errorf("%w: output has length %d, want at least %d", ErrShape, len(out), b.Len()*b.s.nk)
+	}
+	return b.scoreInto(out)
+}
+
 // scoreInto scores the block into out.
 func (b *Block) scoreInto(out []float64) error {
 	return b.s.kernel(b.x, b.Len(), out[:b.Len()*b.s.nk])

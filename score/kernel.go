@@ -22,8 +22,15 @@ func (s *Scorer) kernel(xs []float64, rows int, out []float64) error {
 		return s.predictLoop(xs, rows, out)
 	}
 	out = out[:rows*s.nk]
-	for i := 0; i < len(out); i += s.nk {
-		copy(out[i:i+s.nk], s.bias)
+	if s.nk == 1 {
+		b := s.bias[0]
+		for i := range out {
+			out[i] = b
+		}
+	} else {
+		for i := 0; i < len(out); i += s.nk {
+			copy(out[i:i+s.nk], s.bias)
+		}
 	}
 	if s.nk == 1 {
 		a := blas64.General{Rows: rows, Cols: s.nf, Stride: s.nf, Data: xs}

@@ -224,3 +224,28 @@ func TestBlockRebind(t *testing.T) {
 		same(t, "rebound block", got, want)
 	}
 }
+
+// TestBlockScoreInto: ScoreInto writes Score's outputs where it is told,
+// and refuses a short output.
+func TestBlockScoreInto(t *testing.T) {
+	m := trainedModel(t, model.Config{Task: model.TaskMulticlass, Classes: 3, Features: 2, Standardize: true}, 4)
+	b := New(m).NewBlock(2)
+	for _, x := range [][]float64{{1, 2}, {-3, 0.5}} {
+		if err := b.Add(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := b.Score()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append([]float64(nil), want...)
+	got := make([]float64, 6)
+	if err := b.ScoreInto(got); err != nil {
+		t.Fatal(err)
+	}
+	same(t, "ScoreInto", got, want)
+	if err := b.ScoreInto(got[:5]); !errors.Is(err, ErrShape) {
+		t.Errorf("short output: %v", err)
+	}
+}

@@ -179,51 +179,57 @@ func (c scoreCase) measure(ctx context.Context, dir string) ([]result, error) {
 		}},
 	}
 	times := make([][]time.Duration, len(variants))
+	cpus := make([][]time.Duration, len(variants))
 	for range scoreTrials {
 		for i, v := range variants {
-			el, err := c.trial(ctx, dir, path, v)
+			el, cpu, err := c.trial(ctx, dir, path, v)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", v.name, err)
 			}
 			times[i] = append(times[i], el)
+			cpus[i] = append(cpus[i], cpu)
 		}
 	}
-	ceiling := medianDuration(times[0])
+	ceiling, ceilingCPU := medianDuration(times[0]), medianDuration(cpus[0])
 	var out []result
 	for i, v := range variants {
-		med := medianDuration(times[i])
-		note := fmt.Sprintf("median of %d (%.0f-%.0f rows/s); %d workers", scoreTrials,
-			float64(c.rows)/slices.Max(times[i]).Seconds(), float64(c.rows)/slices.Min(times[i]).Seconds(), runtime.GOMAXPROCS(0))
+		med, cpu := medianDuration(times[i]), medianDuration(cpus[i])
+		note := fmt.Sprintf("median of %d (%.0f-%.0f rows/s); %.2f µs CPU/row; %d workers", scoreTrials,
+			float64(c.rows)/slices.Max(times[i]).Seconds(), float64(c.rows)/slices.Min(times[i]).Seconds(),
+			float64(cpu.Microseconds())/float64(c.rows), runtime.GOMAXPROCS(0))
 		if i > 0 {
-			note = fmt.Sprintf("%.2fx ceiling; output CSV written; ", ceiling.Seconds()/med.Seconds()) + note
+			note = fmt.Sprintf("%.2fx ceiling (CPU per row: %.2fx); output CSV written; ", ceiling.Seconds()/med.Seconds(),
+				ceilingCPU.Seconds()/cpu.Seconds()) + note
 		}
 		out = append(out, result{name: "batch score, " + c.name + ": " + v.name, rows: c.rows, elapsed: med, note: note})
 	}
 	return append(out, c.kernels(m)...), nil
 }
 
-// trial runs one variant over the file once.
-func (c scoreCase) trial(ctx context.Context, dir, path string, v variant) (time.Duration, error) {
+// trial runs one variant over the file once: its wall-clock and CPU time
+// (the CPU time tells the cost per row even when other processes share
+// the cores).
+func (c scoreCase) trial(ctx context.Context, dir, path string, v variant) (time.Duration, time.Duration, error) {
 	in, err := os.Open(path)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer in.Close()
 	out, err := os.Create(filepath.Join(dir, "out.csv"))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer out.Close()
 	runtime.GC()
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	st, err := v.run(ctx, in, out)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if st.Rows != c.rows || st.Rejected != 0 {
-		return 0, fmt.Errorf("%d rows (%d rejected), want %d", st.Rows, st.Rejected, c.rows)
+		return 0, 0, fmt.Errorf("%d rows (%d rejected), want %d", st.Rows, st.Rejected, c.rows)
 	}
-	return time.Since(start), nil
+	return time.Since(start), processCPU() - cpu, nil
 }
 
 // kernels times the scoring kernels alone on one core: blocks already in
