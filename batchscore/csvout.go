@@ -28,10 +28,51 @@ func Header(task model.Task, outputs int, labeled bool) []byte {
 	return append(b, '\n')
 }
 
+// rowWriter formats output rows; it keeps the last line number and key
+// formatted, since consecutive rows mostly have the next line and the same
+// key.
+type rowWriter struct {
+	task    model.Task
+	labeled bool
+	line    int64
+	digits  []byte // line, in decimal
+	key     string
+	field   []byte // key, as a CSV field
+}
+
 // appendRow appends one output row.
-func appendRow(b []byte, line int64, key string, task model.Task, out []float64, label float64, labeled bool) []byte {
-	b = strconv.AppendInt(b, line, 10)
-	b = appendField(append(b, ','), key)
+func (w *rowWriter) appendRow(b []byte, line int64, key string, out []float64, label float64) []byte {
+	b = append(b, w.lineDigits(line)...)
+	if key != w.key || w.field == nil {
+		w.key, w.field = key, appendField(w.field[:0], key)
+	}
+	b = append(append(b, ','), w.field...)
+	return w.appendPrediction(b, out, label)
+}
+
+// lineDigits is line in decimal, incremented in place from the last one.
+func (w *rowWriter) lineDigits(line int64) []byte {
+	if line != w.line+1 || len(w.digits) == 0 {
+		w.digits = strconv.AppendInt(w.digits[:0], line, 10)
+		w.line = line
+		return w.digits
+	}
+	w.line = line
+	i := len(w.digits) - 1
+	for ; i >= 0 && w.digits[i] == '9'; i-- {
+		w.digits[i] = '0'
+	}
+	if i >= 0 {
+		w.digits[i]++
+	} else {
+		w.digits = append([]byte{'1'}, w.digits...)
+	}
+	return w.digits
+}
+
+// appendPrediction appends ",predicted[,probabilities][,label]\n".
+func (w *rowWriter) appendPrediction(b []byte, out []float64, label float64) []byte {
+	task, labeled := w.task, w.labeled
 	b = append(b, ',')
 	switch task {
 	case model.TaskBinary:

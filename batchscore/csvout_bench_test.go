@@ -22,9 +22,10 @@ func BenchmarkAppendRow(b *testing.B) {
 	}{{"binary", model.TaskBinary, 1}, {"softmax-10", model.TaskMulticlass, 10}} {
 		b.Run(c.name, func(b *testing.B) {
 			var buf []byte
+			w := rowWriter{task: c.task, labeled: true}
 			i := 0
 			for b.Loop() {
-				buf = appendRow(buf[:0], int64(i), "logreg", c.task, ps[i%1000:i%1000+c.k], 1, true)
+				buf = w.appendRow(buf[:0], int64(i), "logreg", ps[i%1000:i%1000+c.k], 1)
 				i++
 			}
 		})

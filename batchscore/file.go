@@ -205,6 +205,7 @@ func (p *pass) format(res *result, s *scorer, rows []input.Row, ln *lines) {
 	out := p.outs.Get().(*[]byte)
 	b := (*out)[:0]
 	nk := p.nk
+	rw := rowWriter{task: p.cfg.Task, labeled: p.labeled}
 	for i := range rows {
 		r := &rows[i]
 		sv := s.served[i]
@@ -213,7 +214,7 @@ func (p *pass) format(res *result, s *scorer, rows []input.Row, ln *lines) {
 			continue
 		}
 		o := s.outs[i*nk : (i+1)*nk]
-		b = appendRow(b, ln.line(r.Index), sv.Key, p.cfg.Task, o, r.Label, p.labeled)
+		b = rw.appendRow(b, ln.line(r.Index), sv.Key, o, r.Label)
 		res.scored++
 		if r.HasLabel {
 			res.labeled++

@@ -203,3 +203,20 @@ func TestParseFile(t *testing.T) {
 		t.Errorf("%+v %v", st, err)
 	}
 }
+
+// TestRowWriter: line numbers incremented in place are strconv's, across
+// carries and jumps, and keys are quoted as CSV fields when they must be.
+func TestRowWriter(t *testing.T) {
+	w := rowWriter{task: model.TaskRegression}
+	for _, n := range []int64{1, 2, 9, 10, 11, 99, 100, 101, 999, 1000, 5, 6, 123456789, 123456790} {
+		if got := string(w.lineDigits(n)); got != strconv.FormatInt(n, 10) {
+			t.Errorf("line %d written %q", n, got)
+		}
+	}
+	for key, want := range map[string]string{"m/a,b": "1,\"m/a,b\",2.5\n", "m/\"q\"": "1,\"m/\"\"q\"\"\",2.5\n", "m": "1,m,2.5\n"} {
+		w := rowWriter{task: model.TaskRegression}
+		if got := string(w.appendRow(nil, 1, key, []float64{2.5}, 0)); got != want {
+			t.Errorf("key %q: %q, want %q", key, got, want)
+		}
+	}
+}
