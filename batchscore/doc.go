@@ -37,6 +37,7 @@
 // # Imports
 //
 // batchscore imports score, model, metrics, the codecs (input, wire,
-// table), processors (the label rule route applies) and kafkaclient. The
-// CLI imports it; nothing else does.
+// table), processors (the label rule route applies), kafkaclient and
+// franz-go (topics), and goka for its Codec interface only. The CLI and
+// the bench import it; nothing else does.
 package batchscore

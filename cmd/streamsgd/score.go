@@ -195,6 +195,9 @@ func (c *ScoreCmd) file(ctx context.Context, p *topology.Pipeline, ms *batchscor
 		return batchscore.Stats{}, err
 	}
 	defer in.Close()
+	if sameFile(in, c.Output) {
+		return batchscore.Stats{}, fmt.Errorf("--output %s is the input file", c.Output)
+	}
 	out, closeOut, err := c.output()
 	if err != nil {
 		return batchscore.Stats{}, err
@@ -206,6 +209,16 @@ func (c *ScoreCmd) file(ctx context.Context, p *topology.Pipeline, ms *batchscor
 		err = cerr
 	}
 	return st, err
+}
+
+// sameFile reports whether path names the open file f.
+func sameFile(f *os.File, path string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(path)
+	return err == nil && os.SameFile(a, b)
 }
 
 // output opens --output ("-": standard output).

@@ -171,6 +171,23 @@ func TestScoreModelFile(t *testing.T) {
 	}
 }
 
+// TestScoreOutputIsInput: the output must not overwrite the input.
+func TestScoreOutputIsInput(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte("1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if !sameFile(f, filepath.Join(dir, ".", "in.csv")) || sameFile(f, filepath.Join(dir, "out.csv")) {
+		t.Error("sameFile")
+	}
+}
+
 // TestScoreFlags: flag combinations that mean nothing fail with a message.
 func TestScoreFlags(t *testing.T) {
 	for _, c := range []struct {
