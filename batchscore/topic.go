@@ -200,7 +200,7 @@ func (t *topicRun) record(ctx context.Context, out *kgo.Client, r *kgo.Record) e
 		return nil
 	}
 	for _, b := range bad {
-		t.reject(Reject{Source: id(b.Index), Reason: b.Reason, Raw: b.Raw})
+		t.reject(Reject{Source: id(b.Index), Reason: cutRowPrefix(b.Reason, b.Index), Raw: b.Raw})
 	}
 	if err := t.s.scoreRows(rows); err != nil {
 		return err

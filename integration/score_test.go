@@ -110,10 +110,13 @@ func TestBatchScore(t *testing.T) {
 	})
 
 	t.Run("topic to topic", func(t *testing.T) {
+		// A bad row and an empty record after the training rows.
+		produceRecords(t, brokers, in, [][]byte{[]byte("s001"), []byte("s002")}, [][]byte{[]byte("s001,1,x,2,3"), nil})
 		outTopic := unique("bscore-out")
 		_, stderr := runCLI(t, bin, "score", "--config", cfgPath, "--model", "global@"+strconv.FormatInt(older.ID, 10),
 			"--input-topic", in, "--output-topic", outTopic, "--evaluate", brokerFlag)
-		if !strings.Contains(stderr, fmt.Sprintf("%d rows, %d scored, 0 rejected", ckptRows, ckptRows)) {
+		if !strings.Contains(stderr, fmt.Sprintf("%d rows, %d scored, 2 rejected", ckptRows+2, ckptRows)) ||
+			!strings.Contains(stderr, "/0: column x0: parse \"x\": invalid syntax") || !strings.Contains(stderr, "/-1: empty message") {
 			t.Errorf("stderr:\n%s", stderr)
 		}
 		m := restore(t, &older)
@@ -234,7 +237,7 @@ func checkTopicScores(t *testing.T, brokers []string, in string, preds []wire.Pr
 	rows := map[string][]byte{}
 	scan(t, brokers, in, func(r *kgo.Record) bool {
 		rows[fmt.Sprintf("%s/%d/%d/0", r.Topic, r.Partition, r.Offset)] = r.Value
-		return len(rows) >= len(preds)
+		return len(rows) >= len(preds)+2 // and the two rejected records
 	})
 	for _, pr := range preds {
 		want := make([]float64, 1)
