@@ -271,7 +271,7 @@ func (r *Route) routeRow(out *RouteOutput, byKey *batchIndex, src wire.Source, k
 	}
 	reason := ""
 	if row.HasLabel {
-		reason = labelReason(m, row.Label)
+		reason = LabelReason(m.Model, row.Label)
 	}
 	if c := r.rowCap(b); reason == "" && len(b.Rows) >= c {
 		reason = fmt.Sprintf("%s: one batch of key %q holds %d rows of %d features at most, and this message has more",
@@ -286,15 +286,16 @@ func (r *Route) routeRow(out *RouteOutput, byKey *batchIndex, src wire.Source, k
 	b.Rows = append(b.Rows, wire.Row{Index: row.Index, Offset: src.Offset, Features: row.Features, Label: row.Label, HasLabel: row.HasLabel})
 }
 
-// labelReason says why model m's learner would refuse label y (see
-// model.Config.CheckLabel), or "".
-func labelReason(m *ModelSpec, y float64) string {
-	err := m.Model.CheckLabel(y)
+// LabelReason says why a learner of config c would refuse label y (see
+// model.Config.CheckLabel), or "": the reason route dead-letters such a
+// row with, and batch scoring rejects it with.
+func LabelReason(c model.Config, y float64) string {
+	err := c.CheckLabel(y)
 	switch {
 	case err == nil:
 		return ""
-	case m.Model.Task == model.TaskMulticlass && !math.IsNaN(y) && !math.IsInf(y, 0):
-		return fmt.Sprintf("%s: label %v is not in 0..%d", input.ReasonLabelNotClass, y, m.Model.Classes-1)
+	case c.Task == model.TaskMulticlass && !math.IsNaN(y) && !math.IsInf(y, 0):
+		return fmt.Sprintf("%s: label %v is not in 0..%d", input.ReasonLabelNotClass, y, c.Classes-1)
 	}
 	return fmt.Sprintf("%s: label is %v", input.ReasonLabelNotFinite, y)
 }
