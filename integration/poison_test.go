@@ -33,10 +33,11 @@ func pixelRows(r *rand.Rand, n int) string {
 }
 
 // TestFashionShapedOverTCP: a 784-feature softmax pipeline fed messages of
-// 1 and of 64 rows. Before, route gathered up to 256 rows (1.6 MB) into one
-// example batch and the run stopped on MESSAGE_TOO_LARGE; now batches are
-// bounded by the examples topic's max.message.bytes and every row is
-// predicted.
+// 1, 64 and 200 rows. Before, route gathered up to 256 rows (1.6 MB) into
+// one example batch and the run stopped on MESSAGE_TOO_LARGE; now batches
+// are bounded by the examples topic's max.message.bytes, the 200 rows of
+// one message (1.3 MB as example rows, about 165 fit in a batch) go on in
+// a second batch, and every row is predicted and learned once.
 func TestFashionShapedOverTCP(t *testing.T) {
 	brokers := cluster(t)
 	in := inputTopic(t, brokers, "fashion-in", 1)
@@ -64,7 +65,10 @@ models:
 	var msgs []message
 	for i := range 40 {
 		rows := 1
-		if i%2 == 1 {
+		switch {
+		case i == 11 || i == 30:
+			rows = 200 // about 540 KB of CSV: more than one example batch
+		case i%2 == 1:
 			rows = 64
 		}
 		m := message{rec: &kgo.Record{Value: []byte(pixelRows(r, rows))}}

@@ -37,3 +37,27 @@ func (m *Model) Predict(x []float64, out []float64) error {
 	}
 	return nil
 }
+
+// Link turns raw outputs into predictions in place, the last step of
+// Predict: z holds len(z)/Outputs() rows of Outputs() values each, the
+// logit of a binary model (replaced by P(y=1)), the class logits of a
+// multiclass model (replaced by the class probabilities) or ŷ of a
+// regression (kept). Block scorers compute the raw outputs of many rows
+// with matrix products and finish with Link, so that they apply the very
+// link functions of Predict. Link does not allocate.
+func (m *Model) Link(z []float64) error {
+	if len(z)%m.nk != 0 {
+		return fmt.Errorf("%w: %d outputs are not whole rows of %d", ErrShape, len(z), m.nk)
+	}
+	switch m.k.learner {
+	case learnerLogistic:
+		for i, v := range z {
+			z[i] = sigmoid(v)
+		}
+	case learnerSoftmax:
+		for i := 0; i < len(z); i += m.nk {
+			softmaxInPlace(z[i : i+m.nk])
+		}
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/streamsgd/streamsgd/topology"
@@ -23,9 +24,11 @@ type RestartEvent struct {
 	Wait time.Duration
 }
 
-// String is the log line of the restart.
+// String is the log line of the restart: one line, whatever the error
+// (goka's errors span several).
 func (e RestartEvent) String() string {
-	return fmt.Sprintf("%s: %v; restarting in %v (restart %d)", e.What, e.Err, e.Wait, e.Restart)
+	msg := strings.Join(strings.Fields(e.Err.Error()), " ")
+	return fmt.Sprintf("%s: %s; restarting in %v (restart %d)", e.What, msg, e.Wait, e.Restart)
 }
 
 // The backoff between restarts: doubling from minBackoff to maxBackoff,

@@ -40,6 +40,10 @@ func TestSupervise(t *testing.T) {
 	if s := events[0].String(); s != "g: broker gone; restarting in 1s (restart 1)" {
 		t.Errorf("log line %q", s)
 	}
+	multi := RestartEvent{What: "g", Err: errors.New("1 error occurred:\n\t* i/o timeout\n\n"), Wait: minBackoff, Restart: 1}
+	if s := multi.String(); s != "g: 1 error occurred: * i/o timeout; restarting in 1s (restart 1)" {
+		t.Errorf("log line %q", s)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	o.Restarted = func(RestartEvent) { cancel() }

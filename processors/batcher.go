@@ -84,6 +84,7 @@ func (b *batcher) add(batches []*wire.ExampleBatch) (rest []*wire.ExampleBatch) 
 		cur.Rows = append(cur.Rows, nb.Rows...)
 		cur.Invalid += nb.Invalid
 		cur.Source.Offset = nb.Source.Offset
+		cur.Partial = nb.Partial
 		b.rows += len(nb.Rows)
 	}
 	return nil

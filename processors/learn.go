@@ -85,8 +85,9 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 // pure: the same state and batch give the same output, bit for bit.
 //
 // Exactly-once: the state keeps, per source partition, the offset of the
-// last input message it applied. Rows of messages at or below it are
-// redeliveries: they change nothing, and are predicted again with the
+// last input message it applied, and when a batch ended inside that
+// message (ExampleBatch.Partial) the index of the next row it expects of
+// it (wire.Watermark). Rows at or below that mark are redeliveries: they change nothing, and are predicted again with the
 // current model so that every row keeps at least one prediction, with the
 // same id. The dead-lettered rows of a batch (Invalid, which belong to its
 // last message: route ends a batch after a message with bad rows) are
@@ -110,11 +111,11 @@ func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFu
 		}
 	}
 	src := b.Source
-	applied := int64(-1)
+	applied := wire.Watermark{Offset: -1}
 	if !l.SkipWatermarks {
-		applied = st.Watermark(src.Topic, src.Partition)
+		applied = st.Mark(src.Topic, src.Partition)
 	}
-	if src.Offset <= applied {
+	if allApplied(b, applied) {
 		preds, err := predictRows(st, b, applied, nil)
 		return LearnOutput{Predictions: preds}, err
 	}
@@ -128,7 +129,11 @@ func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFu
 	}
 	st.Invalid += int64(b.Invalid)
 	if !l.SkipWatermarks {
-		st.Advance(src.Topic, src.Partition, src.Offset)
+		var next int32 // the whole message at src.Offset
+		if n := len(b.Rows); b.Partial && n > 0 {
+			next = b.Rows[n-1].Index + 1
+		}
+		st.AdvanceTo(src.Topic, src.Partition, src.Offset, next)
 	}
 	out := LearnOutput{State: st, Predictions: preds, Shards: mix.published()}
 	if st.Rows >= st.NextEmit {
@@ -140,10 +145,24 @@ func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFu
 	return out, nil
 }
 
-// predictRows predicts every row of b; rows of messages after applied
+// allApplied reports whether every row of b is at or below the watermark
+// applied: rows of messages below its offset, and of the message at it,
+// all of them or those below its Next.
+func allApplied(b *wire.ExampleBatch, applied wire.Watermark) bool {
+	switch off := b.Source.Offset; {
+	case off != applied.Offset:
+		return off < applied.Offset
+	case applied.Next == 0:
+		return true
+	}
+	n := len(b.Rows)
+	return n > 0 && applied.Applied(b.Rows[n-1].Offset, b.Rows[n-1].Index)
+}
+
+// predictRows predicts every row of b; rows after the watermark applied
 // (new rows) then update the metrics and, when labeled, train the model
 // (and mix, when a shard reaches a mixing point).
-func predictRows(st *table.ModelState, b *wire.ExampleBatch, applied int64, mix *mixer) (*wire.PredictionBatch, error) {
+func predictRows(st *table.ModelState, b *wire.ExampleBatch, applied wire.Watermark, mix *mixer) (*wire.PredictionBatch, error) {
 	if len(b.Rows) == 0 {
 		return nil, nil
 	}
@@ -161,7 +180,7 @@ func predictRows(st *table.ModelState, b *wire.ExampleBatch, applied int64, mix 
 			return nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
 		pb.Predictions[i] = prediction(st, b, row, out, task, ids[i], &labels[i])
-		if !row.HasLabel || row.Offset <= applied {
+		if !row.HasLabel || applied.Applied(row.Offset, row.Index) {
 			continue
 		}
 		st.Window.Update(row.Label, out)

@@ -165,3 +165,60 @@ func TestLearnInvalidCountedOnce(t *testing.T) {
 		t.Errorf("invalid %d after a redelivery, want 1", out.State.Invalid)
 	}
 }
+
+// TestLearnPartialBatches: the rows of one message split over batches of
+// one key (ExampleBatch.Partial) are each learned once, in any order of
+// redelivery, and the state ends as if the message had come in one batch.
+func TestLearnPartialBatches(t *testing.T) {
+	spec := binarySpec("m", 2)
+	l := &Learn{Specs: map[string]ModelSpec{"m": spec}}
+	rows := make([]wire.Row, 7)
+	for i := range rows {
+		rows[i] = row(int32(i), float64(i%2), float64(i), -float64(i))
+		rows[i].Offset = 5
+	}
+	whole := batch("m", "m", 5, rows...)
+	part := func(from, to int, partial bool) *wire.ExampleBatch {
+		b := batch("m", "m", 5, rows[from:to]...)
+		b.Partial = partial
+		return b
+	}
+	one, err := l.Step(nil, whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		parts []*wire.ExampleBatch
+	}{
+		{"in order", []*wire.ExampleBatch{part(0, 3, true), part(3, 6, true), part(6, 7, false)}},
+		{"each redelivered", []*wire.ExampleBatch{part(0, 3, true), part(0, 3, true), part(3, 6, true), part(0, 3, true),
+			part(3, 6, true), part(6, 7, false), part(3, 6, true), part(6, 7, false)}},
+		{"then the whole message again", []*wire.ExampleBatch{part(0, 3, true), part(3, 7, false), whole}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var st *table.ModelState
+			for _, b := range tc.parts {
+				out, err := l.Step(st, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out.State != nil {
+					st = out.State
+				}
+				if n := len(out.Predictions.Predictions); n != len(b.Rows) {
+					t.Errorf("%d predictions of %d rows", n, len(b.Rows))
+				}
+			}
+			if st.Rows != 7 || st.Mark("in", 0) != one.State.Mark("in", 0) {
+				t.Fatalf("rows %d mark %+v, want 7 and %+v", st.Rows, st.Mark("in", 0), one.State.Mark("in", 0))
+			}
+			w1, w2 := st.Learner.Weights(), one.State.Learner.Weights()
+			for i := range w1 {
+				if w1[i] != w2[i] {
+					t.Fatalf("weights %v, want %v (one batch)", w1, w2)
+				}
+			}
+		})
+	}
+}

@@ -270,7 +270,9 @@ func (r *Route) decodeRecord(scratch []input.Row, dead []*wire.DeadLetter, src w
 
 // routeRow puts one decoded row into its batch for model mi, or
 // dead-letters it for that model: an empty entity, a label the model would
-// refuse, a row past what one batch of its key can hold.
+// refuse, a row larger than a batch can hold. When the message's batch of
+// the key is full, its rows go on in another batch of the same key, the
+// full one marked Partial.
 func (r *Route) routeRow(out *RouteOutput, byKey *batchIndex, src wire.Source, key, value []byte, mi int, row input.Row) {
 	m := &r.Models[mi]
 	k, ok := r.keyOf(mi, *m, src, row)
@@ -288,9 +290,13 @@ func (r *Route) routeRow(out *RouteOutput, byKey *batchIndex, src wire.Source, k
 	if row.HasLabel {
 		reason = LabelReason(m.Model, row.Label)
 	}
-	if c := r.rowCap(b); reason == "" && len(b.Rows) >= c {
-		reason = fmt.Sprintf("%s: one batch of key %q holds %d rows of %d features at most, and this message has more",
-			input.ReasonTooLarge, k, max(c, 0), r.Features)
+	if c := r.rowCap(b); reason == "" && c < 1 {
+		reason = fmt.Sprintf("%s: a row of %d features does not fit in a batch of key %q under the topics' max.message.bytes",
+			input.ReasonTooLarge, r.Features, k)
+	} else if reason == "" && len(b.Rows) >= c {
+		b.Partial = true
+		b = out.newBatch(src, m.Name, k)
+		out.Batches = byKey.add(out.Batches, b)
 	}
 	if reason != "" {
 		out.Dead = append(out.Dead, r.deadLetter(src, row.Index, key, value,
@@ -365,10 +371,12 @@ func (x *batchIndex) add(bs []*wire.ExampleBatch, b *wire.ExampleBatch) []*wire.
 	return bs
 }
 
+// findBatch returns the last batch of key: the one that takes its rows
+// when a message's rows of one key span several batches.
 func findBatch(bs []*wire.ExampleBatch, key string) *wire.ExampleBatch {
-	for _, b := range bs {
-		if b.Key == key {
-			return b
+	for i := len(bs) - 1; i >= 0; i-- {
+		if bs[i].Key == key {
+			return bs[i]
 		}
 	}
 	return nil

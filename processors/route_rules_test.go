@@ -3,6 +3,7 @@ package processors
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -72,7 +73,8 @@ func TestRouteRules(t *testing.T) {
 }
 
 // TestRouteRowCap: a message whose rows for one key exceed what a batch
-// may hold by bytes keeps the rows that fit and dead-letters the rest.
+// may hold by bytes goes on in further batches of the key, each full one
+// marked Partial; a row that fits no batch alone is dead-lettered.
 func TestRouteRowCap(t *testing.T) {
 	r := newRoute(t, input.Spec{Columns: []string{"a", "b"}, Label: input.LabelFromKey}, 2, binarySpec("m", 2))
 	b := &wire.ExampleBatch{Source: wire.Source{Topic: "in"}, Model: "m", Key: "m"}
@@ -80,12 +82,20 @@ func TestRouteRowCap(t *testing.T) {
 	if c := r.rowCap(b); c != 2 {
 		t.Fatalf("row cap %d, want 2", c)
 	}
-	out := r.Step(wire.Source{Topic: "in", Offset: 3}, []byte("1"), []byte("1,2\n3,4\n5,6"))
-	if len(out.Batches) != 1 || len(out.Batches[0].Rows) != 2 || out.Batches[0].Invalid != 1 {
-		t.Fatalf("batches %+v, want 2 rows and 1 invalid", out.Batches)
+	out := r.Step(wire.Source{Topic: "in", Offset: 3}, []byte("1"), []byte("1,2\n3,4\n5,6\n7,8\n9,10"))
+	var sizes []int
+	var partial []bool
+	for _, b := range out.Batches {
+		sizes, partial = append(sizes, len(b.Rows)), append(partial, b.Partial)
+		if b.Key != "m" || b.Source.Offset != 3 || b.Invalid != 0 {
+			t.Errorf("batch %+v", b)
+		}
 	}
-	if len(out.Dead) != 1 || !strings.Contains(out.Dead[0].Reason, input.ReasonTooLarge) || out.Dead[0].Index != 2 {
-		t.Fatalf("dead letters %+v", out.Dead)
+	if fmt.Sprint(sizes, partial) != "[2 2 1] [true true false]" || len(out.Dead) != 0 {
+		t.Fatalf("batches of %v rows, partial %v, dead letters %+v; want [2 2 1] [true true false], none", sizes, partial, out.Dead)
+	}
+	if idx := out.Batches[1].Rows[0].Index; idx != 2 {
+		t.Errorf("the second batch starts at row %d, want 2", idx)
 	}
 	r.ExamplesMaxBytes = 10
 	out = r.Step(wire.Source{Topic: "in", Offset: 4}, []byte("1"), []byte("1,2"))

@@ -1,8 +1,10 @@
 // Package registry is the client side of the checkpoint registry: it reads
 // the versions of a pipeline's models from the checkpoint group's table
 // topic (franz-go, no goka processor), pins and unpins versions through the
-// pins topic, and exports versions as JSON or Avro. `streamsgd models` is a
-// thin shell around it.
+// pins topic, exports versions as JSON or Avro and reads those exports
+// back (ReadExport), and picks the version a model reference NAME,
+// NAME@VERSION or NAME@pinned serves (ParseModelRef, Selector).
+// `streamsgd models` and `streamsgd score` are thin shells around it.
 //
 // The registries it reads are table.Registry values, decoded with
 // table.RegistryCodec (codecs/table); the pin commands it writes are

@@ -105,6 +105,7 @@ func scenarios() []scenario {
 		{"takeover", takeover},
 		{"restore", restoreBench},
 		{"shards", shards},
+		{"batch score", batchScore},
 	}
 }
 

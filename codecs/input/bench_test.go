@@ -52,6 +52,9 @@ func BenchmarkDecodeCSV(b *testing.B) {
 	b.Run("susy-uci-64rows", func(b *testing.B) {
 		benchRows(b, d, []byte("0"), bytes.Repeat([]byte(susyLine), 64))
 	})
+	b.Run("pixels-784-16rows", func(b *testing.B) {
+		benchRows(b, d, []byte("3"), pixelLines(16))
+	})
 	h, err := NewDecoder(Spec{Header: true, LabelColumn: "label", KeyColumn: "id"})
 	if err != nil {
 		b.Fatal(err)
@@ -98,4 +101,20 @@ func BenchmarkParseFloatFloor(b *testing.B) {
 			_ = sum
 		})
 	}
+}
+
+// pixelLines makes n lines of 784 integer pixels 0-255 (Fashion-MNIST's
+// shape), the short fields of wide rows.
+func pixelLines(n int) []byte {
+	var b []byte
+	for i := range n {
+		for j := range 784 {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64((i*7919+j*104729)%256), 10)
+		}
+		b = append(b, '\n')
+	}
+	return b
 }

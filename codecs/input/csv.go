@@ -23,7 +23,7 @@ type csvDecoder struct {
 func newCSVDecoder(s *Spec) (*csvDecoder, error) {
 	d := &csvDecoder{
 		spec:       s,
-		split:      splitter{delim: []byte(string(s.Delimiter)), trim: s.Delimiter != ' ' && s.Delimiter != '\t'},
+		split:      newSplitter(s.Delimiter),
 		labels:     newLabeler(s.Classes),
 		labelWhere: "column " + s.LabelColumn,
 	}

@@ -37,6 +37,13 @@ type fieldIter struct {
 type splitter struct {
 	delim []byte
 	trim  bool
+	fused bool // the delimiter cannot be part of a number: scanNumber may split
+}
+
+func newSplitter(delim rune) splitter {
+	d := []byte(string(delim))
+	return splitter{delim: d, trim: delim != ' ' && delim != '\t',
+		fused: len(d) == 1 && !bytes.ContainsRune([]byte("0123456789.+-"), delim)}
 }
 
 func (s splitter) fields(line []byte) fieldIter {

@@ -164,3 +164,56 @@ func FuzzParseFloatMatchesStrconv(f *testing.F) {
 		sameAsStrconv(t, s)
 	})
 }
+
+// FuzzScanNumber: whatever scanNumber accepts is a field that ends at the
+// delimiter or at the end, and parseFloat gives that field the same bits
+// (and no error).
+func FuzzScanNumber(f *testing.F) {
+	for _, s := range []string{"0.5,1", "-0,", "+12.25;3", "255", "1.", ".5", "-", "1e5,", "12345678901234567890,", "0.0000000000000000000001|", " 1,"} {
+		f.Add([]byte(s), byte(','))
+	}
+	f.Add([]byte("1;2"), byte(';'))
+	f.Add([]byte("1\t2"), byte('\t'))
+	f.Fuzz(func(t *testing.T, b []byte, delim byte) {
+		if bytes.IndexByte([]byte("0123456789.+-"), delim) >= 0 {
+			return
+		}
+		v, n, ok := scanNumber(b, delim)
+		if !ok {
+			return
+		}
+		if n > len(b) || (n < len(b) && b[n] != delim) {
+			t.Fatalf("%q: field of length %d", b, n)
+		}
+		want, err := parseFloat(b[:n])
+		if err != nil || math.Float64bits(v) != math.Float64bits(want) {
+			t.Fatalf("%q: scanNumber %v, parseFloat %v %v", b[:n], v, want, err)
+		}
+	})
+}
+
+func TestScanNumber(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		v    float64
+		n    int
+		fail bool
+	}{
+		{in: "0.97286147,1", v: 0.97286147, n: 10},
+		{in: "-1.5", v: -1.5, n: 4},
+		{in: "255,0", v: 255, n: 3},
+		{in: ",", fail: true},
+		{in: "1 ,", fail: true},
+		{in: "1e3,", fail: true},
+		{in: "\"1\",", fail: true},
+		{in: "99999999999999999999", fail: true},
+	} {
+		v, n, ok := scanNumber([]byte(c.in), ',')
+		if ok == c.fail || (ok && (v != c.v || n != c.n)) {
+			t.Errorf("scanNumber(%q) = %v %d %v", c.in, v, n, ok)
+		}
+	}
+	if v, _, ok := scanNumber([]byte("-0"), ','); !ok || !math.Signbit(v) {
+		t.Errorf("-0: %v %v", v, ok)
+	}
+}

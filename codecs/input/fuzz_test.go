@@ -62,7 +62,20 @@ func FuzzCSV(f *testing.F) {
 			}
 		}
 		checkDeterministic(t, spec, key, value, rows, bad)
+		checkUnfused(t, spec, key, value, rows, bad)
 	})
+}
+
+// checkUnfused decodes again without the fused split-and-parse of plain
+// numbers (scanNumber) and compares: the fast path changes the speed only.
+func checkUnfused(t *testing.T, spec Spec, key, value []byte, rows []Row, bad []RowError) {
+	t.Helper()
+	d, _ := NewDecoder(spec)
+	d.(*csvDecoder).split.fused = false
+	rows2, bad2, err := d.Decode(key, value, nil)
+	if err != nil || fmt.Sprint(rows) != fmt.Sprint(rows2) || !reflect.DeepEqual(bad, bad2) {
+		t.Fatalf("unfused decode differs:\n%v %v\n%v %v %v", rows, bad, rows2, bad2, err)
+	}
 }
 
 // nonEmptyLines splits a message as the decoder should: "\n" ends a line,

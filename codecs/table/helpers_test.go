@@ -91,9 +91,16 @@ func TestAdvance(t *testing.T) {
 	st.Advance("a", 0, 5)
 	st.Advance("in", 0, 7)
 	st.Advance("in", 1, 11)
-	want := "[{a 0 5} {in 0 7} {in 1 11}]"
+	st.AdvanceTo("in", 0, 8, 3)
+	want := "[{a 0 5 0} {in 0 8 3} {in 1 11 0}]"
 	if got := fmt.Sprint(st.Watermarks); got != want {
 		t.Errorf("watermarks %s, want %s", got, want)
+	}
+	if m := st.Mark("in", 0); !m.Applied(8, 2) || m.Applied(8, 3) || !m.Applied(7, 100) || m.Applied(9, 0) {
+		t.Errorf("Applied of %+v", m)
+	}
+	if m := st.Mark("in", 1); !m.Applied(11, 1000) || m.Applied(12, 0) {
+		t.Errorf("Applied of %+v", m)
 	}
 	if st.Watermark("in", 1) != 11 || st.Watermark("in", 2) != -1 || st.Watermark("b", 0) != -1 {
 		t.Errorf("Watermark lookups wrong: %v", st.Watermarks)

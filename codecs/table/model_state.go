@@ -49,26 +49,37 @@ func NewModelState(name, key string, shape Shape) (*ModelState, error) {
 	return &ModelState{Model: name, Key: key, Learner: m, Window: w}, nil
 }
 
-// Watermark returns the offset of the last input message applied from a
-// source partition, -1 if none.
+// Watermark returns the offset of the last input message applied (whole
+// or in part) from a source partition, -1 if none.
 func (s *ModelState) Watermark(topic string, partition int32) int64 {
-	if i, ok := s.findWatermark(topic, partition); ok {
-		return s.Watermarks[i].Offset
-	}
-	return -1
+	return s.Mark(topic, partition).Offset
 }
 
-// Advance records offset as applied for its source partition, keeping the
-// watermarks sorted.
+// Mark returns the watermark of a source partition: offset -1 if none.
+func (s *ModelState) Mark(topic string, partition int32) wire.Watermark {
+	if i, ok := s.findWatermark(topic, partition); ok {
+		return s.Watermarks[i]
+	}
+	return wire.Watermark{Topic: topic, Partition: partition, Offset: -1}
+}
+
+// Advance records the message at offset as applied whole for its source
+// partition, keeping the watermarks sorted.
 func (s *ModelState) Advance(topic string, partition int32, offset int64) {
+	s.AdvanceTo(topic, partition, offset, 0)
+}
+
+// AdvanceTo records the message at offset as applied up to its rows of
+// index below next (0: whole; see wire.Watermark.Next).
+func (s *ModelState) AdvanceTo(topic string, partition int32, offset int64, next int32) {
 	i, ok := s.findWatermark(topic, partition)
 	if ok {
-		s.Watermarks[i].Offset = offset
+		s.Watermarks[i].Offset, s.Watermarks[i].Next = offset, next
 		return
 	}
 	s.Watermarks = append(s.Watermarks, wire.Watermark{})
 	copy(s.Watermarks[i+1:], s.Watermarks[i:])
-	s.Watermarks[i] = wire.Watermark{Topic: topic, Partition: partition, Offset: offset}
+	s.Watermarks[i] = wire.Watermark{Topic: topic, Partition: partition, Offset: offset, Next: next}
 }
 
 func (s *ModelState) findWatermark(topic string, partition int32) (int, bool) {

@@ -9,8 +9,12 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/wire"
 )
 
-// stateFormat is the first byte of an encoded ModelState.
-const stateFormat = 1
+// stateFormat is the first byte of an encoded ModelState: 2 since the
+// watermarks carry Next; 1 (without it) is still read.
+const (
+	stateFormat   = 2
+	stateFormatV1 = 1
+)
 
 // ErrStateCorrupt is wrapped by errors decoding a ModelState or a
 // ShardState.
@@ -20,7 +24,8 @@ var ErrStateCorrupt = errors.New("table: corrupt model state")
 // strings length-prefixed by a uvarint, see codecs/binio):
 //
 //	format:u8 model key rows:varint invalid:varint nextEmit:varint
-//	watermarks:uvarint × (topic partition:varint offset:varint)
+//	watermarks:uvarint × (topic partition:varint offset:varint next:varint)
+//	(format 1: without next)
 //	learner (model.Model's encoding) window (metrics.Window's encoding)
 //	[merge table only: shards:uvarint × shard (a ShardState's encoding)]
 
@@ -123,7 +128,8 @@ func (c *StateCodec) decodeLenient(data []byte) interface{} {
 
 func (c *StateCodec) decode(data []byte) (*ModelState, error) {
 	r := binio.NewReader(data)
-	if r.Byte() != stateFormat {
+	format := r.Byte()
+	if format != stateFormat && format != stateFormatV1 {
 		return nil, fmt.Errorf("%w: unknown format", ErrStateCorrupt)
 	}
 	name := r.Str()
@@ -139,7 +145,7 @@ func (c *StateCodec) decode(data []byte) (*ModelState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.decodeRest(&r); err != nil {
+	if err := s.decodeRest(&r, format); err != nil {
 		return nil, err
 	}
 	if err := s.decodeShards(&r, shape, c.Shapes); err != nil {
@@ -161,6 +167,7 @@ func (s *ModelState) AppendBinary(b []byte) ([]byte, error) {
 		b = binio.AppendString(b, w.Topic)
 		b = binary.AppendVarint(b, int64(w.Partition))
 		b = binary.AppendVarint(b, w.Offset)
+		b = binary.AppendVarint(b, int64(w.Next))
 	}
 	mb, err := s.Learner.AppendBinary(nil)
 	if err != nil {
@@ -174,7 +181,7 @@ func (s *ModelState) AppendBinary(b []byte) ([]byte, error) {
 	return s.appendShards(binio.AppendBytes(b, wb))
 }
 
-func (s *ModelState) decodeRest(r *binio.Reader) error {
+func (s *ModelState) decodeRest(r *binio.Reader, format byte) error {
 	s.Rows = r.Varint()
 	s.Invalid = r.Varint()
 	s.NextEmit = r.Varint()
@@ -184,7 +191,11 @@ func (s *ModelState) decodeRest(r *binio.Reader) error {
 	}
 	s.Watermarks = make([]wire.Watermark, 0, n)
 	for i := uint64(0); i < n && r.Err() == nil; i++ {
-		s.Watermarks = append(s.Watermarks, wire.Watermark{Topic: r.Str(), Partition: int32(r.Varint()), Offset: r.Varint()})
+		w := wire.Watermark{Topic: r.Str(), Partition: int32(r.Varint()), Offset: r.Varint()}
+		if format >= stateFormat {
+			w.Next = int32(r.Varint())
+		}
+		s.Watermarks = append(s.Watermarks, w)
 	}
 	mb := r.Bytes()
 	wb := r.Bytes()

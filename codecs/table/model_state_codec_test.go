@@ -2,6 +2,8 @@ package table
 
 import (
 	"bytes"
+	"encoding/binary"
+	"github.com/streamsgd/streamsgd/codecs/binio"
 	"testing"
 )
 
@@ -69,4 +71,51 @@ func FuzzMergeStateCodec(f *testing.F) {
 			t.Fatalf("decoded state does not encode: %v", err)
 		}
 	})
+}
+
+// TestStateFormatV1: states written before watermarks carried Next (format
+// 1) still decode, their watermarks whole.
+func TestStateFormatV1(t *testing.T) {
+	shapes := map[string]Shape{"m": binaryShape(1)}
+	st := learned(t, "m", "m", shapes["m"], 20)
+	c := &StateCodec{Shapes: shapes}
+	// Format 1: AppendBinary's fields without each watermark's next.
+	v1 := []byte{stateFormatV1}
+	v1 = binio.AppendString(v1, st.Model)
+	v1 = binio.AppendString(v1, st.Key)
+	v1 = binary.AppendVarint(v1, st.Rows)
+	v1 = binary.AppendVarint(v1, st.Invalid)
+	v1 = binary.AppendVarint(v1, st.NextEmit)
+	v1 = binary.AppendUvarint(v1, uint64(len(st.Watermarks)))
+	for _, w := range st.Watermarks {
+		v1 = binio.AppendString(v1, w.Topic)
+		v1 = binary.AppendVarint(v1, int64(w.Partition))
+		v1 = binary.AppendVarint(v1, w.Offset)
+	}
+	mb, err := st.Learner.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := st.Window.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 = binio.AppendBytes(binio.AppendBytes(v1, mb), wb)
+	v, err := c.Decode(v1)
+	if err != nil {
+		t.Fatalf("decode format 1: %v", err)
+	}
+	got := v.(*ModelState)
+	if got.Rows != 20 || len(got.Watermarks) != 3 || got.Watermarks[0] != st.Watermarks[0] {
+		t.Errorf("decoded rows %d, watermarks %v, want %v", got.Rows, got.Watermarks, st.Watermarks)
+	}
+	// Format 2 keeps a partial watermark.
+	st.AdvanceTo("in", 1, 100, 7)
+	data, err := c.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err = c.Decode(data); err != nil || v.(*ModelState).Mark("in", 1).Next != 7 {
+		t.Errorf("format 2: %v, %+v", err, v)
+	}
 }

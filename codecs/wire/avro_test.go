@@ -91,7 +91,9 @@ func TestAvroMatchesGoavro(t *testing.T) {
 }
 
 // TestAvroTruncated checks that every strict prefix of a valid encoding is
-// an error, never a panic nor a success.
+// an error, never a panic nor a success; but an ExampleBatch without its
+// last byte is a batch of the format before ExampleBatch.Partial, which
+// stays readable (batches on the examples topic across an upgrade).
 func TestAvroTruncated(t *testing.T) {
 	for name, tc := range avroCases {
 		t.Run(name, func(t *testing.T) {
@@ -99,6 +101,9 @@ func TestAvroTruncated(t *testing.T) {
 			for range 20 {
 				_, data, _ := tc.make(g)
 				for n := range len(data) {
+					if name == "ExampleBatch" && n == len(data)-1 {
+						continue
+					}
 					if _, err := tc.read(data[:n]); err == nil {
 						t.Fatalf("prefix %d of %d (%x) decoded without error", n, len(data), data)
 					}

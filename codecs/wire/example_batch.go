@@ -22,7 +22,8 @@ func AppendExampleBatch(b []byte, eb *ExampleBatch) []byte {
 		b = appendRow(b, &eb.Rows[i], eb.Source.Offset)
 	}
 	b = appendArrayEnd(b, len(eb.Rows))
-	return appendInt(b, eb.Invalid)
+	b = appendInt(b, eb.Invalid)
+	return appendBoolean(b, eb.Partial)
 }
 
 func appendRow(b []byte, r *Row, base int64) []byte {
@@ -35,7 +36,7 @@ func appendRow(b []byte, r *Row, base int64) []byte {
 // exampleBatchSize is the exact encoded size of eb.
 func exampleBatchSize(eb *ExampleBatch) int {
 	n := sizeString(eb.Source.Topic) + sizeLong(int64(eb.Source.Partition)) + sizeLong(eb.Source.Offset) +
-		sizeString(eb.Model) + sizeString(eb.Key) + sizeArray(len(eb.Rows)) + sizeLong(int64(eb.Invalid))
+		sizeString(eb.Model) + sizeString(eb.Key) + sizeArray(len(eb.Rows)) + sizeLong(int64(eb.Invalid)) + 1
 	for i := range eb.Rows {
 		r := &eb.Rows[i]
 		n += sizeLong(int64(r.Index)) + sizeLong(r.Offset-eb.Source.Offset) + sizeDoubles(len(r.Features)) + 1
@@ -63,6 +64,8 @@ func readExampleBatch(r *reader, eb *ExampleBatch) error {
 	eb.Key = r.stringReuse(eb.Key)
 	eb.Rows = readRows(r, eb.Rows[:0], eb.Source.Offset)
 	eb.Invalid = r.int()
+	// Batches written before the field existed end here.
+	eb.Partial = r.Len() > 0 && r.boolean()
 	return r.done("example batch")
 }
 

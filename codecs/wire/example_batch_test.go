@@ -128,3 +128,20 @@ func TestExampleBatchDecodeSlab(t *testing.T) {
 		t.Errorf("Decode of 64 rows: %v allocs, want <= 6", allocs)
 	}
 }
+
+// TestExampleBatchPartial: Partial round-trips, and a batch written before
+// the field existed (no last byte) reads as a whole one.
+func TestExampleBatchPartial(t *testing.T) {
+	for _, partial := range []bool{false, true} {
+		eb := &ExampleBatch{Source: Source{Topic: "t", Partition: 1, Offset: 7}, Model: "m", Key: "k",
+			Rows: []Row{{Index: 3, Offset: 7, Features: []float64{1, 2}}}, Partial: partial}
+		data := AppendExampleBatch(nil, eb)
+		var got ExampleBatch
+		if err := ReadExampleBatch(data, &got); err != nil || got.Partial != partial {
+			t.Fatalf("partial %v: read %v, %+v", partial, err, got)
+		}
+		if err := ReadExampleBatch(data[:len(data)-1], &got); err != nil || got.Partial {
+			t.Fatalf("old format: read %v, partial %v", err, got.Partial)
+		}
+	}
+}

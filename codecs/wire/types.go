@@ -27,6 +27,11 @@ type ExampleBatch struct {
 	Key     string
 	Rows    []Row
 	Invalid int32 // rows of this message that were dead-lettered
+	// Partial: the rows of the message at Source.Offset go on in a later
+	// batch of the same key (one message held more rows for the key than
+	// one batch can take). The learner then records how far into that
+	// message it got (Watermark.Next).
+	Partial bool
 }
 
 // Prediction is the output of one model for one input row.
@@ -104,6 +109,16 @@ type Watermark struct {
 	Topic     string `json:"topic"`
 	Partition int32  `json:"partition"`
 	Offset    int64  `json:"offset"`
+	// Next is 0 when the message at Offset was applied whole; otherwise
+	// its rows of index below Next were applied, and the rest come in a
+	// later batch (ExampleBatch.Partial). Not exported.
+	Next int32 `json:"-"`
+}
+
+// Applied reports whether the row at index of the message at offset is
+// at or below w.
+func (w Watermark) Applied(offset int64, index int32) bool {
+	return offset < w.Offset || offset == w.Offset && (w.Next == 0 || index < w.Next)
 }
 
 // ExportedModel is the envelope of an exported model version, the record
