@@ -14,16 +14,7 @@ type evaluation struct {
 // newEvaluation returns the metrics of task: those of the pipeline's
 // rolling windows, computed exactly over every row.
 func newEvaluation(task model.Task) *evaluation {
-	var ms []metrics.Metric
-	switch task {
-	case model.TaskBinary:
-		ms = []metrics.Metric{metrics.NewAccuracy(), metrics.NewLogLoss(), metrics.NewAUC()}
-	case model.TaskMulticlass:
-		ms = []metrics.Metric{metrics.NewAccuracy(), metrics.NewLogLoss()}
-	default:
-		ms = []metrics.Metric{metrics.NewRMSE(), metrics.NewMAE(), metrics.NewR2()}
-	}
-	return &evaluation{ms: ms}
+	return &evaluation{ms: metrics.ForTask(string(task))}
 }
 
 // update adds one labeled row: its label and outputs.
