@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+
+	"github.com/streamsgd/streamsgd/model"
 )
 
 // ModelHash is the hex SHA-256 (first 16 digits) of a model's config after
@@ -15,12 +17,62 @@ import (
 func (c *Pipeline) ModelHash(m Model) (string, error) {
 	names, _ := c.inputSpec().FeatureNames() // nil when the header decides
 	data, err := json.Marshal(struct {
-		Model    Model
+		Model    hashModel
 		Features []string
-	}{m, names})
+	}{newHashModel(m), names})
 	if err != nil {
 		return "", fmt.Errorf("config: hash of model %s: %w", m.Name, err)
 	}
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:8]), nil
+}
+
+// hashModel is Model as it was marshalled for the hash before model.Config
+// had json tags: the Go field names, so that the hashes versions record
+// stay the same (TestModelHashStable).
+type hashModel struct {
+	Name     string
+	Config   hashConfig
+	Key      string
+	Shards   int
+	MixEvery int64
+	Metrics  Metrics
+}
+
+type hashConfig struct {
+	Task        model.Task
+	Learner     string
+	Loss        string
+	HuberDelta  float64
+	Classes     int
+	Features    int
+	Optimizer   hashOptimizer
+	L1          float64
+	L2          float64
+	Standardize bool
+}
+
+// hashOptimizer has model.Optimizer's fields without their tags, so one
+// converts to the other.
+type hashOptimizer struct {
+	Name         string
+	LearningRate float64
+	Schedule     string
+	Decay        float64
+	Beta1        float64
+	Beta2        float64
+	Epsilon      float64
+	FTRLBeta     float64
+}
+
+func newHashModel(m Model) hashModel {
+	c := m.Config
+	return hashModel{
+		Name: m.Name, Key: m.Key, Shards: m.Shards, MixEvery: m.MixEvery, Metrics: m.Metrics,
+		Config: hashConfig{
+			Task: c.Task, Learner: c.Learner, Loss: c.Loss, HuberDelta: c.HuberDelta, Classes: c.Classes,
+			Features: c.Features, Optimizer: hashOptimizer(c.Optimizer), L1: c.L1, L2: c.L2,
+			Standardize: c.Standardize,
+		},
+	}
 }

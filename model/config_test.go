@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -151,5 +152,34 @@ func TestValidateZeroFields(t *testing.T) {
 		if err := c.Validate(); err != nil {
 			t.Errorf("%+v: %v", c, err)
 		}
+	}
+}
+
+// TestConfigJSONNames: a config marshals with its yaml key names and reads
+// both those and the Go field names of versions written before the json
+// tags.
+func TestConfigJSONNames(t *testing.T) {
+	c := Config{Task: TaskRegression, Loss: LossHuber, HuberDelta: 2, Features: 3, L2: 0.5, Standardize: true,
+		Optimizer: Optimizer{Name: OptimizerFTRL, LearningRate: 0.3, FTRLBeta: 1.5}}
+	c.EnsureDefaults()
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"learning_rate":0.3`, `"ftrl_beta":1.5`, `"huber_delta":2`, `"features":3`, `"standardize":true`} {
+		if !strings.Contains(string(b), k) {
+			t.Errorf("%s: no %s", b, k)
+		}
+	}
+	var got Config
+	if err := json.Unmarshal(b, &got); err != nil || got != c {
+		t.Fatalf("round trip: %+v, %v; want %+v", got, err, c)
+	}
+	old := `{"Task":"regression","Learner":"linear","Loss":"huber","HuberDelta":2,"Classes":0,"Features":3,` +
+		`"Optimizer":{"Name":"ftrl","LearningRate":0.3,"Schedule":"","Decay":0,"Beta1":0,"Beta2":0,"Epsilon":0,"FTRLBeta":1.5},` +
+		`"L1":0,"L2":0.5,"Standardize":true}`
+	got = Config{}
+	if err := json.Unmarshal([]byte(old), &got); err != nil || got != c {
+		t.Fatalf("old names: %+v, %v; want %+v", got, err, c)
 	}
 }
