@@ -212,7 +212,7 @@ func (c *Checkpoint) StepState(reg *table.Registry, key string, st *table.ModelS
 		return nil
 	}
 	c.takePending(key)
-	v, err := newVersion(st, spec, at)
+	v, err := NewVersion(st, spec, at)
 	if err != nil {
 		return skip(reg, st.Model, key, err.Error())
 	}
@@ -239,8 +239,9 @@ func due(cs config.Checkpoints, last *table.Version, rows int64, at time.Time) b
 	return cs.Every() > 0 && !at.IsZero() && at.Sub(last.Time) >= cs.Every()
 }
 
-// newVersion copies a state into a version (ID not set).
-func newVersion(st *table.ModelState, spec ModelSpec, at time.Time) (table.Version, error) {
+// NewVersion copies a state into a version (ID not set); `models export
+// --live` uses it to export a state that is not versioned.
+func NewVersion(st *table.ModelState, spec ModelSpec, at time.Time) (table.Version, error) {
 	state, err := st.Learner.MarshalBinary()
 	if err != nil {
 		return table.Version{}, fmt.Errorf("model %s key %s: encode learner: %w", st.Model, st.Key, err)
@@ -469,7 +470,7 @@ func (c *Checkpoint) StepTick(reg *table.Registry, key string, now time.Time) *t
 		c.setPending(key, p)
 		return nil
 	}
-	v, err := newVersion(p.st, spec, p.at)
+	v, err := NewVersion(p.st, spec, p.at)
 	if err != nil {
 		return skip(reg, p.st.Model, key, err.Error())
 	}

@@ -77,7 +77,7 @@ func orNew(r *table.Registry) *table.Registry {
 }
 
 func mustVersion(b *testing.B, st *table.ModelState, spec ModelSpec) table.Version {
-	v, err := newVersion(st, spec, time.Now())
+	v, err := NewVersion(st, spec, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

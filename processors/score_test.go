@@ -106,7 +106,7 @@ func registry(t *testing.T, spec ModelSpec, key string, rows []int, pinned ...in
 	t.Helper()
 	reg := &table.Registry{Model: spec.Name, Key: key}
 	for i, n := range rows {
-		v, err := newVersion(trained(t, spec, key, n), spec, time.Unix(int64(i), 0))
+		v, err := NewVersion(trained(t, spec, key, n), spec, time.Unix(int64(i), 0))
 		if err != nil {
 			t.Fatal(err)
 		}

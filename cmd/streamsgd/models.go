@@ -14,9 +14,11 @@ import (
 
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/metrics"
+	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/registry"
 	"github.com/streamsgd/streamsgd/topology"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // ModelsCmd reads and changes the checkpoint registry of a pipeline: the
@@ -24,7 +26,7 @@ import (
 type ModelsCmd struct {
 	List   ModelsListCmd   `cmd:"" help:"List the versions of every model key."`
 	Show   ModelsShowCmd   `cmd:"" help:"Show one version (default: the newest) of a model key."`
-	Export ModelsExportCmd `cmd:"" help:"Export one version (default: the newest) as JSON or Avro."`
+	Export ModelsExportCmd `cmd:"" help:"Export one version (default: the newest), or with --live the current state, as JSON or Avro."`
 	Pin    ModelsPinCmd    `cmd:"" help:"Pin a version: it is kept by retention and is the one to serve."`
 	Unpin  ModelsUnpinCmd  `cmd:"" help:"Unpin a version (retention may then drop it)."`
 }
@@ -273,17 +275,27 @@ type ModelsExportCmd struct {
 	modelsFlags
 	Key     string `arg:"" help:"Model key."`
 	Version int64  `arg:"" optional:"" help:"Version (default: the newest)."`
+	Live    bool   `help:"Export the key's current state in the learn table (a sharded model's merged one in the merge table), not a version: version 0 in the export."`
 	Format  string `default:"json" enum:"json,avro" help:"json: one JSON object; avro: an Avro Object Container File with one record of schemas/model_version.avsc."`
 	Output  string `short:"o" help:"Write to this file instead of standard output."`
 }
 
 // Run implements the command.
 func (c *ModelsExportCmd) Run(ctx context.Context) error {
-	reg, v, _, err := c.version(ctx, c.Key, c.Version)
-	if err != nil {
-		return err
+	var e *registry.Export
+	var err error
+	if c.Live {
+		if c.Version != 0 {
+			return fmt.Errorf("--live exports the current state, not version %d: drop one of them", c.Version)
+		}
+		e, err = c.live(ctx)
+	} else {
+		var reg *table.Registry
+		var v *table.Version
+		if reg, v, _, err = c.version(ctx, c.Key, c.Version); err == nil {
+			e, err = registry.NewExport(reg, v)
+		}
 	}
-	e, err := registry.NewExport(reg, v)
 	if err != nil {
 		return err
 	}
@@ -301,8 +313,70 @@ func (c *ModelsExportCmd) Run(ctx context.Context) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%s version %d (%d rows) written to %s (%s)\n", e.Key, e.Version, e.Rows, c.Output, c.Format)
+	what := fmt.Sprintf("version %d", e.Version)
+	if c.Live {
+		what = "live state"
+	}
+	fmt.Fprintf(os.Stderr, "%s %s (%d rows) written to %s (%s)\n", e.Key, what, e.Rows, c.Output, c.Format)
 	return nil
+}
+
+// live reads the key's current state from the table that holds it (the
+// learn table; a sharded global model's merged state is in the merge
+// table, its learn table holding the shards) and exports it as version 0,
+// timed by its record.
+func (c *ModelsExportCmd) live(ctx context.Context) (*registry.Export, error) {
+	p, sec, err := c.Pipeline(c.Config)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := sec.Kgo()
+	if err != nil {
+		return nil, err
+	}
+	name, _, _ := strings.Cut(c.Key, "/")
+	spec, ok := p.Specs[name]
+	if !ok {
+		return nil, fmt.Errorf("key %q: model %q is not in the pipeline config", c.Key, name)
+	}
+	topic := string(p.Topics.LearnTable)
+	if spec.Shards > 1 && !spec.PerEntity() {
+		topic = string(p.Topics.MergeTable)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	var value []byte
+	var at time.Time
+	err = operations.ScanTable(ctx, c.List(), opts, topic, func(r *kgo.Record) error {
+		if string(r.Key) == c.Key {
+			value, at = r.Value, r.Timestamp
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if value == nil {
+		return nil, fmt.Errorf("key %q has no state in %s (see `streamsgd models list` for the keys)", c.Key, topic)
+	}
+	return liveExport(p, spec, c.Key, value, at)
+}
+
+// liveExport decodes a table value of key and exports it as version 0.
+func liveExport(p *topology.Pipeline, spec processors.ModelSpec, key string, value []byte, at time.Time) (*registry.Export, error) {
+	d, err := (&table.StateCodec{Shapes: processors.Shapes(p.Specs)}).Decode(value)
+	if err != nil {
+		return nil, fmt.Errorf("key %q: state: %w", key, err)
+	}
+	st, ok := d.(*table.ModelState)
+	if !ok || st == nil {
+		return nil, fmt.Errorf("key %q: state: a %T", key, d)
+	}
+	v, err := processors.NewVersion(st, spec, at)
+	if err != nil {
+		return nil, err
+	}
+	return registry.NewExport(&table.Registry{Model: st.Model, Key: key}, &v)
 }
 
 // ModelsPinCmd pins a version.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
+	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -62,5 +64,49 @@ func TestWriteList(t *testing.T) {
 	}
 	if out := b.String(); strings.Count(out, "\n") != 2 || !strings.Contains(out, "m    3") {
 		t.Errorf("--model m --latest:\n%s", out)
+	}
+}
+
+// TestLiveExport: a learn-table state exports as version 0 with the
+// learner's weights, rows, time and config hash.
+func TestLiveExport(t *testing.T) {
+	cfg, err := config.Parse([]byte(modelsYAML), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := topology.Build(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := p.Specs["m"]
+	st, err := table.NewModelState("m", "m", spec.Shape())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		x := []float64{float64(i % 7), float64(i % 3)}
+		if err := st.Learner.Learn(x, float64(i%2)); err != nil {
+			t.Fatal(err)
+		}
+		st.Rows++
+	}
+	value, err := (&table.StateCodec{Shapes: processors.Shapes(p.Specs)}).Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	e, err := liveExport(p, spec, "m", value, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Version != 0 || e.Rows != 50 || !e.Time.Equal(at) || e.ConfigHash != spec.ConfigHash || e.Model != "m" {
+		t.Errorf("export %+v", e)
+	}
+	w := st.Learner.Weights()
+	if got := append(append([]float64{}, e.Params.Weights...), e.Params.Biases...); !slices.Equal(got, w) {
+		t.Errorf("weights+biases %v, want %v", got, w)
+	}
+	if !strings.Contains(string(e.Params.Config), `"learning_rate"`) {
+		t.Errorf("config %s: not in the yaml names", e.Params.Config)
 	}
 }
