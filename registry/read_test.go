@@ -117,3 +117,34 @@ func TestSelectorPick(t *testing.T) {
 		}
 	}
 }
+
+// TestReadExportGoNames: an export whose config holds the Go field names
+// (versions made before model.Config had json tags) still restores, with
+// the non-default learning rate and FTRL beta it was made with.
+func TestReadExportGoNames(t *testing.T) {
+	cfg := model.Config{Task: model.TaskBinary, Features: 2, Optimizer: model.Optimizer{Name: model.OptimizerFTRL, LearningRate: 0.3, FTRLBeta: 2}}
+	reg := &table.Registry{Model: "m", Key: "m", LastID: 1}
+	reg.Versions = []table.Version{version(t, 1, cfg)}
+	reg.Versions[0].Config = []byte(`{"Task":"binary","Learner":"logistic","Loss":"","HuberDelta":0,"Classes":0,"Features":2,` +
+		`"Optimizer":{"Name":"ftrl","LearningRate":0.3,"Schedule":"","Decay":0,"Beta1":0,"Beta2":0,"Epsilon":0,"FTRLBeta":2},` +
+		`"L1":0,"L2":0,"Standardize":false}`)
+	e, err := NewExport(reg, &reg.Versions[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Write(&b, e, FormatJSON); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadExport(b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := got.Restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := m.Config().Optimizer; o.LearningRate != 0.3 || o.FTRLBeta != 2 {
+		t.Errorf("restored optimizer %+v", o)
+	}
+}
