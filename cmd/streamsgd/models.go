@@ -334,14 +334,9 @@ func (c *ModelsExportCmd) live(ctx context.Context) (*registry.Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	name, _, _ := strings.Cut(c.Key, "/")
-	spec, ok := p.Specs[name]
-	if !ok {
-		return nil, fmt.Errorf("key %q: model %q is not in the pipeline config", c.Key, name)
-	}
-	topic := string(p.Topics.LearnTable)
-	if spec.Shards > 1 && !spec.PerEntity() {
-		topic = string(p.Topics.MergeTable)
+	spec, topic, err := liveTable(p, c.Key)
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
@@ -360,6 +355,21 @@ func (c *ModelsExportCmd) live(ctx context.Context) (*registry.Export, error) {
 		return nil, fmt.Errorf("key %q has no state in %s (see `streamsgd models list` for the keys)", c.Key, topic)
 	}
 	return liveExport(p, spec, c.Key, value, at)
+}
+
+// liveTable returns the spec of key's model and the table topic that holds
+// key's current state: the learn table, or the merge table for a sharded
+// global model (whose learn table holds the shards' states).
+func liveTable(p *topology.Pipeline, key string) (processors.ModelSpec, string, error) {
+	name, _, _ := strings.Cut(key, "/")
+	spec, ok := p.Specs[name]
+	if !ok {
+		return spec, "", fmt.Errorf("key %q: model %q is not in the pipeline config", key, name)
+	}
+	if spec.Shards > 1 && !spec.PerEntity() {
+		return spec, string(p.Topics.MergeTable), nil
+	}
+	return spec, string(p.Topics.LearnTable), nil
 }
 
 // liveExport decodes a table value of key and exports it as version 0.

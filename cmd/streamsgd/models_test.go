@@ -110,3 +110,24 @@ func TestLiveExport(t *testing.T) {
 		t.Errorf("config %s: not in the yaml names", e.Params.Config)
 	}
 }
+
+// TestLiveTable: a sharded model's live state is read from the merge
+// table, every other model's from the learn table.
+func TestLiveTable(t *testing.T) {
+	cfg, err := config.Parse([]byte(modelsYAML+"  - name: s\n    shards: 2\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := topology.Build(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{"m": string(p.Topics.LearnTable), "s": string(p.Topics.MergeTable)} {
+		if _, topic, err := liveTable(p, key); err != nil || topic != want {
+			t.Errorf("key %s: %s, %v; want %s", key, topic, err, want)
+		}
+	}
+	if _, _, err := liveTable(p, "gone/x"); err == nil || !strings.Contains(err.Error(), "not in the pipeline config") {
+		t.Errorf("unknown model: %v", err)
+	}
+}
