@@ -22,6 +22,8 @@ type Pipeline struct {
 	// Models learn from the same input stream, each in its own key space.
 	// At least one.
 	Models []Model `yaml:"models"`
+	// State sizes the local stores of the tables.
+	State State `yaml:"state"`
 	// Security of the connections to the brokers (TLS, SASL); default
 	// plaintext without authentication. The CLI's flags override it.
 	// Relative file paths are relative to the config file.
