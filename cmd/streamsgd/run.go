@@ -20,6 +20,7 @@ type RunCmd struct {
 	ClientID   string   `default:"streamsgd" help:"Client id of this instance."`
 	HotStandby bool     `help:"Keep replicas of the tables of other partitions for fast takeover."`
 	Verbose    bool     `short:"v" help:"Log goka's messages to stderr."`
+	MemoryMB   int      `name:"memory-limit-mb" default:"0" help:"Soft memory limit of this process in MiB (as GOMEMLIMIT, which wins when set). 0: the config's state.memory_mb + 128; negative: none."`
 }
 
 // Run implements the command.
@@ -44,7 +45,8 @@ func (c *RunCmd) Run(ctx context.Context) error {
 	if c.Verbose {
 		o.Logger = log.New(os.Stderr, "", log.LstdFlags)
 	}
-	fmt.Fprintf(os.Stderr, "streamsgd run: pipeline %s on %v; Ctrl-C to stop\n", p.Config.Name, o.Brokers)
+	limit := operations.SetMemoryLimit(c.MemoryMB, p)
+	fmt.Fprintf(os.Stderr, "streamsgd run: pipeline %s on %v, %s; Ctrl-C to stop\n", p.Config.Name, o.Brokers, limit)
 	if err := operations.Run(ctx, p, o); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
