@@ -65,6 +65,16 @@ crash-loop:
 	    || { echo "crash-loop: run $$i failed after $$((i-1)) passing runs"; exit 1; }; \
 	done; echo "crash-loop: $(N) of $(N) runs passed"
 
+## soak: two `streamsgd run` instances (built as make build, without cgo)
+## at 80% of the pipeline's measured maximum throughput for SOAK_MINUTES,
+## one restarted every 2 minutes; prints RSS at start and end, the lag and
+## the rows lost, and fails on a lost row or an RSS over 256 MiB. Not in
+## `make test`.
+SOAK_MINUTES ?= 10
+.PHONY: soak
+soak:
+	CGO_ENABLED=0 STREAMSGD_SOAK_MINUTES=$(SOAK_MINUTES) $(GO) test -count=1 -timeout $$(( $(SOAK_MINUTES) + 20 ))m -v -run '^TestSoak$$' ./integration/
+
 ## kafka-up / kafka-down: a native single-node Apache Kafka 3.9.1 (KRaft) on
 ## 127.0.0.1:19092, jars fetched from Maven Central with mvn into .cache/kafka.
 KAFKA_BROKERS ?= 127.0.0.1:19092

@@ -20,6 +20,8 @@ const (
 	// DefaultCheckpointIdleSeconds: see Checkpoints.IdleSeconds.
 	DefaultCheckpointIdleSeconds = 5
 	DefaultCheckpointKeep        = 10
+	// DefaultStateMemoryMB: see State.MemoryMB.
+	DefaultStateMemoryMB = 64
 )
 
 // EnsureDefaults fills zero fields with the defaults documented beside
@@ -30,6 +32,7 @@ func (c *Pipeline) EnsureDefaults() {
 	setZero(&c.Replication, DefaultReplication)
 	c.Input.ensureDefaults()
 	c.Output.ensureDefaults()
+	setZero(&c.State.MemoryMB, DefaultStateMemoryMB)
 	for i := range c.Models {
 		c.Models[i].ensureDefaults(&c.Input)
 	}

@@ -10,7 +10,8 @@
 // rolling window a metrics.WindowConfig, the security section a
 // kafkaclient.Security. This package defines only what belongs to the
 // pipeline (input, output, model names and keys, sharding, metric
-// snapshots, checkpoints) and composes the rest. The README's reference
+// snapshots, checkpoints, the sizes of the local stores) and composes the
+// rest. The README's reference
 // block is tested against these definitions (reference_test.go).
 //
 // # Defaults, validation, errors

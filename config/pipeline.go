@@ -26,6 +26,8 @@ type Pipeline struct {
 	// by the score group, which never learns from them. Default: none (no
 	// score group).
 	Serve []Serve `yaml:"serve"`
+	// State sizes the local stores of the tables.
+	State State `yaml:"state"`
 	// Security of the connections to the brokers (TLS, SASL); default
 	// plaintext without authentication. The CLI's flags override it.
 	// Relative file paths are relative to the config file.

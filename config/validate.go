@@ -36,7 +36,7 @@ func (c *Pipeline) Validate() error {
 	case len(c.Models) == 0:
 		return fe("models", "at least one model is required")
 	}
-	for _, check := range []func() error{c.validateInput, c.validateOutput, c.validateSecurity, c.validateModels, c.validateServe} {
+	for _, check := range []func() error{c.validateInput, c.validateOutput, c.validateState, c.validateSecurity, c.validateModels, c.validateServe} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -85,6 +85,18 @@ func (c *Pipeline) validateOutput() error {
 		if f.enc != "json" && f.enc != "avro" {
 			return c.fieldError(f.field, "must be \"json\" or \"avro\", got %q", f.enc)
 		}
+	}
+	return nil
+}
+
+func (c *Pipeline) validateState() error {
+	switch s := c.State; {
+	case s.MemoryMB < 1:
+		return c.fieldError("state.memory_mb", "must be >= 1, got %d", s.MemoryMB)
+	case s.CacheMB < 0:
+		return c.fieldError("state.cache_mb", "must be >= 0, got %d", s.CacheMB)
+	case s.MemtableMB < 0 || s.MemtableMB >= 4096:
+		return c.fieldError("state.memtable_mb", "must be in [0, 4096), got %d", s.MemtableMB)
 	}
 	return nil
 }

@@ -163,3 +163,56 @@ func TestForTaskMatchesWindow(t *testing.T) {
 		t.Error("an unknown task has metrics")
 	}
 }
+
+// TestBinnedAUC: the binned AUC is the exact AUC of the binned scores
+// (brute force over the rows held, after updates and reverts), and close
+// to the exact AUC of the raw scores with many bins.
+func TestBinnedAUC(t *testing.T) {
+	tests := []struct {
+		name string
+		bins int
+	}{
+		{"one bin", 1},
+		{"32 bins", 32},
+		{"65536 bins", 1 << 16},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStream(uint64(200+i), TaskBinary)
+			s.invalid = true
+			binned, exact := NewBinnedAUC(tt.bins), NewAUC()
+			var held []row
+			for range 4000 {
+				if len(held) > 0 && s.rng.IntN(100) < 30 {
+					k := s.rng.IntN(len(held))
+					binned.Revert(held[k].y, held[k].pred)
+					exact.Revert(held[k].y, held[k].pred)
+					held = append(held[:k], held[k+1:]...)
+					continue
+				}
+				r := s.next()
+				binned.Update(r.y, r.pred)
+				exact.Update(r.y, r.pred)
+				held = append(held, r)
+			}
+			var pos, neg []float64
+			for _, r := range held {
+				if !finiteRow(r, false) {
+					continue
+				}
+				b := float64(scoreBin(r.pred[0], tt.bins))
+				if r.y >= 0.5 {
+					pos = append(pos, b)
+				} else {
+					neg = append(neg, b)
+				}
+			}
+			if got, want := binned.Value(), bruteAUC(pos, neg); math.Abs(got-want) > 1e-12 {
+				t.Errorf("binned AUC %v, brute force over binned scores %v", got, want)
+			}
+			if tt.bins == 1<<16 && math.Abs(binned.Value()-exact.Value()) > 1e-3 {
+				t.Errorf("binned AUC %v, exact %v", binned.Value(), exact.Value())
+			}
+		})
+	}
+}

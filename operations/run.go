@@ -218,7 +218,7 @@ func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls ka
 		goka.WithConsumerGroupBuilder(goka.ConsumerGroupBuilderWithConfig(cfg)),
 		goka.WithConsumerSaramaBuilder(saramaConsumerBuilder(p, cfg)),
 		goka.WithTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(cfg, tmc)),
-		goka.WithStorageBuilder(state.Builder(state.Options{Dir: filepath.Join(o.StateDir, string(g.Group()))})),
+		goka.WithStorageBuilder(state.Builder(storeOptions(p, filepath.Join(o.StateDir, string(g.Group()))))),
 		// goka hands each message from the consumer to the partition's
 		// goroutine over a channel of 10 by default: the two goroutines
 		// then wake each other for almost every message.

@@ -36,7 +36,7 @@ func TestCheckpointOnTester(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	learn := &Learn{Specs: specs, Predictions: preds, Metrics: mets, States: table.NewLearnerStateCodec(Shapes(specs), 16)}
+	learn := &Learn{Specs: specs, Predictions: preds, Metrics: mets, States: table.NewLearnerStateCodec(Shapes(specs), 16, 1<<20)}
 	ck := &Checkpoint{Specs: specs, LearnTable: goka.Stream(learnTable)}
 	graphs := []*goka.GroupGraph{
 		goka.DefineGroup("learn",

@@ -13,6 +13,10 @@ const (
 	DefaultCacheSize    int64  = 16 << 20
 	DefaultMemTableSize uint64 = 16 << 20
 
+	// MinMemTableSize is the smallest memtable Options.Size gives: the
+	// size pebble's first memtable has anyway.
+	MinMemTableSize uint64 = 256 << 10
+
 	// maxMemTableSize is pebble's limit (exclusive) on MemTableSize.
 	maxMemTableSize uint64 = 4 << 30
 	// memTablesReserved is how many memtables pebble can hold (its
@@ -67,6 +71,18 @@ func (o *Options) EnsureDefaults() {
 	if o.MemTableSize == 0 {
 		o.MemTableSize = DefaultMemTableSize
 	}
+}
+
+// Size sets CacheSize and MemTableSize so that a store takes at most share
+// bytes of memory: a quarter for its block cache and a quarter for each of
+// up to three memtables (pebble writes into one while it flushes another,
+// and keeps an obsolete one to reuse its memory). The memtable is at least
+// MinMemTableSize, the cache at least one byte (zero would mean the
+// default). pebble takes the memory as it is used: the cache of a table
+// smaller than it holds the table, no more.
+func (o *Options) Size(share int64) {
+	o.MemTableSize = max(uint64(max(share, 0)/4), MinMemTableSize)
+	o.CacheSize = max(share/4, 1)
 }
 
 // Validate reports the first invalid field. Call it after EnsureDefaults.

@@ -58,3 +58,28 @@ func TestOptionsValidate(t *testing.T) {
 		t.Fatal("Validate without EnsureDefaults accepted MemTableSize 0")
 	}
 }
+
+func TestOptionsSize(t *testing.T) {
+	tests := []struct {
+		name     string
+		share    int64
+		cache    int64
+		memtable uint64
+	}{
+		{"8MiB", 8 << 20, 2 << 20, 2 << 20},
+		{"small", 512 << 10, 128 << 10, MinMemTableSize},
+		{"zero", 0, 1, MinMemTableSize},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := Options{Dir: "d"}
+			o.Size(tt.share)
+			if o.CacheSize != tt.cache || o.MemTableSize != tt.memtable {
+				t.Fatalf("Size(%d): cache %d, memtable %d; want %d, %d", tt.share, o.CacheSize, o.MemTableSize, tt.cache, tt.memtable)
+			}
+			if err := o.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -51,12 +51,17 @@ const (
 	WriterServingOverrides = "streamsgd serve promote|rollback"
 )
 
-// stateCacheSize bounds the decoded states the learner keeps in memory. A
-// decoded state of 18 features takes ~2.7 KB of heap beside its ~550
-// encoded bytes (and the heap grows to 5x the live data at --gogc 400):
-// 4096 keep hot keys decoded; with many keys every state is read from the
-// store anyway (1M keys: a 65536-entry cache held ~180 MB live).
-const stateCacheSize = 1 << 12
+// stateCacheSize bounds the decoded states the learner keeps in memory,
+// and stateCacheBytes their encoded bytes. A decoded state of 18 features
+// takes ~2.7 KB of heap beside its ~550 encoded bytes: 4096 keep hot keys
+// decoded (11 MB); with many keys every state is read from the store
+// anyway (1M keys: a 65536-entry cache held ~180 MB live). A state of 784
+// features and 10 classes (Adam) encodes to ~200 KB: the byte bound keeps
+// 40 of them, not 4096 (800 MB).
+const (
+	stateCacheSize  = 1 << 12
+	stateCacheBytes = 8 << 20
+)
 
 // Graph declares the DAG, top to bottom in data-flow order. This is the one
 // place where groups, their inputs, outputs, tables and lookups, and the
@@ -67,7 +72,7 @@ func (p *Pipeline) Graph() Graph {
 	// Each graph gets its own learner codec (and state cache), so that two
 	// processors built from one pipeline never share decoded states.
 	shapes := processors.Shapes(p.Specs)
-	states := table.NewLearnerStateCodec(shapes, stateCacheSize)
+	states := table.NewLearnerStateCodec(shapes, stateCacheSize, stateCacheBytes)
 	learn := *p.Learn
 	learn.States = states
 	// Readers of states that the learner does not own decode with plain

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -159,6 +160,10 @@ func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, n
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
+	// As in `streamsgd run`; the limit is this process's, which also
+	// counts the predictions, and only while the pipeline runs.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1)) // -1 reads it
+	operations.SetMemoryLimit(memoryLimitMB, p)
 	begin := time.Now()
 	go func() { done <- operations.Run(rctx, p, operations.RunOptions{Brokers: brokers, StateDir: dir}) }()
 	counted := make(chan progress, 64)

@@ -38,6 +38,8 @@ type pipelineChildOptions struct {
 	// it is asked to stop; CPUProfile, where it writes a CPU profile of
 	// its whole run.
 	HeapProfile, CPUProfile string
+	// MemoryLimitMB is the child's -memory-limit-mb (the parent's).
+	MemoryLimitMB int
 	// Env is added to the child's environment (e.g. GOMEMLIMIT).
 	Env []string `json:"-"`
 }
@@ -72,6 +74,7 @@ func servePipeline(arg string) error {
 		return err
 	}
 	p.Learn.SkipWatermarks = o.SkipWatermarks
+	operations.SetMemoryLimit(o.MemoryLimitMB, p)
 	if o.CPUProfile != "" {
 		f, err := os.Create(o.CPUProfile)
 		if err != nil {
@@ -152,6 +155,7 @@ type pipelineChild struct {
 }
 
 func startPipelineChild(o pipelineChildOptions) (*pipelineChild, error) {
+	o.MemoryLimitMB = memoryLimitMB
 	arg, err := json.Marshal(o)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -18,6 +19,11 @@ import (
 	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
+
+// demoBrokerMB is what the demo's broker and producer hold beside the
+// pipeline (operations.MemoryLimit), in MiB: the demo's memory limit is
+// the sum (GOMEMLIMIT wins when set).
+const demoBrokerMB = 256
 
 // DemoCmd runs the SUSY walkthrough end to end on an embedded broker.
 type DemoCmd struct {
@@ -35,7 +41,15 @@ type DemoCmd struct {
 func (c *DemoCmd) Run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	b, err := broker.Start(broker.Options{Port: c.Port})
+	dir, err := os.MkdirTemp("", "streamsgd-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	// The broker keeps its records in files (the OS page cache), not in
+	// this process's heap: in memory it held them all, about 4 GB by the
+	// end of the stream.
+	b, err := broker.Start(broker.Options{Port: c.Port, DataDir: filepath.Join(dir, "broker")})
 	if err != nil {
 		return err
 	}
@@ -49,8 +63,9 @@ func (c *DemoCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "embedded broker on %s\n\n%s\n", brokers.Brokers, p.Text())
-	return c.run(ctx, brokers, p)
+	limit := operations.SetMemoryLimit(int(operations.MemoryLimit(p)>>20)+demoBrokerMB, p)
+	fmt.Fprintf(os.Stderr, "embedded broker on %s, %s\n\n%s\n", brokers.Brokers, limit, p.Text())
+	return c.run(ctx, brokers, p, dir)
 }
 
 func (c *DemoCmd) config() (*config.Pipeline, error) {
@@ -67,7 +82,7 @@ func (c *DemoCmd) config() (*config.Pipeline, error) {
 	return cfg, cfg.Validate()
 }
 
-func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline) error {
+func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline, dir string) error {
 	// The embedded broker is plaintext, but a config's security section
 	// would apply to every client alike.
 	sec, err := brokers.Security(p.Config.Security)
@@ -94,21 +109,18 @@ func (c *DemoCmd) run(ctx context.Context, brokers Brokers, p *topology.Pipeline
 	if err := operations.EnsureTopics(ctx, adm, p); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "streamsgd-demo-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	runErr := make(chan error, 1)
 	go func() {
-		runErr <- operations.Run(runCtx, p, operations.RunOptions{Brokers: brokers.List(), StateDir: dir, Security: sec})
+		runErr <- operations.Run(runCtx, p, operations.RunOptions{Brokers: brokers.List(), StateDir: filepath.Join(dir, "state"), Security: sec})
 	}()
 	// The demo streams into the first input topic (the train topic).
 	prodErr := make(chan error, 1)
 	go func() { prodErr <- c.produce(ctx, brokers, opts, p.Config.Input.Topics[0]) }()
-	board := newBoard(p, c.Rows)
+	board := newBoard(p, c.Rows, c.RowsPerMessage)
+	// The run goes on for the held-out set (the score group), and stops
+	// when the demo returns.
 	if err := board.watch(ctx, brokers, opts, c.Every, prodErr, runErr); err != nil {
 		return err
 	}

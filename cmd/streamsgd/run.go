@@ -29,6 +29,7 @@ type RunCmd struct {
 	// times out.
 	SessionTimeout time.Duration `default:"10s" help:"Consumer-group session timeout: how long a killed instance holds its partitions. On Apache Kafka 6s (its group.min.session.timeout.ms) shortens takeovers; keep 10s on the embedded broker."`
 	Heartbeat      time.Duration `default:"3s" help:"Consumer-group heartbeat interval (at most a third of --session-timeout)."`
+	MemoryMB       int           `name:"memory-limit-mb" default:"0" help:"Soft memory limit of this process in MiB (as GOMEMLIMIT, which wins when set). 0: the config's state.memory_mb + 128; negative: none."`
 }
 
 // Run implements the command.
@@ -64,7 +65,8 @@ func (c *RunCmd) Run(ctx context.Context) error {
 	if c.Verbose {
 		o.Logger = log.New(os.Stderr, "", log.LstdFlags)
 	}
-	fmt.Fprintf(os.Stderr, "streamsgd run: pipeline %s on %v; Ctrl-C to stop\n", p.Config.Name, o.Brokers)
+	limit := operations.SetMemoryLimit(c.MemoryMB, p)
+	fmt.Fprintf(os.Stderr, "streamsgd run: pipeline %s on %v, %s; Ctrl-C to stop\n", p.Config.Name, o.Brokers, limit)
 	err = operations.Run(ctx, p, o)
 	switch {
 	case err == nil || errors.Is(err, context.Canceled) && ctx.Err() != nil:

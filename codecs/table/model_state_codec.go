@@ -45,11 +45,12 @@ type StateCodec struct {
 }
 
 // NewLearnerStateCodec returns the codec the learn group itself uses: it
-// caches up to capacity decoded states, so that a state read back from the
-// local store right after the learner wrote it is not decoded again. Use it
-// for one processor only; readers use a plain StateCodec.
-func NewLearnerStateCodec(shapes map[string]Shape, capacity int) *StateCodec {
-	return &StateCodec{Shapes: shapes, cache: newStateCache(capacity)}
+// caches up to capacity decoded states, of at most maxBytes encoded bytes
+// in all, so that a state read back from the local store right after the
+// learner wrote it is not decoded again. Use it for one processor only;
+// readers use a plain StateCodec.
+func NewLearnerStateCodec(shapes map[string]Shape, capacity, maxBytes int) *StateCodec {
+	return &StateCodec{Shapes: shapes, cache: newStateCache(capacity, maxBytes)}
 }
 
 // UndecodableState is what a Lenient StateCodec decodes a state it cannot

@@ -3,6 +3,7 @@ package table
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"github.com/streamsgd/streamsgd/codecs/binio"
 	"testing"
 )
@@ -117,5 +118,63 @@ func TestStateFormatV1(t *testing.T) {
 	}
 	if v, err = c.Decode(data); err != nil || v.(*ModelState).Mark("in", 1).Next != 7 {
 		t.Errorf("format 2: %v, %+v", err, v)
+	}
+}
+
+// TestLearnerStateCache: the learner's codec hands back the state it
+// encoded when the same bytes come back, and holds at most its capacity of
+// states and of encoded bytes.
+func TestLearnerStateCache(t *testing.T) {
+	shapes := map[string]Shape{"m": binaryShape(1)}
+	encode := func(c *StateCodec, key string) []byte {
+		data, err := c.Encode(learned(t, "m", key, shapes["m"], 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	size := len(encode(&StateCodec{Shapes: shapes}, "m/0"))
+	tests := []struct {
+		name               string
+		capacity, maxBytes int
+		keys               int
+		cached             int // of the keys, the last ones still cached
+	}{
+		{"all fit", 8, 8 * size, 5, 5},
+		{"capacity", 4, 100 * size, 5, 1},
+		{"bytes", 100, 3 * size, 5, 2},
+		{"too large", 100, size - 1, 2, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewLearnerStateCodec(shapes, tt.capacity, tt.maxBytes)
+			var data [][]byte
+			var states []*ModelState
+			for i := range tt.keys {
+				data = append(data, encode(c, fmt.Sprintf("m/%d", i)))
+				st, ok := c.cache.entries[fmt.Sprintf("m/%d", i)]
+				if ok {
+					states = append(states, st.st)
+				} else {
+					states = append(states, nil)
+				}
+			}
+			hits := 0
+			for i := range tt.keys {
+				v, err := c.Decode(data[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v == any(states[i]) && states[i] != nil {
+					hits++
+				}
+			}
+			if hits != tt.cached || len(c.cache.entries) != tt.cached {
+				t.Errorf("%d hits, %d entries; want %d", hits, len(c.cache.entries), tt.cached)
+			}
+			if c.cache.bytes > tt.maxBytes || c.cache.bytes != tt.cached*size {
+				t.Errorf("cache holds %d bytes, want %d (at most %d)", c.cache.bytes, tt.cached*size, tt.maxBytes)
+			}
+		})
 	}
 }

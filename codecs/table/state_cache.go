@@ -16,9 +16,15 @@ import (
 // A cached state is owned by the goroutine of its key's partition: the
 // learner mutates it in place between Decode and Encode. Only the learn
 // group's codec may cache; readers (views, tools) use an uncached codec.
+//
+// It holds at most capacity states and maxBytes encoded bytes (a decoded
+// state takes about as much again, or up to 5 times for small models):
+// when either is full, a new key empties it.
 type stateCache struct {
 	mu       sync.Mutex
 	capacity int
+	maxBytes int
+	bytes    int // encoded bytes of the entries
 	entries  map[string]cacheEntry
 }
 
@@ -27,8 +33,8 @@ type cacheEntry struct {
 	st  *ModelState
 }
 
-func newStateCache(capacity int) *stateCache {
-	return &stateCache{capacity: capacity, entries: make(map[string]cacheEntry)}
+func newStateCache(capacity, maxBytes int) *stateCache {
+	return &stateCache{capacity: capacity, maxBytes: maxBytes, entries: make(map[string]cacheEntry)}
 }
 
 func (c *stateCache) get(key string, data []byte) *ModelState {
@@ -44,16 +50,22 @@ func (c *stateCache) get(key string, data []byte) *ModelState {
 func (c *stateCache) put(key string, enc []byte, st *ModelState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.entries) >= c.capacity {
-		if _, ok := c.entries[key]; !ok {
-			clear(c.entries)
-		}
+	old, ok := c.entries[key]
+	c.bytes -= len(old.enc)
+	if !ok && len(c.entries) >= c.capacity || c.bytes+len(enc) > c.maxBytes {
+		clear(c.entries)
+		c.bytes = 0
+	}
+	if len(enc) > c.maxBytes {
+		return
 	}
 	c.entries[key] = cacheEntry{enc: enc, st: st}
+	c.bytes += len(enc)
 }
 
 func (c *stateCache) forget(key string) {
 	c.mu.Lock()
+	c.bytes -= len(c.entries[key].enc)
 	delete(c.entries, key)
 	c.mu.Unlock()
 }
