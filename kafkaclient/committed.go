@@ -2,9 +2,9 @@ package kafkaclient
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -18,11 +18,6 @@ import (
 func ReadCommittedOpts() []kgo.Opt {
 	return []kgo.Opt{kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords()}
 }
-
-// dataEndQuiet is how long CommittedDataEnd waits for a record before it
-// takes the records it has seen as the partition's end (the last offsets
-// below the stable offset were compacted away).
-const dataEndQuiet = 3 * time.Second
 
 // CommittedDataEnd returns 1 + the offset of the last committed data
 // record of topic/part (not a control record, not an aborted record), or
@@ -77,47 +72,63 @@ func CommittedDataEnd(ctx context.Context, brokers []string, opts []kgo.Opt, top
 	}
 }
 
-// lastDataRecord reads topic/part from from to end (exclusive), read
-// committed, and returns the offset of the last data record, or -1.
+// lastDataRecord reads topic/part from from (read uncommitted, control
+// records kept) until it has seen a record at end - 1 or later, and
+// returns the offset of the last data record below end that is committed:
+// not transactional, or followed by its producer's commit marker (a
+// producer's transactions are sequential, and below the last stable
+// offset every transaction is decided), or -1 if there is none. Reading
+// uncommitted, every record is delivered, so the read ends on an offset it
+// sees rather than on a pause (a read committed consumer is silent over
+// aborted records); the partition's last record is never compacted away.
 func lastDataRecord(ctx context.Context, brokers []string, opts []kgo.Opt, topic string, part int32, from, end int64) (int64, error) {
-	cl, err := New(brokers, append(append([]kgo.Opt{
+	cl, err := New(brokers, append([]kgo.Opt{
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {part: kgo.NewOffset().At(from)}}),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	}, ReadCommittedOpts()...), opts...)...)
+		kgo.FetchIsolationLevel(kgo.ReadUncommitted()),
+		kgo.KeepControlRecords(),
+	}, opts...)...)
 	if err != nil {
 		return 0, err
 	}
 	defer cl.Close()
 	last, seen := int64(-1), from-1
+	open := map[int64]int64{} // producer id -> its last transactional data record not yet decided
 	for seen+1 < end {
-		pctx, cancel := context.WithTimeout(ctx, dataEndQuiet)
-		fs := cl.PollFetches(pctx)
-		cancel()
+		fs := cl.PollFetches(ctx)
 		if ctx.Err() != nil {
-			return 0, fmt.Errorf("kafkaclient: read %s/%d: %w", topic, part, ctx.Err())
-		}
-		if pctx.Err() != nil && fs.NumRecords() == 0 {
-			return last, nil // the rest was compacted away
+			return 0, fmt.Errorf("kafkaclient: read %s/%d from %d to %d: %w", topic, part, from, end, ctx.Err())
 		}
 		var ferr error
-		fs.EachError(func(_ string, _ int32, err error) {
-			if !errors.Is(err, context.DeadlineExceeded) {
-				ferr = errors.Join(ferr, err)
-			}
-		})
+		fs.EachError(func(_ string, _ int32, err error) { ferr = errors.Join(ferr, err) })
 		if ferr != nil {
 			return 0, fmt.Errorf("kafkaclient: read %s/%d: %w", topic, part, ferr)
 		}
 		for it := fs.RecordIter(); !it.Done(); {
 			r := it.Next()
+			seen = max(seen, r.Offset)
 			if r.Offset >= end {
 				continue
 			}
-			seen = max(seen, r.Offset)
-			if !r.Attrs.IsControl() {
+			switch {
+			case r.Attrs.IsControl():
+				if o, ok := open[r.ProducerID]; ok && isCommitMarker(r.Key) {
+					last = max(last, o)
+				}
+				delete(open, r.ProducerID)
+			case r.Attrs.IsTransactional():
+				open[r.ProducerID] = r.Offset
+			default:
 				last = max(last, r.Offset)
 			}
 		}
 	}
 	return last, nil
+}
+
+// isCommitMarker tells a transaction's commit marker from its abort marker
+// by the control record's key: version (int16), then type (int16: 0 abort,
+// 1 commit).
+func isCommitMarker(key []byte) bool {
+	return len(key) >= 4 && binary.BigEndian.Uint16(key[2:4]) == 1
 }
