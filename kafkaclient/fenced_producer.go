@@ -308,6 +308,27 @@ func (tp *txnPartition) produce(r *kgo.Record, done func(error)) {
 	}
 }
 
+// awaitPartition waits (at most partitionWait) until the client knows the
+// table partition's leader. A client buffers the records of a topic it has
+// not loaded apart and adds them to the partition's batch when its
+// metadata arrives; a flush before that would send the records that are
+// already batched and then the others, two batches. Once the leader is
+// known, every record produced is in the one batch (the client is flushed
+// by hand, kgo.ManualFlushing, so nothing was sent yet).
+func (tp *txnPartition) awaitPartition() {
+	deadline := time.Now().Add(partitionWait)
+	for time.Now().Before(deadline) {
+		if leader, _, _ := tp.cl.PartitionLeader(tp.p.table, tp.part); leader >= 0 {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// partitionWait bounds awaitPartition: past it, the flush goes on (and
+// fails if the partition cannot be loaded).
+const partitionWait = 10 * time.Second
+
 // commit commits the buffered transaction (timer).
 func (tp *txnPartition) commit() {
 	tp.mu.Lock()
@@ -345,6 +366,7 @@ func (tp *txnPartition) endLocked() {
 				}
 			})
 		}
+		tp.awaitPartition()
 		// Flush returns after the records' callbacks have run.
 		ferr := tp.cl.Flush(ctx)
 		fmu.Lock()
