@@ -99,6 +99,16 @@ type Config struct {
 	// mean/variance) of features, part of the model state. Default false
 	// here; a pipeline config defaults it to true.
 	Standardize bool `yaml:"standardize" json:"standardize"`
+	// StandardizeTarget, linear learner only: learn the target
+	// standardised online (its running mean and variance, part of the
+	// model state) and de-standardise the predictions, so that the
+	// optimizer's steps need not match the target's scale (a target in the
+	// hundreds is learned as fast as one near 1); the Huber delta then
+	// applies to the standardised target. Exported weights and biases are
+	// in the target's units (see Model.Weights). Default false here; a
+	// pipeline config defaults it to true for a regression. Cleared for
+	// the other learners.
+	StandardizeTarget bool `yaml:"standardize_target" json:"standardize_target,omitempty"`
 }
 
 // Defaults.
@@ -125,6 +135,9 @@ func (c *Config) EnsureDefaults() {
 	}
 	if c.Loss == LossHuber && c.HuberDelta == 0 {
 		c.HuberDelta = DefaultHuberDelta
+	}
+	if c.Learner != LearnerLinear {
+		c.StandardizeTarget = false
 	}
 	c.Optimizer.ensureDefaults()
 }

@@ -13,8 +13,9 @@ const (
 // Loss is the loss of one example at the current parameters, without the
 // regularisation terms: log loss for logistic, cross-entropy for softmax
 // (both with probabilities clipped to [1e-15, 1−1e-15]), ½(ŷ−y)² or Huber for
-// linear. With Standardize, x is standardised with the current statistics,
-// which Loss does not update.
+// linear, in the target's units (with StandardizeTarget, of the
+// de-standardised prediction). With Standardize, x is standardised with the
+// current statistics, which Loss does not update.
 func (m *Model) Loss(x []float64, y float64) (float64, error) {
 	if err := m.checkX(x); err != nil {
 		return 0, err
@@ -25,6 +26,9 @@ func (m *Model) Loss(x []float64, y float64) (float64, error) {
 	}
 	if m.k.learner == learnerSoftmax {
 		return m.softmaxLoss(func(k int) float64 { return m.logitX(k, x) }, int(t)), nil
+	}
+	if m.cfg.StandardizeTarget {
+		return m.pointLoss(m.unscale(m.logitX(0, x)), t), nil
 	}
 	return m.pointLoss(m.logitX(0, x), t), nil
 }
