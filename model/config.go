@@ -44,7 +44,9 @@ const (
 // documented on each field; the yaml tags are the keys of a pipeline
 // config's models[].optimizer section.
 type Optimizer struct {
-	// Name is "sgd", "adagrad", "adam" or "ftrl". Default "adam".
+	// Name is "sgd", "adagrad", "adam" or "ftrl". Default "ftrl": per
+	// coordinate adaptive steps whose default alpha works untuned on
+	// standardised features (see the README's "Defaults").
 	Name string `yaml:"name" json:"name"`
 	// LearningRate: default 0.01 for sgd, adagrad and adam; for ftrl this
 	// is alpha, default 0.1.
@@ -156,7 +158,7 @@ func defaultLearner(t Task) string {
 
 func (o *Optimizer) ensureDefaults() {
 	if o.Name == "" {
-		o.Name = OptimizerAdam
+		o.Name = OptimizerFTRL
 	}
 	if o.LearningRate == 0 {
 		o.LearningRate = DefaultLearningRate
