@@ -63,8 +63,10 @@ func TestStandardizeTarget(t *testing.T) {
 func TestStandardizeTargetWeights(t *testing.T) {
 	for _, std := range []bool{false, true} {
 		m := mustNew(t, Config{Task: TaskRegression, Features: 3, Standardize: std, StandardizeTarget: true})
+		huber := mustNew(t, Config{Task: TaskRegression, Loss: LossHuber, HuberDelta: 0.1, Features: 3, Standardize: std, StandardizeTarget: true})
 		xs, ys := targetRows(3, 50)
 		learnRows(t, m, xs, ys)
+		learnRows(t, huber, xs, ys)
 		w := m.Weights()
 		mean, inv := m.Standardization()
 		for i, x := range xs[:10] {
@@ -88,6 +90,18 @@ func TestStandardizeTargetWeights(t *testing.T) {
 			}
 			if r := want[0] - ys[i]; !closeTo(l, 0.5*r*r, 1e-12) {
 				t.Errorf("Loss %v, want ½(ŷ−y)² = %v", l, 0.5*r*r)
+			}
+			// Huber: δ is in the target's standard deviations.
+			if err := huber.Predict(x, want); err != nil {
+				t.Fatal(err)
+			}
+			r, d := math.Abs(want[0]-ys[i]), 0.1*huber.targetSD()
+			hl := 0.5 * r * r
+			if r > d {
+				hl = d * (r - 0.5*d)
+			}
+			if l, err := huber.Loss(x, ys[i]); err != nil || !closeTo(l, hl, 1e-12) {
+				t.Errorf("Huber Loss %v (%v), want %v", l, err, hl)
 			}
 		}
 	}
