@@ -2,6 +2,7 @@ package quality
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -144,5 +145,48 @@ func TestSuiteFiles(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dataDir, d.File)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestDefaultsScaleFree: the defaults learn the same whatever the units:
+// diabetes with its features in thousandths of their units and its target
+// in ten-thousands gives the same held-out RMSE, in the new units (the
+// standardisations take the units out; only rounding differs).
+func TestDefaultsScaleFree(t *testing.T) {
+	var d Dataset
+	for _, s := range Suite() {
+		if s.Name == "diabetes" {
+			d = s
+		}
+	}
+	d.Seeds = 5
+	train, test, err := d.Load(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := d.RunDefaults(train, test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const fx, fy = 1e-3, 1e4
+	rescale := func(tab *Table) *Table {
+		r := &Table{Features: tab.Features}
+		for i, x := range tab.X {
+			xs := make([]float64, len(x))
+			for j, v := range x {
+				xs[j] = v * fx
+			}
+			r.X = append(r.X, xs)
+			r.Y = append(r.Y, tab.Y[i]*fy)
+		}
+		return r
+	}
+	got, err := d.RunDefaults(rescale(train), rescale(test))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("RMSE %.6g, rescaled %.6g (÷%g = %.6g)", base.HeldOut, got.HeldOut, fy, got.HeldOut/fy)
+	if r := got.HeldOut / fy / base.HeldOut; math.Abs(r-1) > 1e-6 {
+		t.Errorf("rescaled RMSE/%g is %.9g times the original", fy, r)
 	}
 }
