@@ -14,7 +14,8 @@ It
      breast_cancer.csv and diabetes.csv are there already
      (scripts/sklearn_reference.py);
   2. runs streamsgd's side, `go run ./datasets/quality/cmd/quality-figures`,
-     which also writes the SUSY rows it learns from as CSV;
+     which lists the data sets (datasets/quality.Suite, defined there only)
+     with its figures and writes the SUSY rows it learns from as CSV;
   3. runs, on the very same rows in the very same orders, Vowpal Wabbit with
      its defaults (logistic loss for binary, `--oaa K` for multiclass,
      squared loss for regression) and River (StandardScaler followed by
@@ -55,16 +56,6 @@ WORK = os.path.join(".cache", "quality")
 SKLEARN_DATA = os.path.join(os.path.dirname(sklearn.__file__), "datasets", "data")
 TEST_EVERY = 5
 MASK = (1 << 64) - 1
-
-# name, file, task, classes, seeds: as datasets/quality.Suite.
-SUITE = [
-    ("breast_cancer", "breast_cancer.csv", "binary", 0, 50),
-    ("diabetes", "diabetes.csv", "regression", 0, 50),
-    ("iris", "iris.csv", "multiclass", 3, 50),
-    ("wine", "wine.csv", "multiclass", 3, 50),
-    ("digits", "digits.csv.gz", "multiclass", 10, 20),
-    ("susy", None, "binary", 0, 1),
-]
 
 IRIS_COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 WINE_COLUMNS = ["alcohol", "malic_acid", "ash", "alcalinity_of_ash",
@@ -250,8 +241,10 @@ def main():
     cmd = ["go", "run", "./datasets/quality/cmd/quality-figures",
            "-data", DATA, "-susy", WORK, "-out", figures]
     subprocess.run(cmd, check=True)
+    # The data sets (name, file, task, classes, seeds) are those of
+    # datasets/quality.Suite, as the command lists them with its figures.
     with open(figures) as f:
-        ours = json.load(f)
+        suite = json.load(f)
 
     ref = {
         "command": "make quality (scripts/peers/quality.py)",
@@ -265,16 +258,17 @@ def main():
         "datasets": {},
     }
     rows = []
-    for name, file, task, classes, seeds in SUITE:
-        if file is None:
+    for d in suite:
+        name, file, task, classes, seeds = d["name"], d["file"], d["task"], d["classes"], d["seeds"]
+        if not file:
             train = read_csv(os.path.join(WORK, "susy_train.csv"))
             test = read_csv(os.path.join(WORK, "susy_test.csv"))
         else:
             train, test = split(*read_csv(os.path.join(DATA, file)))
-        metric = "rmse" if task == "regression" else "accuracy"
+        metric = d["metric"]
         peers = {}
         for pname, peer in [("vw", VW), ("river", River)]:
-            peers[pname], cpu = run_peer(peer, task, classes, seeds, train, test, file is None)
+            peers[pname], cpu = run_peer(peer, task, classes, seeds, train, test, not file)
             print(f"{name}: {pname} held-out {peers[pname]['held_out']:.4f}, "
                   f"{cpu:.1f} µs CPU per train row (its prediction included)", file=sys.stderr)
         better = min if metric == "rmse" else max
@@ -283,9 +277,9 @@ def main():
             "task": task, "metric": metric, "seeds": seeds,
             "n_train": len(train[0]), "n_test": len(test[0]),
             "peers": peers, "best_peer": best,
-            "streamsgd_when_written": ours[name]["streamsgd"],
+            "streamsgd_when_written": d["streamsgd"],
         }
-        rows.append((name, metric, ours[name]["streamsgd"], peers, best))
+        rows.append((name, metric, d["streamsgd"], peers, best))
 
     with open(REFERENCE, "w") as f:
         json.dump(ref, f, indent=2, sort_keys=True)

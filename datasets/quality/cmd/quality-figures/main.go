@@ -1,7 +1,7 @@
 // Command quality-figures is streamsgd's side of the peer suite
 // (scripts/peers/quality.py, `make quality`): it runs the suite's protocol
 // (package datasets/quality) with streamsgd's defaults on every data set and
-// writes the figures as JSON, and writes the SUSY rows it learns from as
+// writes the figures as JSON (a list in the suite's order), and writes the SUSY rows it learns from as
 // CSV files so that the peers learn from the very same rows.
 //
 //	go run ./datasets/quality/cmd/quality-figures -data examples/data -susy DIR -out FILE
@@ -20,11 +20,17 @@ import (
 	"github.com/streamsgd/streamsgd/datasets/quality"
 )
 
-// Figures is one data set's entry of the output.
+// Figures is one data set's entry of the output: the suite's definition
+// of it (which the script takes from here rather than spelling it again)
+// and streamsgd's score.
 type Figures struct {
-	Metric string        `json:"metric"`
-	Score  quality.Score `json:"streamsgd"`
-	Seeds  int           `json:"seeds"`
+	Name    string        `json:"name"`
+	File    string        `json:"file"` // empty for SUSY
+	Task    string        `json:"task"`
+	Classes int           `json:"classes"`
+	Seeds   int           `json:"seeds"`
+	Metric  string        `json:"metric"`
+	Score   quality.Score `json:"streamsgd"`
 }
 
 func main() {
@@ -39,7 +45,7 @@ func main() {
 }
 
 func run(data, susyDir, out string) error {
-	figs := map[string]Figures{}
+	var figs []Figures
 	for _, d := range quality.Suite() {
 		train, test, err := d.Load(data)
 		if err != nil {
@@ -57,7 +63,10 @@ func run(data, susyDir, out string) error {
 		if err != nil {
 			return err
 		}
-		figs[d.Name] = Figures{Metric: d.Metric(), Score: s, Seeds: d.Seeds}
+		figs = append(figs, Figures{
+			Name: d.Name, File: d.File, Task: string(d.Task), Classes: d.Classes, Seeds: d.Seeds,
+			Metric: d.Metric(), Score: s,
+		})
 	}
 	b, err := json.MarshalIndent(figs, "", "  ")
 	if err != nil {

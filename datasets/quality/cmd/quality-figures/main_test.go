@@ -27,13 +27,18 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var figs map[string]Figures
+	var figs []Figures
 	if err := json.Unmarshal(b, &figs); err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range quality.Suite() {
-		f, ok := figs[d.Name]
-		if !ok || f.Metric != d.Metric() || f.Seeds != d.Seeds || !(f.Score.HeldOut > 0) {
+	suite := quality.Suite()
+	if len(figs) != len(suite) {
+		t.Fatalf("%d data sets, suite %d", len(figs), len(suite))
+	}
+	for i, d := range suite {
+		f := figs[i]
+		if f.Name != d.Name || f.File != d.File || f.Task != string(d.Task) || f.Classes != d.Classes ||
+			f.Metric != d.Metric() || f.Seeds != d.Seeds || !(f.Score.HeldOut > 0) {
 			t.Errorf("%s: figures %+v", d.Name, f)
 		}
 		if d.File != "" {
