@@ -35,7 +35,7 @@ models:
 			`examples/p.yaml: models[0].optimizer.name: must be one of sgd, adagrad, adam, ftrl, got "rmsprop"`},
 		{"bad learning rate", base + "    optimizer:\n      learning_rate: -1\n",
 			"examples/p.yaml: models[0].optimizer.learning_rate: must be > 0, got -1"},
-		{"adam field", base + "    optimizer: {beta1: 1}\n",
+		{"adam field", base + "    optimizer: {name: adam, beta1: 1}\n",
 			"examples/p.yaml: models[0].optimizer.beta1: must be in (0, 1), got 1"},
 		{"bad window", base + "    metrics: {window: 10, buckets: 3}\n",
 			"examples/p.yaml: models[0].metrics.buckets: must divide window.size"},

@@ -50,6 +50,9 @@ type hashConfig struct {
 	L1          float64
 	L2          float64
 	Standardize bool
+	// omitted when false, so that the hashes of the configs made before
+	// it stay the same
+	StandardizeTarget bool `json:",omitempty"`
 }
 
 // hashOptimizer has model.Optimizer's fields without their tags, so one
@@ -72,7 +75,7 @@ func newHashModel(m Model) hashModel {
 		Config: hashConfig{
 			Task: c.Task, Learner: c.Learner, Loss: c.Loss, HuberDelta: c.HuberDelta, Classes: c.Classes,
 			Features: c.Features, Optimizer: hashOptimizer(c.Optimizer), L1: c.L1, L2: c.L2,
-			Standardize: c.Standardize,
+			Standardize: c.Standardize, StandardizeTarget: c.StandardizeTarget,
 		},
 	}
 }
