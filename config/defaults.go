@@ -75,6 +75,7 @@ func (m *Model) ensureDefaults(in *Input) {
 	m.Metrics.Window.Task = string(m.Config.Task)
 	m.Metrics.Window.EnsureDefaults()
 	setZero(&m.Metrics.EmitEvery, DefaultEmitEvery)
+	m.Drift.EnsureDefaults() // package drift owns its defaults
 }
 
 func (cc *Checkpoints) ensureDefaults() {

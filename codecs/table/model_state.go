@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/drift"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 )
@@ -33,6 +34,9 @@ type ModelState struct {
 	// shard first publishes). Learner, Window, Rows and Invalid are then
 	// those of the merged model.
 	Shards []*ShardState
+	// Drift is the key's drift monitor (detector and background learner),
+	// nil when the model detects no drift. Merged states keep none.
+	Drift *drift.Monitor
 }
 
 // NewModelState makes the empty state of key, a key of the model name of
@@ -46,7 +50,11 @@ func NewModelState(name, key string, shape Shape) (*ModelState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("table: model %s: %w", name, err)
 	}
-	return &ModelState{Model: name, Key: key, Learner: m, Window: w}, nil
+	var mon *drift.Monitor
+	if shape.Drift.Detector != "" {
+		mon = drift.NewMonitor(shape.Drift, shape.Model)
+	}
+	return &ModelState{Model: name, Key: key, Learner: m, Window: w, Drift: mon}, nil
 }
 
 // Watermark returns the offset of the last input message applied (whole

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"github.com/streamsgd/streamsgd/codecs/binio"
+	"github.com/streamsgd/streamsgd/drift"
 	"testing"
 )
 
@@ -176,5 +177,64 @@ func TestLearnerStateCache(t *testing.T) {
 				t.Errorf("cache holds %d bytes, want %d (at most %d)", c.cache.bytes, tt.cached*size, tt.maxBytes)
 			}
 		})
+	}
+}
+
+// TestStateFormatV2: states written before they carried the drift monitor
+// (format 2) decode with a fresh monitor; a state of format 3 keeps the
+// monitor's detector and background learner.
+func TestStateFormatV2(t *testing.T) {
+	shape := binaryShape(1)
+	shape.Drift = drift.Config{Detector: drift.ADWIN, Background: drift.BackgroundConfig{Enabled: true}}
+	shape.Drift.EnsureDefaults()
+	shapes := map[string]Shape{"m": shape}
+	st := learned(t, "m", "m", shape, 20)
+	c := &StateCodec{Shapes: shapes}
+	// Feed the monitor a loss that rises, so that it warns and starts a
+	// background learner.
+	x, out := []float64{1, 2}, []float64{0}
+	for i := range 3000 {
+		y := 0.0
+		if i >= 2000 {
+			y = 1
+		}
+		out[0] = 0.1
+		if _, _, err := st.Drift.Step(st.Learner, x, y, out, int64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !st.Drift.Background() {
+		t.Fatal("no background learner started")
+	}
+	data, err := c.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data[0] != stateFormat {
+		t.Fatalf("format %d, want %d", data[0], stateFormat)
+	}
+	v, err := c.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := v.(*ModelState).AppendBinary(nil)
+	if err != nil || string(back) != string(data) || !v.(*ModelState).Drift.Background() {
+		t.Fatalf("format 3 round trip: %v, same bytes %v", err, string(back) == string(data))
+	}
+	// Format 2: the same fields without the drift section.
+	plain := *st
+	plain.Drift = nil
+	v2, err := plain.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2[0] = stateFormatV2
+	v2 = v2[:len(v2)-1] // the empty drift section
+	if v, err = c.Decode(v2); err != nil {
+		t.Fatalf("decode format 2: %v", err)
+	}
+	got := v.(*ModelState)
+	if got.Rows != st.Rows || got.Drift == nil || got.Drift.Background() {
+		t.Errorf("format 2 decoded rows %d, monitor %+v: want %d rows and a fresh monitor", got.Rows, got.Drift, st.Rows)
 	}
 }
