@@ -57,7 +57,7 @@ func (in *Input) ensureDefaults() {
 
 func (o *Output) ensureDefaults() {
 	setZero(&o.Encoding, DefaultEncoding)
-	for _, p := range []*string{&o.Predictions, &o.Metrics, &o.DeadLetter} {
+	for _, p := range []*string{&o.Predictions, &o.Metrics, &o.DeadLetter, &o.Events} {
 		setZero(p, o.Encoding)
 	}
 }

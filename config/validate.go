@@ -82,6 +82,7 @@ func (c *Pipeline) validateOutput() error {
 	for _, f := range []struct{ field, enc string }{
 		{"output.encoding", c.Output.Encoding}, {"output.predictions", c.Output.Predictions},
 		{"output.metrics", c.Output.Metrics}, {"output.deadletter", c.Output.DeadLetter},
+		{"output.events", c.Output.Events},
 	} {
 		if f.enc != "json" && f.enc != "avro" {
 			return c.fieldError(f.field, "must be \"json\" or \"avro\", got %q", f.enc)

@@ -15,7 +15,9 @@ import (
 //
 // and a Drift when sum - min > Threshold (after MinInstances rows), which
 // starts it afresh; a Warning when sum - min first exceeds
-// WarningThreshold, signalled once until it falls back below.
+// WarningThreshold, signalled once until the sum reaches a new minimum
+// (the loss fell back) or a drift comes: a statistic that hovers about
+// the warning threshold warns once.
 type PageHinkleyDetector struct {
 	cfg     PageHinkleyConfig
 	n       int64
@@ -55,7 +57,7 @@ func (p *PageHinkleyDetector) Update(loss float64) Signal {
 		p.warning = true
 		p.last = stat
 		return Warning
-	case stat <= p.cfg.WarningThreshold:
+	case stat == 0:
 		p.warning = false
 	}
 	return Stable

@@ -1,0 +1,118 @@
+package processors
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/streamsgd/streamsgd/codecs/table"
+	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/drift"
+)
+
+// flipBatches is a stream of batches of 100 rows (one input message each)
+// of 2 features, labelled by the sign of x0 + x1 plus noise, the labelling
+// reversed from row flipAt on.
+func flipBatches(n, flipAt int) []*wire.ExampleBatch {
+	r := rand.New(rand.NewPCG(5, 5))
+	var out []*wire.ExampleBatch
+	for off := 0; off*100 < n; off++ {
+		rows := make([]wire.Row, 100)
+		for i := range rows {
+			x0, x1 := r.NormFloat64(), r.NormFloat64()
+			y := 0.0
+			if x0+x1+0.5*r.NormFloat64() > 0 {
+				y = 1
+			}
+			if off*100+i >= flipAt {
+				y = 1 - y
+			}
+			rows[i] = row(int32(i), y, x0, x1)
+		}
+		out = append(out, batch("m", "m", int64(off), rows...))
+	}
+	return out
+}
+
+// TestLearnDriftEvents: the learn step feeds the key's drift monitor, its
+// state goes through the table codec after every batch, and the events
+// come with the ids of their rows; a redelivered batch emits none.
+func TestLearnDriftEvents(t *testing.T) {
+	const n, flipAt = 30_000, 20_000
+	tests := []struct {
+		name       string
+		detector   string
+		background bool
+		kind       string
+		within     int64 // rows from the flip to the first event of kind
+	}{
+		{"adwin", drift.ADWIN, false, drift.KindDrift, 200},
+		// The learner re-adapts to the flipped labels within ~40 rows:
+		// too short a burst of errors for Page-Hinkley's threshold of 50,
+		// not for its warning.
+		{"page-hinkley", drift.PageHinkley, false, drift.KindWarning, 200},
+		{"adwin with a background learner", drift.ADWIN, true, drift.KindDrift, 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := binarySpec("m", 2)
+			spec.Drift = drift.Config{Detector: tc.detector, Background: drift.BackgroundConfig{Enabled: tc.background}}
+			spec.Drift.EnsureDefaults()
+			specs := map[string]ModelSpec{"m": spec}
+			l := &Learn{Specs: specs}
+			codec := &table.StateCodec{Shapes: Shapes(specs)}
+			var st *table.ModelState
+			var events []*wire.Event
+			ids := map[string]bool{}
+			for i, b := range flipBatches(n, flipAt) {
+				out, err := l.Step(st, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, err := codec.Encode(out.State)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, err := codec.Decode(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st = v.(*table.ModelState)
+				for _, e := range out.Events {
+					if ids[e.ID] {
+						t.Fatalf("event id %s twice", e.ID)
+					}
+					ids[e.ID] = true
+				}
+				events = append(events, out.Events...)
+				if i%50 == 7 { // a redelivery applies nothing, emits nothing
+					again, err := l.Step(st, b)
+					if err != nil || again.State != nil || len(again.Events) != 0 {
+						t.Fatalf("redelivery of batch %d: state %v, %d events, %v", i, again.State != nil, len(again.Events), err)
+					}
+				}
+			}
+			var first, replaced *wire.Event
+			for _, e := range events {
+				switch {
+				case e.Kind == tc.kind && first == nil:
+					first = e
+				case e.Kind == drift.KindReplaced && replaced == nil:
+					replaced = e
+				}
+			}
+			if first == nil || first.Row <= flipAt || first.Row > flipAt+tc.within {
+				t.Fatalf("first %s %+v, want one within %d rows after row %d", tc.kind, first, tc.within, flipAt)
+			}
+			if want := PredictionID("in", 0, first.Offset, first.Index) + "/" + tc.kind; first.ID != want || first.Model != "m" || len(first.Stats) == 0 {
+				t.Errorf("drift event %+v, want id %s and stats", first, want)
+			}
+			if tc.background != (replaced != nil) {
+				t.Errorf("background learner %v, replacement event %+v", tc.background, replaced)
+			}
+			if tc.background && st.Drift.Replacements < 1 {
+				t.Errorf("replacements counted in the state: %d", st.Drift.Replacements)
+			}
+			t.Logf("%d events; first %s at +%d; replaced at %+v", len(events), tc.kind, first.Row-flipAt, replaced)
+		})
+	}
+}
