@@ -3,6 +3,7 @@ package processors
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
@@ -115,4 +116,57 @@ func TestLearnDriftEvents(t *testing.T) {
 			t.Logf("%d events; first %s at +%d; replaced at %+v", len(events), tc.kind, first.Row-flipAt, replaced)
 		})
 	}
+}
+
+// TestCheckpointVersionsReplacement: a state whose background learner
+// replaced the model is versioned at once, whatever the rows and time
+// since the last version, and the version records the replacement.
+func TestCheckpointVersionsReplacement(t *testing.T) {
+	spec := checkpointSpec(1_000_000, time.Hour, 10)
+	spec.Drift = drift.Config{Detector: drift.ADWIN, Background: drift.BackgroundConfig{Enabled: true}}
+	spec.Drift.EnsureDefaults()
+	specs := map[string]ModelSpec{"m": spec}
+	l := &Learn{Specs: specs}
+	c := &Checkpoint{Specs: specs}
+	codec := &table.StateCodec{Shapes: Shapes(specs)}
+	t0 := time.Unix(1000, 0)
+	var st *table.ModelState
+	var reg *table.Registry
+	var made []int64
+	for i, b := range flipBatches(30_000, 20_000) {
+		out, err := l.Step(st, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := codec.Encode(out.State)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := codec.Decode(data)
+		st = v.(*table.ModelState)
+		at := t0.Add(time.Duration(i) * time.Second)
+		if c.notDue("m", st, at, false) {
+			continue
+		}
+		if next := c.StepState(reg, "m", st, at, false); next != nil {
+			reg = next
+			c.remember("m", reg.Latest())
+			made = append(made, st.Rows)
+		}
+	}
+	if len(made) != 2 || made[0] != 100 {
+		t.Fatalf("versions at rows %v, want the first state's and the replacement's", made)
+	}
+	v := reg.Latest()
+	if v.Replacements != 1 || reg.Versions[0].Replacements != 0 || v.Rows <= 20_000 || v.Rows > 23_000 {
+		t.Fatalf("replacement version: rows %d, replacements %d (first %d)", v.Rows, v.Replacements, reg.Versions[0].Replacements)
+	}
+	m, err := v.Restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Seen() >= v.Rows {
+		t.Errorf("the version's learner has seen %d rows: not the background learner started after the flip", m.Seen())
+	}
+	t.Logf("versions at rows %v; the replacement's learner had seen %d rows", made, m.Seen())
 }

@@ -57,6 +57,15 @@ func NewModelState(name, key string, shape Shape) (*ModelState, error) {
 	return &ModelState{Model: name, Key: key, Learner: m, Window: w, Drift: mon}, nil
 }
 
+// Replacements is how many times a background learner replaced the key's
+// model (0 without a drift monitor).
+func (s *ModelState) Replacements() int64 {
+	if s.Drift == nil {
+		return 0
+	}
+	return s.Drift.Replacements
+}
+
 // Watermark returns the offset of the last input message applied (whole
 // or in part) from a source partition, -1 if none.
 func (s *ModelState) Watermark(topic string, partition int32) int64 {
