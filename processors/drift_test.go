@@ -7,6 +7,7 @@ import (
 
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/datasets/susy"
 	"github.com/streamsgd/streamsgd/drift"
 )
 
@@ -169,4 +170,52 @@ func TestCheckpointVersionsReplacement(t *testing.T) {
 		t.Errorf("the version's learner has seen %d rows: not the background learner started after the flip", m.Seen())
 	}
 	t.Logf("versions at rows %v; the replacement's learner had seen %d rows", made, m.Seen())
+}
+
+// TestLearnStationaryNoDrift: 1,000,000 rows of a stationary SUSY stream
+// through the learn step raise no drift event, with either detector (a
+// learner's loss only falls as it learns; warnings are counted and
+// logged).
+func TestLearnStationaryNoDrift(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000,000 rows per detector")
+	}
+	const rows, perBatch = 1_000_000, 500
+	for _, detector := range []string{drift.ADWIN, drift.PageHinkley} {
+		t.Run(detector, func(t *testing.T) {
+			spec := binarySpec("m", susy.Features)
+			spec.Drift = drift.Config{Detector: detector, Background: drift.BackgroundConfig{Enabled: true}}
+			spec.Drift.EnsureDefaults()
+			l := &Learn{Specs: map[string]ModelSpec{"m": spec}}
+			g := susy.New(3)
+			eb := &wire.ExampleBatch{Source: wire.Source{Topic: "in"}, Model: "m", Key: "m", Rows: make([]wire.Row, perBatch)}
+			for i := range eb.Rows {
+				eb.Rows[i] = wire.Row{Index: int32(i), Features: make([]float64, susy.Features), HasLabel: true}
+			}
+			var st *table.ModelState
+			kinds := map[string]int{}
+			for off := range int64(rows / perBatch) {
+				eb.Source.Offset = off
+				for i := range eb.Rows {
+					y, _ := g.Next(eb.Rows[i].Features)
+					eb.Rows[i].Label, eb.Rows[i].Offset = float64(y), off
+				}
+				out, err := l.Step(st, eb)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st = out.State
+				for _, e := range out.Events {
+					kinds[e.Kind]++
+					if e.Kind == drift.KindDrift || e.Kind == drift.KindReplaced {
+						t.Errorf("%s at row %d of a stationary stream: %v", e.Kind, e.Row, e.Stats)
+					}
+				}
+			}
+			if st.Rows != rows {
+				t.Fatalf("learned %d rows", st.Rows)
+			}
+			t.Logf("events over %d stationary rows: %v", rows, kinds)
+		})
+	}
 }
