@@ -127,6 +127,7 @@ func TestDriftFlip(t *testing.T) {
 	if after < before-driftTolerance {
 		t.Errorf("accuracy %.3f at +%d rows, want within %.2f of %.3f before the flip", after, driftRecover, driftTolerance, before)
 	}
+	t.Logf("first drift event: %s", wire.AppendEventJSON(nil, first))
 	t.Logf("accuracy %.3f before the flip, %.3f at +%d; first drift at +%d, replaced at +%d", before, after, driftRecover, first.Row-driftFlipAt, replaced.Row-driftFlipAt)
 
 	// The replacement is a version of the registry.
