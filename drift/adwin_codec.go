@@ -64,7 +64,7 @@ func (a *ADWINDetector) UnmarshalBinary(data []byte) error {
 	for i := 0; i < n && r.Err() == nil; i++ {
 		k := r.Count(16)
 		if k > a.cfg.MaxBuckets {
-			return fmt.Errorf("%w: adwin: %d buckets at level %d, max_buckets is %d", ErrCorrupt, k, i, a.cfg.MaxBuckets)
+			return fmt.Errorf("%w: adwin: %d buckets at level %d, max_buckets is %d", ErrConfigMismatch, k, i, a.cfg.MaxBuckets)
 		}
 		lv := make([]bucket, k, a.cfg.MaxBuckets+1)
 		for j := range lv {

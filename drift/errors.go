@@ -8,6 +8,10 @@ var (
 	// ErrCorrupt is wrapped by the errors of decoding a detector or a
 	// Monitor.
 	ErrCorrupt = errors.New("drift: corrupt state")
+	// ErrConfigMismatch is wrapped when a detector's state was written
+	// under a config it cannot be read with (fewer max_buckets); a
+	// Monitor then starts its detector afresh.
+	ErrConfigMismatch = errors.New("drift: detector state written with another config")
 )
 
 // ConfigError names the Config field that is invalid, by its key in the

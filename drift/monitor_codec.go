@@ -2,6 +2,7 @@ package drift
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/streamsgd/streamsgd/codecs/binio"
@@ -13,12 +14,17 @@ const monitorFormat = 1
 
 // Encoding of a Monitor:
 //
-//	format:u8 detector:bytes replacements:uvarint
+//	format:u8 detectorName detector:bytes replacements:uvarint
 //	background:u8 [rows:uvarint liveLoss bgLoss learner:bytes]
+//
+// A state whose detector is not the config's (the config changed its
+// detector, or lowered adwin.max_buckets) starts the detector afresh and
+// keeps the rest.
 
 // AppendBinary appends the monitor's deterministic encoding to b.
 func (mo *Monitor) AppendBinary(b []byte) ([]byte, error) {
 	b = append(b, monitorFormat)
+	b = binio.AppendString(b, mo.cfg.Detector)
 	b = binio.AppendBytes(b, mo.det.AppendBinary(nil))
 	b = binary.AppendUvarint(b, uint64(mo.Replacements))
 	b = binio.AppendBool(b, mo.bg != nil)
@@ -42,6 +48,7 @@ func (mo *Monitor) UnmarshalBinary(data []byte) error {
 	if f := r.Byte(); r.Err() == nil && f != monitorFormat {
 		return fmt.Errorf("%w: unknown monitor format %d", ErrCorrupt, f)
 	}
+	name := r.Str()
 	db := r.Bytes()
 	s := Monitor{cfg: mo.cfg, task: mo.task, mcfg: mo.mcfg, det: NewDetector(mo.cfg)}
 	s.Replacements = int64(r.Uvarint())
@@ -66,8 +73,12 @@ func (mo *Monitor) UnmarshalBinary(data []byte) error {
 	case r.Len() != 0:
 		return fmt.Errorf("%w: monitor: %d trailing bytes", ErrCorrupt, r.Len())
 	}
-	if err := s.det.UnmarshalBinary(db); err != nil {
-		return err
+	if name == mo.cfg.Detector {
+		if err := s.det.UnmarshalBinary(db); err != nil && !errors.Is(err, ErrConfigMismatch) {
+			return err
+		} else if err != nil {
+			s.det = NewDetector(mo.cfg)
+		}
 	}
 	*mo = s
 	return nil

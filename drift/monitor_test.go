@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"errors"
 	"math/rand/v2"
 	"testing"
 
@@ -180,5 +181,41 @@ func TestMonitorRoundTrip(t *testing.T) {
 	eb, _ := b.AppendBinary(nil)
 	if string(ea) != string(eb) {
 		t.Fatal("encodings differ after the same rows")
+	}
+}
+
+// TestMonitorConfigChange: a monitor written under one detector config
+// and read under another starts its detector afresh, keeping its
+// replacements; a corrupt detector is an error.
+func TestMonitorConfigChange(t *testing.T) {
+	mc := binaryModel(t)
+	c := defaults(ADWIN)
+	a := NewMonitor(c, mc)
+	a.Replacements = 2
+	live, _ := model.New(mc)
+	x, out := make([]float64, 18), []float64{0.9}
+	for i := range 5000 {
+		if _, _, err := a.Step(live, x, float64(i%2), out, int64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enc, err := a.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fewer := c
+	fewer.ADWIN.MaxBuckets = 2
+	for name, cfg := range map[string]Config{"page-hinkley": defaults(PageHinkley), "fewer buckets": fewer} {
+		b := NewMonitor(cfg, mc)
+		if err := b.UnmarshalBinary(enc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if b.Replacements != 2 || b.det.Stats()[0].Value != 0 {
+			t.Errorf("%s: replacements %d, detector %v: want 2 and a fresh detector", name, b.Replacements, b.det.Stats())
+		}
+	}
+	b := NewMonitor(c, mc)
+	if err := b.UnmarshalBinary(enc[:len(enc)-4]); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("truncated: %v, want ErrCorrupt", err)
 	}
 }
