@@ -10,9 +10,10 @@ import (
 // scores, to the key's drift monitor (none: nothing to do). A background
 // learner that replaces the live one becomes st.Learner. It appends the
 // row's events to events, each with the id of the row's prediction and
-// its kind: the state's watermarks make a redelivered row apply nothing,
-// so an event is emitted again only with an unchanged id (a crash between
-// the state write and the commit), as predictions are.
+// its kind, and keeps them in the state (ModelState.KeepEvent): the
+// state's watermarks make a redelivered row apply nothing, so the events
+// of a redelivered row are emitted again from there (redeliveredEvents),
+// with the same ids, as its prediction is.
 func observeDrift(st *table.ModelState, b *wire.ExampleBatch, row *wire.Row, scores []float64, events []*wire.Event) ([]*wire.Event, error) {
 	if st.Drift == nil {
 		return events, nil
@@ -23,9 +24,24 @@ func observeDrift(st *table.ModelState, b *wire.ExampleBatch, row *wire.Row, sco
 	}
 	st.Learner = next
 	for _, e := range found {
-		events = append(events, newEvent(b, row, e))
+		ev := newEvent(b, row, e)
+		st.KeepEvent(*ev)
+		events = append(events, ev)
 	}
 	return events, nil
+}
+
+// redeliveredEvents appends the kept events of a row that the state had
+// applied already.
+func redeliveredEvents(st *table.ModelState, b *wire.ExampleBatch, row *wire.Row, events []*wire.Event) []*wire.Event {
+	for i := range st.Events {
+		e := &st.Events[i]
+		if e.Offset == row.Offset && e.Index == row.Index && e.Partition == b.Source.Partition && e.Topic == b.Source.Topic {
+			c := *e
+			events = append(events, &c)
+		}
+	}
+	return events
 }
 
 func newEvent(b *wire.ExampleBatch, row *wire.Row, e drift.Event) *wire.Event {

@@ -123,8 +123,8 @@ func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFu
 		applied = st.Mark(src.Topic, src.Partition)
 	}
 	if allApplied(b, applied) {
-		preds, _, err := predictRows(st, b, applied, nil)
-		return LearnOutput{Predictions: preds}, err
+		preds, events, err := predictRows(st, b, applied, nil)
+		return LearnOutput{Predictions: preds, Events: events}, err
 	}
 	mix, err := newMixer(spec, b.Key, merged, l.OnMix)
 	if err != nil {
@@ -135,6 +135,7 @@ func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFu
 		return LearnOutput{}, err
 	}
 	st.Invalid += int64(b.Invalid)
+	st.ForgetEvents()
 	if !l.SkipWatermarks {
 		var next int32 // the whole message at src.Offset
 		if n := len(b.Rows); b.Partial && n > 0 {
@@ -189,7 +190,11 @@ func predictRows(st *table.ModelState, b *wire.ExampleBatch, applied wire.Waterm
 			return nil, nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
 		pb.Predictions[i] = prediction(st, b, row, out, task, ids[i], &labels[i])
-		if !row.HasLabel || applied.Applied(row.Offset, row.Index) {
+		if !row.HasLabel {
+			continue
+		}
+		if applied.Applied(row.Offset, row.Index) {
+			events = redeliveredEvents(st, b, row, events)
 			continue
 		}
 		st.Window.Update(row.Label, out)

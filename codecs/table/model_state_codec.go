@@ -30,6 +30,8 @@ var ErrStateCorrupt = errors.New("table: corrupt model state")
 //	(format 1: without next)
 //	learner (model.Model's encoding) window (metrics.Window's encoding)
 //	drift (format 3: drift.Monitor's encoding, empty when none)
+//	events (format 3: the recent events, empty when none:
+//	    uvarint × (wire.AppendEvent's Avro encoding, length-prefixed))
 //	[merge table only: shards:uvarint × shard (a ShardState's encoding)]
 
 // StateCodec is the goka codec of the learn and merge tables (values
@@ -189,7 +191,41 @@ func (s *ModelState) AppendBinary(b []byte) ([]byte, error) {
 			return nil, fmt.Errorf("table: encode drift %s: %w", s.Key, err)
 		}
 	}
-	return s.appendShards(binio.AppendBytes(b, db))
+	b = binio.AppendBytes(b, db)
+	return s.appendShards(binio.AppendBytes(b, s.appendEvents(nil)))
+}
+
+func (s *ModelState) appendEvents(b []byte) []byte {
+	if len(s.Events) == 0 {
+		return b
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Events)))
+	for i := range s.Events {
+		b = binio.AppendBytes(b, wire.AppendEvent(nil, &s.Events[i]))
+	}
+	return b
+}
+
+func (s *ModelState) decodeEvents(data []byte) error {
+	if len(data) == 0 {
+		return nil
+	}
+	r := binio.NewReader(data)
+	n := r.Count(1)
+	for i := 0; i < n && r.Err() == nil; i++ {
+		var e wire.Event
+		if err := wire.ReadEvent(r.Bytes(), &e); err != nil && r.Err() == nil {
+			return fmt.Errorf("%w: events: %w", ErrStateCorrupt, err)
+		}
+		s.Events = append(s.Events, e)
+	}
+	switch {
+	case r.Err() != nil:
+		return fmt.Errorf("%w: events: %w", ErrStateCorrupt, r.Err())
+	case r.Len() != 0:
+		return fmt.Errorf("%w: events: %d trailing bytes", ErrStateCorrupt, r.Len())
+	}
+	return nil
 }
 
 func (s *ModelState) decodeRest(r *binio.Reader, format byte) error {
@@ -210,9 +246,10 @@ func (s *ModelState) decodeRest(r *binio.Reader, format byte) error {
 	}
 	mb := r.Bytes()
 	wb := r.Bytes()
-	var db []byte
+	var db, eb []byte
 	if format >= stateFormat {
 		db = r.Bytes()
+		eb = r.Bytes()
 	}
 	if r.Err() != nil {
 		return fmt.Errorf("%w: %w", ErrStateCorrupt, r.Err())
@@ -222,6 +259,9 @@ func (s *ModelState) decodeRest(r *binio.Reader, format byte) error {
 	}
 	if err := s.Window.UnmarshalBinary(wb); err != nil {
 		return fmt.Errorf("%w: metrics: %w", ErrStateCorrupt, err)
+	}
+	if err := s.decodeEvents(eb); err != nil {
+		return err
 	}
 	return s.decodeDrift(db)
 }

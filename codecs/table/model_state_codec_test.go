@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"github.com/streamsgd/streamsgd/codecs/binio"
+	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/drift"
 	"testing"
 )
@@ -229,12 +230,50 @@ func TestStateFormatV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	v2[0] = stateFormatV2
-	v2 = v2[:len(v2)-1] // the empty drift section
+	v2 = v2[:len(v2)-2] // the empty drift and events sections
 	if v, err = c.Decode(v2); err != nil {
 		t.Fatalf("decode format 2: %v", err)
 	}
 	got := v.(*ModelState)
 	if got.Rows != st.Rows || got.Drift == nil || got.Drift.Background() {
 		t.Errorf("format 2 decoded rows %d, monitor %+v: want %d rows and a fresh monitor", got.Rows, got.Drift, st.Rows)
+	}
+}
+
+// TestRecentEvents: a state keeps its last MaxRecentEvents events, none
+// older than RecentEventRows rows, through the codec.
+func TestRecentEvents(t *testing.T) {
+	shapes := map[string]Shape{"m": binaryShape(1)}
+	st := learned(t, "m", "m", shapes["m"], 20)
+	for i := range MaxRecentEvents + 3 {
+		st.Rows = int64(100 + i)
+		st.KeepEvent(wire.Event{ID: fmt.Sprint(i), Kind: "drift", Row: st.Rows, Topic: "in", Offset: int64(i),
+			Stats: []wire.Metric{{Name: "width", Value: float64(i)}}})
+	}
+	if len(st.Events) != MaxRecentEvents || st.Events[0].ID != "3" {
+		t.Fatalf("kept %d events from %q, want %d from \"3\"", len(st.Events), st.Events[0].ID, MaxRecentEvents)
+	}
+	c := &StateCodec{Shapes: shapes}
+	data, err := c.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := v.(*ModelState)
+	if len(got.Events) != MaxRecentEvents || got.Events[7].ID != "10" || got.Events[7].Stats[0].Value != 10 {
+		t.Fatalf("decoded events %+v", got.Events)
+	}
+	got.Rows = 103 + RecentEventRows // the event of row 103 is now too old
+	got.ForgetEvents()
+	if len(got.Events) != MaxRecentEvents-1 || got.Events[0].Row != 104 {
+		t.Fatalf("after %d more rows: %+v", RecentEventRows, got.Events)
+	}
+	got.Rows += 1000
+	got.ForgetEvents()
+	if got.Events != nil {
+		t.Fatalf("events left: %+v", got.Events)
 	}
 }
