@@ -38,11 +38,11 @@ const (
 type Config struct {
 	// Detector is "adwin", "page_hinkley" or "none" (no detection, no
 	// events, no state). Default "adwin": it needs no threshold in the
-	// loss's units and its bound adapts to the loss's variance, for ~60 ns
-	// of CPU per row of the learn step (363 -> 426 ns, an 18-feature
-	// logistic model, processors.BenchmarkLearnDrift) and ~1.4 KB more
-	// state per table write (908 -> 2,296 bytes); Page-Hinkley costs
-	// ~25 ns and 42 bytes.
+	// loss's units and its bound adapts to the loss's variance, for ~55 ns
+	// of CPU per row of the learn step (383 -> 438 ns, an 18-feature
+	// logistic model, processors.BenchmarkLearnDrift) and up to ~800 bytes
+	// more state per table write (909 -> 1,709 bytes after 2.5 million
+	// rows); Page-Hinkley's cost is within the noise, and 55 bytes.
 	Detector string `yaml:"detector" json:"detector"`
 	// ADWIN configures the "adwin" detector.
 	ADWIN ADWINConfig `yaml:"adwin" json:"adwin"`

@@ -56,3 +56,31 @@ func FuzzMonitorDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzADWINDecode: a decoded ADWIN state goes on updating without
+// panicking, and re-encodes to bytes that decode the same.
+func FuzzADWINDecode(f *testing.F) {
+	c := defaults(ADWIN)
+	a := NewADWIN(c.ADWIN)
+	for i := range 5000 {
+		a.Update(float64(i%3) / 2)
+	}
+	f.Add(a.AppendBinary(nil))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := NewADWIN(c.ADWIN)
+		if d.UnmarshalBinary(data) != nil {
+			return
+		}
+		enc := d.AppendBinary(nil)
+		again := NewADWIN(c.ADWIN)
+		if err := again.UnmarshalBinary(enc); err != nil {
+			t.Fatalf("re-encoded state does not decode: %v", err)
+		}
+		if !bytes.Equal(enc, again.AppendBinary(nil)) {
+			t.Fatal("encode(decode(encode(x))) differs")
+		}
+		for i := range 200 {
+			d.Update(float64(i % 2))
+		}
+	})
+}
