@@ -3,6 +3,7 @@ package config
 import (
 	"time"
 
+	"github.com/streamsgd/streamsgd/drift"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 )
@@ -36,6 +37,12 @@ type Model struct {
 	Checkpoints Checkpoints `yaml:"checkpoints" json:"-"`
 	// Metrics sizes the rolling window and the snapshot interval.
 	Metrics Metrics `yaml:"metrics"`
+	// Drift configures drift detection on the model's loss: the keys
+	// detector, adwin, page_hinkley and background, each documented, with
+	// its default, on drift.Config. Default: ADWIN, no background learner.
+	// In the config hash only when a background learner may replace the
+	// model (detection alone does not change what a version holds).
+	Drift drift.Config `yaml:"drift" json:"-"`
 }
 
 // UnmarshalYAML starts a model from the pipeline defaults that YAML's zero
