@@ -23,10 +23,16 @@ const (
 	// driftWithin: the first drift event comes within this many rows of
 	// the flip.
 	driftWithin = 300
-	// driftRecover: the block of driftBlock rows starting this many rows
-	// after the flip is within driftTolerance of accuracy of the block
-	// before the flip.
-	driftRecover   = 3_000
+	// driftRecover: the driftMean blocks of driftBlock rows starting this
+	// many rows after the flip are within driftTolerance of accuracy of
+	// the driftMean blocks before the flip (means of 3,000 rows: one block
+	// of 1,000 varies by about 1.3 points). The replacement is a learner
+	// started at the warning, so it has learned from only about that many
+	// rows: with the default optimizer (FTRL) it reached 0.787 at +3,000
+	// and 0.792 at +5,000 against 0.813 before, with Adam 0.01 about a
+	// point more.
+	driftRecover   = 5_000
+	driftMean      = 3
 	driftTolerance = 0.03
 )
 
@@ -93,8 +99,14 @@ func TestDriftFlip(t *testing.T) {
 	if len(seen) != driftRows {
 		t.Fatalf("%d of %d rows predicted", len(seen), driftRows)
 	}
-	acc := func(row int) float64 { return float64(correct[row/driftBlock]) / driftBlock }
-	before, after := acc(driftFlipAt-driftBlock), acc(driftFlipAt+driftRecover)
+	acc := func(row int) float64 { // the mean of driftMean blocks from row
+		n := 0
+		for b := range driftMean {
+			n += correct[row/driftBlock+b]
+		}
+		return float64(n) / (driftMean * driftBlock)
+	}
+	before, after := acc(driftFlipAt-driftMean*driftBlock), acc(driftFlipAt+driftRecover)
 	t.Logf("accuracy by block of %d rows: %v", driftBlock, correct)
 
 	// The events.
