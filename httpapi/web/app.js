@@ -24,6 +24,8 @@ function svg(tag, attrs, text) {
   return e;
 }
 
+function rate(n) { return n === null ? "–" : Math.round(n).toLocaleString("en-US"); }
+
 function fmt(n) {
   if (n === null || n === undefined) return "–";
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString("en-US");
@@ -196,7 +198,7 @@ async function pollGroups() {
     const kinds = Object.entries(g.dead_letters_by_kind).map(([k, n]) => `${k} ${n}`).join(", ");
     rows.push(el("tr", { "data-group": g.name },
       el("td", {}, g.name), el("td", {}, g.ready ? "yes" : (g.running ? "recovering" : "not here")),
-      el("td", {}, fmt(rin)), el("td", {}, fmt(rout)), el("td", {}, fmt(g.rows_in)),
+      el("td", {}, rate(rin)), el("td", {}, rate(rout)), el("td", {}, fmt(g.rows_in)),
       el("td", {}, fmt(g.lag)), el("td", { title: kinds }, fmt(g.dead_letters)), el("td", {}, fmt(g.rebalances)),
       el("td", {}, spark(hist))));
   }
