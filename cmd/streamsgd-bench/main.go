@@ -41,7 +41,7 @@ func main() {
 	pipeline := flag.String("serve-pipeline", "", "internal: run a pipeline's processors (JSON options) for a parent bench process")
 	load := flag.String("http-load", "", "internal: send an HTTP load (JSON options) for a parent bench process")
 	gogc := flag.Int("gogc", 400, "GC percentage of this process and the broker's (as streamsgd's --gogc); GOGC wins when set")
-	flag.IntVar(&memoryLimitMB, "memory-limit-mb", 0, "soft memory limit of the processes that run a pipeline, MiB, as streamsgd run's --memory-limit-mb (0: the config's state.memory_mb + 128; negative: none); GOMEMLIMIT wins when set")
+	flag.IntVar(&memoryLimitMB, "memory-limit-mb", 0, "soft memory limit of the processes that run a pipeline, MiB, as streamsgd run's --memory-limit-mb (0: the config's state.memory_mb + 96; negative: none); GOMEMLIMIT wins when set")
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(*gogc)
