@@ -36,7 +36,7 @@ type RunCmd struct {
 	// times out.
 	SessionTimeout time.Duration `default:"10s" help:"Consumer-group session timeout: how long a killed instance holds its partitions. On Apache Kafka 6s (its group.min.session.timeout.ms) shortens takeovers; keep 10s on the embedded broker."`
 	Heartbeat      time.Duration `default:"3s" help:"Consumer-group heartbeat interval (at most a third of --session-timeout)."`
-	HTTP           string        `name:"http" default:"127.0.0.1:8080" help:"Serve metrics, the API and the dashboard on this address; '' turns the server off."`
+	HTTP           string        `name:"http" default:"127.0.0.1:8080" help:"Serve metrics, the API and the dashboard on this address; an empty one (--http=) turns the server off."`
 	Quiet          bool          `short:"q" help:"No progress lines (rows/s, lag, dead letters per group every --progress)."`
 	ProgressEvery  time.Duration `name:"progress" default:"5s" help:"Interval of the progress lines."`
 	MemoryMB       int           `name:"memory-limit-mb" default:"0" help:"Soft memory limit of this process in MiB (as GOMEMLIMIT, which wins when set). 0: the config's state.memory_mb + 96; negative: none."`
