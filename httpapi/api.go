@@ -150,7 +150,12 @@ func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
 			ms.Snapshots = mt.Keys
 		}
 		if !spec.PerEntity() && s.o.Tables != nil {
-			if reg, err := s.o.Tables.Registry(spec.Name); err == nil && reg != nil && len(reg.Versions) > 0 {
+			reg, err := s.o.Tables.Registry(spec.Name)
+			if err != nil {
+				writeError(w, http.StatusServiceUnavailable, err)
+				return
+			}
+			if reg != nil && len(reg.Versions) > 0 {
 				last := reg.LastID
 				ms.LastVersion = &last
 				if v := reg.Pinned(); v != nil {
