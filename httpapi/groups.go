@@ -24,6 +24,7 @@ type GroupStatus struct {
 	Dead       int64                     `json:"dead_letters"`
 	DeadByKind map[string]int64          `json:"dead_letters_by_kind"`
 	Lag        *int64                    `json:"lag"`
+	LagError   string                    `json:"lag_error,omitempty"`
 	Rebalances int64                     `json:"rebalances"`
 	Partitions []PartitionStatus         `json:"partitions"`
 	LagDetail  []runstats.PartitionLag   `json:"lag_partitions"`
@@ -74,6 +75,7 @@ func (s *Server) groupStatus(ctx context.Context, name string) GroupStatus {
 		gs.Lag = &lag
 		gs.LagDetail = s.o.Stats.Lag().ByGroup[name]
 	}
+	gs.LagError = s.o.Stats.LagError()
 	proc := s.processor(name)
 	gs.Running = proc != nil
 	gs.Ready = proc != nil && proc.Recovered()

@@ -16,7 +16,8 @@ import (
 // PollLag measures the consumer lag of groups every interval until ctx is
 // done, recording each measure in stats (runstats.Run.SetLag): per input
 // partition, its end offset less the group's committed offset (kadm's
-// Lag). A failed measure is skipped; the last good one stays.
+// Lag). A failed measure is recorded (runstats.Run.SetLagError); the last
+// good one stays.
 func PollLag(ctx context.Context, brokers []string, opts []kgo.Opt, groups []string, every time.Duration, stats *runstats.Run) error {
 	cl, err := kafkaclient.New(brokers, opts...)
 	if err != nil {
@@ -27,8 +28,11 @@ func PollLag(ctx context.Context, brokers []string, opts []kgo.Opt, groups []str
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		if l, err := MeasureLag(ctx, adm, groups); err == nil {
+		switch l, err := MeasureLag(ctx, adm, groups); {
+		case err == nil:
 			stats.SetLag(l)
+		case ctx.Err() == nil:
+			stats.SetLagError(err)
 		}
 		select {
 		case <-ctx.Done():

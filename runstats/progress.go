@@ -78,6 +78,9 @@ func (p *Progress) Lines(now time.Time) []string {
 				mark.committed, mark.lagTime = prev.committed, prev.lagTime
 			}
 		}
+		if e := p.run.LagError(); e != "" {
+			line += " (lag not measured now: " + e + ")"
+		}
 		line += fmt.Sprintf(", dead letters %s", Thousands(t.Dead))
 		if d := t.Dead - prev.totals.Dead; !first && d > 0 {
 			line += fmt.Sprintf(" (+%s)", Thousands(d))

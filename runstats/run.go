@@ -11,7 +11,8 @@ type Run struct {
 	Groups *Groups
 	Models *Models
 
-	lag atomic.Pointer[Lag]
+	lag    atomic.Pointer[Lag]
+	lagErr atomic.Pointer[string]
 }
 
 // NewRun makes the stats of a run of the given groups and models.
@@ -37,8 +38,26 @@ type PartitionLag struct {
 	End       int64 `json:"end"`
 }
 
-// SetLag records the lag last measured.
-func (r *Run) SetLag(l *Lag) { r.lag.Store(l) }
+// SetLag records the lag last measured, and that the measure worked.
+func (r *Run) SetLag(l *Lag) {
+	r.lag.Store(l)
+	r.lagErr.Store(nil)
+}
+
+// SetLagError records why the last measure of the lag failed (the lag
+// measured before stays, stale).
+func (r *Run) SetLagError(err error) {
+	msg := err.Error()
+	r.lagErr.Store(&msg)
+}
+
+// LagError is why the last measure of the lag failed, "" if it worked.
+func (r *Run) LagError() string {
+	if p := r.lagErr.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
 
 // Lag returns the lag last measured (nil before the first measure).
 func (r *Run) Lag() *Lag { return r.lag.Load() }

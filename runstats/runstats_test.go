@@ -1,6 +1,7 @@
 package runstats
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"sync"
@@ -126,9 +127,13 @@ func TestProgress(t *testing.T) {
 	if !strings.Contains(strings.Join(lines, "\n"), "p-route caught up with its inputs (lag 5,000 messages") {
 		t.Fatalf("no caught-up line: %q", lines)
 	}
+	run.SetLagError(errors.New("broker gone"))
 	lines = pr.Lines(t0.Add(15 * time.Second))
 	if strings.Contains(strings.Join(lines, "\n"), "caught up") {
 		t.Fatalf("caught up said twice: %q", lines)
+	}
+	if !strings.Contains(lines[0], "lag 5,000 (lag not measured now: broker gone)") {
+		t.Fatalf("a failed measure is not said: %q", lines)
 	}
 }
 
