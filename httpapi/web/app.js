@@ -204,6 +204,8 @@ async function pollGroups() {
   }
   tbody.replaceChildren(...rows);
   state.groupsPrev = { time: now, groups: Object.fromEntries(body.groups.map(g => [g.name, g])) };
+  const lagError = body.groups.map(g => g.lag_error).find(e => e);
+  if (lagError) setStatus("lag not measured now: " + lagError, true);
   const all = body.groups.every(g => g.ready);
   const badge = document.getElementById("ready");
   badge.textContent = all ? "ready" : "recovering";
