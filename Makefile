@@ -77,6 +77,34 @@ SOAK_MINUTES ?= 10
 soak:
 	CGO_ENABLED=0 STREAMSGD_SOAK_MINUTES=$(SOAK_MINUTES) $(GO) test -count=1 -timeout $$(( $(SOAK_MINUTES) + 20 ))m -v -run '^TestSoak$$' ./integration/
 
+## pyenv: the pinned Python environment of the peer suite (and of other
+## Python tools), a venv at .cache/pyenv built from
+## scripts/peers/requirements.txt (exact pins, transitive ones included)
+## with the machine's python3 (3.11); rebuilt when the requirements change
+## (a stamp named by their hash), otherwise kept.
+PYTHON    ?= python3
+PYENV     := .cache/pyenv
+PYREQ     := scripts/peers/requirements.txt
+PYSTAMP   := $(PYENV)/.stamp-$(shell sha256sum $(PYREQ) 2>/dev/null | cut -c1-16)
+
+.PHONY: pyenv quality
+pyenv: $(PYSTAMP)
+
+$(PYSTAMP): $(PYREQ)
+	rm -rf $(PYENV)
+	$(PYTHON) -m venv $(PYENV)
+	$(PYENV)/bin/pip install --quiet --disable-pip-version-check -r $(PYREQ)
+	$(PYENV)/bin/pip check
+	touch $@
+
+## quality: the peer suite (scripts/peers/quality.py): streamsgd's defaults
+## against Vowpal Wabbit's and River's, one online pass on the real data
+## sets of examples/data and the SUSY-shaped stream; prints one table and
+## rewrites datasets/quality/peers_reference.json, the figures that
+## datasets/quality's TestPeers (in make test) holds the defaults to.
+quality: pyenv
+	$(PYENV)/bin/python scripts/peers/quality.py
+
 ## kafka-up / kafka-down: a native single-node Apache Kafka 3.9.1 (KRaft) on
 ## 127.0.0.1:19092, jars fetched from Maven Central with mvn into .cache/kafka.
 KAFKA_BROKERS ?= 127.0.0.1:19092

@@ -58,7 +58,7 @@ func (in *Input) ensureDefaults() {
 
 func (o *Output) ensureDefaults() {
 	setZero(&o.Encoding, DefaultEncoding)
-	for _, p := range []*string{&o.Predictions, &o.Metrics, &o.DeadLetter} {
+	for _, p := range []*string{&o.Predictions, &o.Metrics, &o.DeadLetter, &o.Events} {
 		setZero(p, o.Encoding)
 	}
 }
@@ -76,6 +76,7 @@ func (m *Model) ensureDefaults(in *Input) {
 	m.Metrics.Window.Task = string(m.Config.Task)
 	m.Metrics.Window.EnsureDefaults()
 	setZero(&m.Metrics.EmitEvery, DefaultEmitEvery)
+	m.Drift.EnsureDefaults() // package drift owns its defaults
 }
 
 func (cc *Checkpoints) ensureDefaults() {

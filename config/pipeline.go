@@ -96,9 +96,10 @@ type Label struct {
 type Output struct {
 	// Encoding of every output topic. Default "json".
 	Encoding string `yaml:"encoding"`
-	// Predictions, Metrics and DeadLetter override Encoding for one topic.
-	// Default: Encoding.
+	// Predictions, Metrics, DeadLetter and Events override Encoding for
+	// one topic. Default: Encoding.
 	Predictions string `yaml:"predictions"`
 	Metrics     string `yaml:"metrics"`
 	DeadLetter  string `yaml:"deadletter"`
+	Events      string `yaml:"events"`
 }

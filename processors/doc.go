@@ -1,6 +1,7 @@
 // Package processors holds the goka callbacks of the streamsgd DAG: route
 // (decode, validate, re-key, batch) and learn (prequential prediction, rolling
-// metrics, one SGD step per row, exactly-once effect on the model state) and
+// metrics, one SGD step per row, exactly-once effect on the model state, the
+// row's loss to the key's drift monitor: see observeDrift) and
 // checkpoint (versions of the model states in a registry per model key, pin
 // and unpin commands), and for data-parallel global models merge (the
 // row-weighted average of the shards, which the shards mix back in: see

@@ -40,7 +40,7 @@ type Pipeline struct {
 	// StateCodec encodes the learn table.
 	StateCodec *table.StateCodec
 	// Codecs of the output topics.
-	PredictionCodec, MetricsCodec, DeadLetterCodec goka.Codec
+	PredictionCodec, MetricsCodec, DeadLetterCodec, EventsCodec goka.Codec
 
 	// stats, if set, is what the processors count (WithStats).
 	stats *runstats.Run
@@ -66,7 +66,7 @@ func Build(c *config.Pipeline) (*Pipeline, error) {
 		DeadLetterEncoding: c.Output.DeadLetter,
 	}
 	p.Route.Init()
-	p.Learn = &processors.Learn{Specs: byName, Predictions: p.Topics.Predictions, Metrics: p.Topics.Metrics}
+	p.Learn = &processors.Learn{Specs: byName, Predictions: p.Topics.Predictions, Metrics: p.Topics.Metrics, Events: p.Topics.Events}
 	if p.Sharded() {
 		p.Learn.Shards = p.Topics.Shards
 		p.Learn.Merged = p.Topics.MergeTable
@@ -158,6 +158,9 @@ func (p *Pipeline) buildCodecs() error {
 	}
 	if p.DeadLetterCodec, err = wire.DeadLetterCodec(out.DeadLetter); err != nil {
 		return fmt.Errorf("topology: output.deadletter: %w", err)
+	}
+	if p.EventsCodec, err = wire.EventCodec(out.Events); err != nil {
+		return fmt.Errorf("topology: output.events: %w", err)
 	}
 	return nil
 }

@@ -50,8 +50,12 @@ func (p *Pipeline) Text() string {
 		if m.Shards > 1 {
 			shards += fmt.Sprintf(", mixed every %d rows", m.MixEvery)
 		}
-		fmt.Fprintf(&b, "  %-12s %s %s, %s, %d features, key %s, %s\n", m.Name, m.Model.Task,
-			m.Model.Learner, m.Model.Optimizer.Name, m.Model.Features, key, shards)
+		driftText := "drift " + m.Drift.Detector
+		if m.Drift.Background.Enabled {
+			driftText += fmt.Sprintf(" with a background learner (window %d)", m.Drift.Background.Window)
+		}
+		fmt.Fprintf(&b, "  %-12s %s %s, %s, %d features, key %s, %s, %s\n", m.Name, m.Model.Task,
+			m.Model.Learner, m.Model.Optimizer.Name, m.Model.Features, key, shards, driftText)
 	}
 	if len(p.Deployments) > 0 {
 		fmt.Fprintf(&b, "\ndeployments (group %s)\n", p.Topics.ScoreGroup)
@@ -144,7 +148,7 @@ func (p *Pipeline) Dangling() []string {
 	ends := map[string]bool{}
 	t := p.Topics
 	for _, s := range slices.Concat(t.Inputs, t.ServeInputs, t.ScoreOutputs,
-		goka.Streams{t.Predictions, t.Metrics, t.DeadLetter, t.ScoreMetrics}) {
+		goka.Streams{t.Predictions, t.Metrics, t.DeadLetter, t.Events, t.ScoreMetrics}) {
 		ends[string(s)] = true
 	}
 	var out []string
