@@ -12,7 +12,7 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/streamsgd
 # Packages with goroutines of their own: run under the race detector.
-RACE_PKGS   := ./state/... ./batchscore/... ./topology/... ./operations/... ./processors/... ./produce/... ./kafkaclient/... ./broker/... ./registry/... ./cmd/...
+RACE_PKGS   := ./state/... ./batchscore/... ./topology/... ./operations/... ./processors/... ./produce/... ./kafkaclient/... ./broker/... ./registry/... ./cmd/... ./runstats/... ./httpapi/...
 
 .PHONY: all build demo test lint unit race integration bench fuzz clean
 
@@ -33,7 +33,9 @@ lint:
 	@out=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags ui ./integration/
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags ui ./integration/
 
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /integration)
@@ -152,6 +154,26 @@ $(VULNDB_DIR)/index/db.json:
 .PHONY: compose-check
 compose-check:
 	scripts/compose-check.sh
+
+## test-ui: the dashboard in a real browser: Debian's Chromium (installed
+## with apt-get when missing), headless, driven with chromedp while a
+## stream runs on the embedded broker: the page loads without console
+## errors, the learning curves gain points, pressing pin changes the
+## version the score endpoint reports.
+CHROMIUM ?= chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+.PHONY: test-ui screenshot chromium
+chromium:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+test-ui: chromium
+	STREAMSGD_CHROMIUM=$$(command -v $(CHROMIUM)) $(GO) test -count=1 -tags ui -timeout 10m -run '^TestDashboardInBrowser$$' -v ./integration/
+
+## screenshot: a PNG of the dashboard after ~30 s of a stream, for the
+## README (docs/dashboard.png).
+screenshot: chromium
+	STREAMSGD_CHROMIUM=$$(command -v $(CHROMIUM)) STREAMSGD_SCREENSHOT=$(CURDIR)/docs/dashboard.png \
+	  $(GO) test -count=1 -tags ui -timeout 10m -run '^TestDashboardScreenshot$$' -v ./integration/
 
 ## bench: end-to-end throughput table (prints figures; never fails on speed).
 ## Built without cgo, as make build: pebble's caches are then Go heap.

@@ -33,6 +33,7 @@ func (c *Pipeline) EnsureDefaults() {
 	c.Input.ensureDefaults()
 	c.Output.ensureDefaults()
 	setZero(&c.State.MemoryMB, DefaultStateMemoryMB)
+	c.API.ensureDefaults()
 	for i := range c.Models {
 		c.Models[i].ensureDefaults(&c.Input)
 	}

@@ -28,6 +28,8 @@ type Pipeline struct {
 	Serve []Serve `yaml:"serve"`
 	// State sizes the local stores of the tables.
 	State State `yaml:"state"`
+	// API configures the HTTP API of `streamsgd run --http`.
+	API API `yaml:"api"`
 	// Security of the connections to the brokers (TLS, SASL); default
 	// plaintext without authentication. The CLI's flags override it.
 	// Relative file paths are relative to the config file.

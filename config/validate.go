@@ -37,7 +37,7 @@ func (c *Pipeline) Validate() error {
 	case len(c.Models) == 0:
 		return fe("models", "at least one model is required")
 	}
-	for _, check := range []func() error{c.validateInput, c.validateOutput, c.validateState, c.validateSecurity, c.validateModels, c.validateServe} {
+	for _, check := range []func() error{c.validateInput, c.validateOutput, c.validateState, c.validateAPI, c.validateSecurity, c.validateModels, c.validateServe} {
 		if err := check(); err != nil {
 			return err
 		}

@@ -37,6 +37,14 @@
 // serves changes from one record to the next without a restart. Its
 // rolling metrics live in memory, per input partition (ScorePartition).
 //
+// # Counting
+//
+// Route, Learn and Score count what they do in runstats counters they hold
+// (their Stats and Models fields, set by topology.Pipeline.WithStats):
+// rows in and out and dead letters per partition, rows learned and metric
+// snapshots per model; nil fields count nothing. Score.ScoreRows scores
+// rows on request as the score group does, for the HTTP API.
+//
 // # Tables
 //
 // What the groups keep in their tables and publish for merging

@@ -9,6 +9,7 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/model"
+	"github.com/streamsgd/streamsgd/runstats"
 )
 
 // Learn is the learn group: per model key, predict every row, update the
@@ -35,6 +36,11 @@ type Learn struct {
 	// both empty when no model is sharded.
 	Shards goka.Stream
 	Merged goka.Table
+	// Stats, if set, counts per partition the rows of the batches (in) and
+	// the predictions written (out); Models, if set, the rows each model
+	// learned and its metric snapshots. Nil counts nothing.
+	Stats  *runstats.Group
+	Models *runstats.Models
 	// OnMix, if set, observes every mixing point of a shard (called on the
 	// goroutine of the shard's partition).
 	OnMix func(MixEvent)
@@ -63,6 +69,10 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 		return
 	}
 	st, _ := ctx.Value().(*table.ModelState)
+	var before int64
+	if st != nil {
+		before = st.Rows
+	}
 	out, err := l.step(st, b, l.lookupMerged(ctx))
 	if err != nil {
 		if l.States != nil {
@@ -85,6 +95,24 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 	}
 	for _, e := range out.Events {
 		ctx.Emit(l.Events, b.Key, e)
+	}
+	if l.Stats != nil || l.Models != nil {
+		l.count(ctx.Partition(), b, out, before)
+	}
+}
+
+// count adds what learning one batch did to l.Stats and l.Models.
+func (l *Learn) count(partition int32, b *wire.ExampleBatch, out LearnOutput, before int64) {
+	predicted := 0
+	if out.Predictions != nil {
+		predicted = len(out.Predictions.Predictions)
+	}
+	l.Stats.Count(partition, len(b.Rows), predicted, 0)
+	if out.State != nil {
+		l.Models.Learned(b.Model, out.State.Rows-before)
+	}
+	if out.Snapshot != nil && l.Models != nil {
+		l.Models.Observe(out.Snapshot)
 	}
 }
 

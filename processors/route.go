@@ -14,6 +14,7 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/model"
+	"github.com/streamsgd/streamsgd/runstats"
 )
 
 // Route decodes input records, dead-letters what cannot be decoded, and
@@ -62,6 +63,10 @@ type Route struct {
 	// Defaults DefaultMaxBytes and wire.JSON.
 	DeadLetterMaxBytes int
 	DeadLetterEncoding string
+	// Stats, if set, counts per partition the rows decoded (in), the rows
+	// routed to the examples, summed over models (out), and the dead
+	// letters, by reason kind. Nil counts nothing.
+	Stats *runstats.Group
 
 	shardKeys [][]string
 	outputs   map[string]int // the learner's outputs (scores) by model name
@@ -105,6 +110,10 @@ type RouteOutput struct {
 	Batches []*wire.ExampleBatch
 	Dead    []*wire.DeadLetter
 
+	// Decoded counts the rows of the record, good and bad (1 for a
+	// record that yields no row).
+	Decoded int
+
 	spare []*wire.ExampleBatch // batches of earlier messages, for reuse
 	used  int
 	rows  []input.Row // decoding scratch
@@ -115,6 +124,7 @@ func (o *RouteOutput) reset() {
 	o.Batches = o.Batches[:0]
 	o.Dead = nil
 	o.used = 0
+	o.Decoded = 0
 }
 
 // newBatch returns an empty batch, reusing one of an earlier message.
@@ -185,6 +195,9 @@ func (r *Route) Process(ctx goka.Context, msg interface{}) {
 	for _, d := range out.Dead {
 		ctx.Emit(r.DeadLetter, r.deadLetterKey(ctx.Key()), d)
 	}
+	if r.Stats != nil {
+		r.count(src.Partition, out)
+	}
 	if r.Sink != nil {
 		r.buffers.process(ctx, out.Batches)
 		return
@@ -224,6 +237,7 @@ func (r *Route) StepInto(out *RouteOutput, src wire.Source, key, value []byte) {
 	out.reset()
 	rows, dead, bad := r.decodeRecord(out.rows[:0], out.Dead, src, key, value, "")
 	out.rows, out.Dead = rows[:0], dead
+	out.Decoded = len(rows) + bad
 	var byKey batchIndex
 	for mi := range r.Models {
 		for _, row := range rows {
@@ -305,6 +319,18 @@ func (r *Route) routeRow(out *RouteOutput, byKey *batchIndex, src wire.Source, k
 		return
 	}
 	b.Rows = append(b.Rows, wire.Row{Index: row.Index, Offset: src.Offset, Features: row.Features, Label: row.Label, HasLabel: row.HasLabel})
+}
+
+// count adds what routing one record did to r.Stats.
+func (r *Route) count(partition int32, out *RouteOutput) {
+	routed := 0
+	for _, b := range out.Batches {
+		routed += len(b.Rows)
+	}
+	r.Stats.Count(partition, out.Decoded, routed, len(out.Dead))
+	for _, d := range out.Dead {
+		r.Stats.DeadLetter(d.Reason)
+	}
 }
 
 // LabelReason says why a learner of config c would refuse label y (see

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/lovoo/goka"
+
+	"github.com/streamsgd/streamsgd/model"
 )
 
 // Text renders the DAG (Graph) for people: each group with its inputs,
@@ -162,4 +164,94 @@ func (p *Pipeline) Dangling() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Description is the DAG (Graph) as data, for the HTTP API and the
+// dashboard: what Text says, in fields.
+type Description struct {
+	Name        string            `json:"name"`
+	Partitions  int               `json:"partitions"`
+	Groups      []GroupDesc       `json:"groups"`
+	Writers     []WriterDesc      `json:"writers"`
+	Models      []ModelDesc       `json:"models"`
+	Deployments []DeploymentDesc  `json:"deployments"`
+	Tables      map[string]string `json:"tables"` // table topic -> "table"
+	DOT         string            `json:"dot"`
+}
+
+// GroupDesc is one group of the DAG.
+type GroupDesc struct {
+	Name    string   `json:"name"`
+	Inputs  []string `json:"inputs"`
+	Table   string   `json:"table,omitempty"`
+	Lookups []string `json:"lookups"`
+	Outputs []string `json:"outputs"`
+}
+
+// WriterDesc is one side channel of the DAG.
+type WriterDesc struct {
+	Name  string `json:"name"`
+	Group string `json:"group,omitempty"`
+	Topic string `json:"topic"`
+}
+
+// ModelDesc is one model of the pipeline.
+type ModelDesc struct {
+	Name      string `json:"name"`
+	Task      string `json:"task"`
+	Learner   string `json:"learner"`
+	Optimizer string `json:"optimizer"`
+	Features  int    `json:"features"`
+	Classes   int    `json:"classes,omitempty"`
+	KeyColumn string `json:"key_column,omitempty"`
+	Shards    int    `json:"shards"`
+}
+
+// DeploymentDesc is one scoring deployment.
+type DeploymentDesc struct {
+	Name   string   `json:"name"`
+	Topics []string `json:"topics"`
+	Model  string   `json:"model"`
+	State  string   `json:"state"`
+	Output string   `json:"output"`
+}
+
+// Describe returns the DAG as data.
+func (p *Pipeline) Describe() Description {
+	graph := p.Graph()
+	d := Description{Name: p.Config.Name, Partitions: p.Config.Partitions, Tables: map[string]string{}, DOT: p.DOT(),
+		Groups: []GroupDesc{}, Writers: []WriterDesc{}, Models: []ModelDesc{}, Deployments: []DeploymentDesc{}}
+	for _, g := range graph.Groups {
+		gd := GroupDesc{Name: string(g.Group()), Inputs: []string{}, Lookups: []string{}, Outputs: []string{}}
+		for _, e := range g.InputStreams() {
+			gd.Inputs = append(gd.Inputs, e.Topic())
+		}
+		if t := g.GroupTable(); t != nil {
+			gd.Table = t.Topic()
+			d.Tables[t.Topic()] = "table"
+		}
+		for _, e := range g.LookupTables() {
+			gd.Lookups = append(gd.Lookups, e.Topic())
+			d.Tables[e.Topic()] = "table"
+		}
+		for _, e := range g.OutputStreams() {
+			gd.Outputs = append(gd.Outputs, e.Topic())
+		}
+		d.Groups = append(d.Groups, gd)
+	}
+	for _, w := range graph.Writers {
+		d.Writers = append(d.Writers, WriterDesc{Name: w.Name, Group: string(w.Group), Topic: string(w.Topic)})
+	}
+	for _, m := range p.Models {
+		md := ModelDesc{Name: m.Name, Task: string(m.Model.Task), Learner: m.Model.Learner, Optimizer: m.Model.Optimizer.Name,
+			Features: m.Model.Features, KeyColumn: m.KeyColumn, Shards: m.Shards}
+		if m.Model.Task == model.TaskMulticlass {
+			md.Classes = m.Model.Classes
+		}
+		d.Models = append(d.Models, md)
+	}
+	for _, dp := range p.Deployments {
+		d.Deployments = append(d.Deployments, DeploymentDesc{Name: dp.Name, Topics: dp.Topics, Model: dp.Model, State: string(dp.State), Output: string(dp.Output)})
+	}
+	return d
 }
