@@ -82,7 +82,7 @@ func TestHealKills(t *testing.T) {
 	}
 	seen := predictions(t, brokers, p, rows, 2*time.Minute)
 	resumed := time.Since(lastKill)
-	t.Logf("every row predicted %v after the last kill", resumed.Round(time.Millisecond))
+	t.Logf("every row predicted %v after the last kill (at %s)", resumed.Round(time.Millisecond), lastKill.Format("15:04:05.000"))
 	bound := healResume
 	if os.Getenv("STREAMSGD_BROKERS") == "" {
 		bound = healResumeKfake
@@ -90,6 +90,9 @@ func TestHealKills(t *testing.T) {
 	if !complete(seen, rows) || resumed > bound {
 		t.Errorf("every row predicted %v after the last kill (complete: %v), want within %v",
 			resumed.Round(time.Millisecond), complete(seen, rows), bound)
+		for _, pr := range procs { // where the time went: progress lines and restarts
+			t.Logf("%s:\n%s", pr.id, lastLines(pr.stderr.String(), 40))
+		}
 	}
 	for _, pr := range procs {
 		if pr.exited() {
