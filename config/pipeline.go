@@ -61,6 +61,11 @@ type Input struct {
 	Features []string `yaml:"features"`
 	// Label says where the label is.
 	Label Label `yaml:"label"`
+	// Labels, with a topic, makes the labels arrive apart from the
+	// features (delayed labels); input.label.from must then be "none" (its
+	// default then) and input.label.classes names the classes of the
+	// labels on that topic.
+	Labels Labels `yaml:"labels"`
 }
 
 // Avro configures Avro inputs.

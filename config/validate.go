@@ -67,6 +67,9 @@ func (c *Pipeline) validateInput() error {
 			return c.fieldError(fmt.Sprintf("models[%d].key", i), "per-entity models must share one key column: %q and %q", k, m.Key)
 		}
 	}
+	if err := c.validateLabels(); err != nil {
+		return err
+	}
 	if err := c.inputSpec().Validate(); err != nil {
 		field, msg := c.inputField(err)
 		return c.fieldError(field, "%s", msg)

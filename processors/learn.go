@@ -116,6 +116,9 @@ func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFu
 		applied = st.Mark(src.Topic, src.Partition)
 	}
 	if allApplied(b, applied) {
+		if b.Scores != nil {
+			return LearnOutput{}, nil // delayed labels: predicted when the features came
+		}
 		preds, err := predictRows(st, b, applied, nil)
 		return LearnOutput{Predictions: preds}, err
 	}
@@ -123,7 +126,12 @@ func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFu
 	if err != nil {
 		return LearnOutput{}, err
 	}
-	preds, err := predictRows(st, b, applied, mix)
+	var preds *wire.PredictionBatch
+	if b.Scores != nil {
+		err = learnScored(st, b, applied, mix)
+	} else {
+		preds, err = predictRows(st, b, applied, mix)
+	}
 	if err != nil {
 		return LearnOutput{}, err
 	}

@@ -32,6 +32,10 @@ type Route struct {
 	Examples goka.Stream
 	// DeadLetter is the output topic of undecodable records.
 	DeadLetter goka.Stream
+	// FeaturesTopic, when set, is the features topic of delayed labels:
+	// each row goes there, keyed by its example id, instead of to Examples
+	// (see FeaturesOf).
+	FeaturesTopic goka.Stream
 	// Sink, if set, receives the ExampleBatches, gathered over consecutive
 	// input messages of a partition (up to MaxRows rows, or Linger after the
 	// first); Run must then be running. Nil emits one batch per input
@@ -105,9 +109,10 @@ type RouteOutput struct {
 	Batches []*wire.ExampleBatch
 	Dead    []*wire.DeadLetter
 
-	spare []*wire.ExampleBatch // batches of earlier messages, for reuse
-	used  int
-	rows  []input.Row // decoding scratch
+	spare   []*wire.ExampleBatch // batches of earlier messages, for reuse
+	used    int
+	rows    []input.Row // decoding scratch
+	decoded int         // rows of the record, good and bad
 }
 
 // reset empties out, keeping its batches for reuse.
@@ -182,6 +187,9 @@ func (r *Route) Process(ctx goka.Context, msg interface{}) {
 	} else {
 		r.StepInto(out, src, []byte(ctx.Key()), value)
 	}
+	if r.FeaturesTopic != "" {
+		r.emitFeatures(ctx, out, ctx.Key(), value)
+	}
 	for _, d := range out.Dead {
 		ctx.Emit(r.DeadLetter, r.deadLetterKey(ctx.Key()), d)
 	}
@@ -223,7 +231,7 @@ func (r *Route) Step(src wire.Source, key, value []byte) RouteOutput {
 func (r *Route) StepInto(out *RouteOutput, src wire.Source, key, value []byte) {
 	out.reset()
 	rows, dead, bad := r.decodeRecord(out.rows[:0], out.Dead, src, key, value, "")
-	out.rows, out.Dead = rows[:0], dead
+	out.rows, out.Dead, out.decoded = rows[:0], dead, len(rows)+bad
 	var byKey batchIndex
 	for mi := range r.Models {
 		for _, row := range rows {

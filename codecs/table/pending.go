@@ -15,14 +15,16 @@ import (
 // more expiry period, so that a redelivered message finds what it did and a
 // late label is told from a new one.
 type Pending struct {
-	// Features of the example with the coordinates of the <p>.features
-	// message that brought them; nil until they arrived.
+	// Features of the example, nil until they arrived (and in a
+	// tombstone), with the coordinates of the <p>.features message that
+	// brought them (kept in a tombstone, zero when none came).
 	Features       *wire.Features
 	FeaturesSource wire.Source
 	// Predictions made when the features arrived, one per model key of
 	// the row.
 	Predictions []Predicted
-	// Label, when HasLabel, with the coordinates of its message.
+	// Label, when HasLabel, with the coordinates of its message (kept in
+	// a tombstone).
 	HasLabel    bool
 	Label       float64
 	LabelSource wire.Source
@@ -55,7 +57,7 @@ const pendingFormat = 1
 // Encoding:
 //
 //	format:u8 flags:u8 (1 features, 2 label, 4 done, 8 expired)
-//	[features source] n:uvarint (model key version:varint scores)*n
+//	[features] source n:uvarint (model key version:varint scores)*n
 //	[label:f64 source] [trigger] since_ms:varint since_row:varint
 //
 // with source = topic partition:varint offset:varint.
@@ -83,8 +85,8 @@ func (p *Pending) AppendBinary(b []byte) []byte {
 	b = append(b, pendingFormat, flags)
 	if p.Features != nil {
 		b = wire.AppendFeatures(b, p.Features)
-		b = appendSource(b, p.FeaturesSource)
 	}
+	b = appendSource(b, p.FeaturesSource)
 	b = binary.AppendUvarint(b, uint64(len(p.Predictions)))
 	for _, pr := range p.Predictions {
 		b = binio.AppendString(b, pr.Model)
@@ -132,8 +134,8 @@ func DecodePending(data []byte) (*Pending, error) {
 	p := &Pending{HasLabel: flags&2 != 0, Done: flags&4 != 0, Expired: flags&8 != 0}
 	if flags&1 != 0 {
 		p.Features = wire.ReadFeatures(&r)
-		p.FeaturesSource = readSource(&r)
 	}
+	p.FeaturesSource = readSource(&r)
 	if n := r.Count(4); n > 0 {
 		p.Predictions = make([]Predicted, n)
 		for i := range p.Predictions {

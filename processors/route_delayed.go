@@ -1,0 +1,69 @@
+package processors
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/lovoo/goka"
+
+	"github.com/streamsgd/streamsgd/codecs/wire"
+)
+
+// emitFeatures takes the rows out of out's batches and emits them to the
+// features topic, keyed by example id (FeaturesOf); the batches keep
+// their dead-lettered rows' counts for the learner.
+func (r *Route) emitFeatures(ctx goka.Context, out *RouteOutput, key string, value []byte) {
+	for _, f := range r.FeaturesOf(out, key, value) {
+		ctx.Emit(r.FeaturesTopic, f.ID, f)
+	}
+}
+
+// FeaturesOf turns the rows of a routed record (out, from StepInto) into
+// Features, one per row with the model keys route gave it, in row order,
+// and empties out's batches of their rows, dropping the batches left with
+// nothing to count. value is the record's value (for dead letters). The
+// example id of a row is the record's key, or
+// "<key>/<index>" when the record has more than one row; a record without
+// a key has no ids: its rows are dead-lettered (ReasonNoExampleID).
+func (r *Route) FeaturesOf(out *RouteOutput, key string, value []byte) []*wire.Features {
+	var feats []*wire.Features
+	at := map[int32]int{} // row index -> place in feats
+	for _, b := range out.Batches {
+		for i := range b.Rows {
+			row := &b.Rows[i]
+			n, ok := at[row.Index]
+			if !ok {
+				n = len(feats)
+				at[row.Index] = n
+				feats = append(feats, &wire.Features{
+					ID:     exampleID(key, row.Index, out.decoded),
+					Source: wire.Source{Topic: b.Source.Topic, Partition: b.Source.Partition, Offset: row.Offset},
+					Index:  row.Index, Values: slices.Clone(row.Features),
+				})
+			}
+			feats[n].Keys = append(feats[n].Keys, wire.ModelKey{Model: b.Model, Key: b.Key})
+		}
+		if key == "" {
+			b.Invalid += int32(len(b.Rows))
+		}
+		b.Rows = b.Rows[:0]
+	}
+	out.Batches = slices.DeleteFunc(out.Batches, func(b *wire.ExampleBatch) bool { return b.Invalid == 0 })
+	if key == "" {
+		for _, f := range feats {
+			out.Dead = append(out.Dead, r.deadLetter(f.Source, f.Index, nil, value,
+				ReasonNoExampleID+": the record has no key (delayed labels find their rows by it)"))
+		}
+		return nil
+	}
+	slices.SortFunc(feats, func(a, b *wire.Features) int { return int(a.Index - b.Index) })
+	return feats
+}
+
+// exampleID is the example id of row index of a record of n rows.
+func exampleID(key string, index int32, n int) string {
+	if n <= 1 {
+		return key
+	}
+	return key + "/" + strconv.Itoa(int(index))
+}
