@@ -36,8 +36,10 @@ import (
 // that completed the pair (the label's, or the features'), so that the
 // learner's watermarks skip it when it is sent again; the entry keeps that
 // message (Trigger), and its redelivery sends the pair again, unchanged.
-// A redelivered features message finds its entry and emits the same
-// predictions again; a redelivered label changes nothing.
+// Features of an input row already in the entry (the same message
+// redelivered, or route's redelivery of the input record, in a new
+// message) emit the same predictions again and change nothing; a
+// redelivered label changes nothing.
 //
 // Bad labels, duplicates, expiry: a label that does not parse, that a
 // model would refuse, or with an empty key is dead-lettered. A second
@@ -246,11 +248,15 @@ func (l lookupStates) State(key string, merged bool) (*table.ModelState, error) 
 func (j *Join) StepFeatures(e *table.Pending, f *wire.Features, in JoinInput, states States) (JoinOutput, error) {
 	var out JoinOutput
 	switch {
-	case e != nil && e.FeaturesSource == in.Src && (e.Features != nil || e.Expired):
-		// A redelivery: the same predictions and pair again, if any.
-		j.resend(&out, e, in.Src)
+	case e != nil && e.Features != nil && e.Features.Source == f.Source && e.Features.Index == f.Index:
+		// The same input row again: a redelivery of this message (the
+		// same predictions and pair again), or route's redelivery of its
+		// input record in a new message (the same predictions again).
+		if !e.Expired {
+			j.resend(&out, e, e.FeaturesSource)
+		}
 		return out, nil
-	case e != nil && e.Features != nil:
+	case e != nil && e.Features != nil && !e.Expired:
 		out.Dead = append(out.Dead, j.deadFeatures(f, fmt.Sprintf("%s %q: its features arrived already from %s",
 			ReasonDuplicateID, f.ID, sourceText(e.FeaturesSource))))
 		return out, nil
@@ -440,6 +446,9 @@ func (j *Join) StepExpire(e *table.Pending, id string, nowMillis, row int64) Joi
 	n := &table.Pending{Expired: true, FeaturesSource: e.FeaturesSource, SinceMillis: nowMillis, SinceRow: row,
 		HasLabel: e.HasLabel, Label: e.Label, LabelSource: e.LabelSource}
 	if f := e.Features; f != nil {
+		// The tombstone keeps the input row's coordinates, to tell its
+		// redelivery from a new example of the same id.
+		n.Features = &wire.Features{ID: f.ID, Source: f.Source, Index: f.Index}
 		out.Dead = append(out.Dead, j.deadFeatures(f, fmt.Sprintf("%s: no label for example %q after %s", ReasonExpired, id, why)))
 	} else {
 		out.Dead = append(out.Dead, j.deadLetter(e.LabelSource, wire.WholeMessage, []byte(id), []byte(strconv.FormatFloat(e.Label, 'g', -1, 64)),

@@ -57,6 +57,12 @@ func TestJoinRedelivery(t *testing.T) {
 		if ex.Source != e.Trigger || len(ex.Scores) != 1 || !ex.Rows[0].HasLabel || ex.Rows[0].Label != 1 {
 			t.Fatalf("example %+v, entry %+v", ex, e)
 		}
+		// Route's redelivery of the input record: the same row in a new
+		// features message.
+		again, err := j.StepFeatures(e, f, JoinInput{Src: wire.Source{Topic: "p.features", Partition: 1, Offset: 20}, At: 3000, Row: 20}, noStates{})
+		if err != nil || again.Entry != nil || len(again.Dead) != 0 || len(again.Predictions) != 1 {
+			t.Errorf("label first %v, route's redelivery: %+v, %v", labelFirst, again, err)
+		}
 		for i, step := range steps {
 			again, err := step(e)
 			if err != nil {
@@ -111,5 +117,32 @@ func TestJoinExpiry(t *testing.T) {
 	out := j.StepExpire(label, "a", 1, 7)
 	if out.Entry == nil || out.Entry.SinceRow != 7 || len(out.Dead) != 0 {
 		t.Fatalf("label without a row: %+v", out)
+	}
+}
+
+// TestJoinRedeliveryAfterExpiry: the tombstone of expired features knows
+// their input row: route's redelivery of it is not a new example, while
+// another row of the same id is one.
+func TestJoinRedeliveryAfterExpiry(t *testing.T) {
+	j := testJoin(t)
+	f := &wire.Features{ID: "a", Source: wire.Source{Topic: "in", Partition: 0, Offset: 4}, Values: []float64{1, 2},
+		Keys: []wire.ModelKey{{Model: "m", Key: "m"}}}
+	out, err := j.StepFeatures(nil, f, JoinInput{Src: wire.Source{Topic: "p.features", Offset: 1}, At: 0, Row: 1}, noStates{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tomb := j.StepExpire(out.Entry, "a", 60_000, 2).Entry
+	if tomb == nil || !tomb.Expired {
+		t.Fatalf("tombstone %+v", tomb)
+	}
+	again, err := j.StepFeatures(tomb, f, JoinInput{Src: wire.Source{Topic: "p.features", Offset: 9}, At: 61_000, Row: 9}, noStates{})
+	if err != nil || again.Entry != nil || len(again.Predictions)+len(again.Dead) != 0 {
+		t.Errorf("redelivery after expiry: %+v, %v", again, err)
+	}
+	other := *f
+	other.Source.Offset = 5
+	fresh, err := j.StepFeatures(tomb, &other, JoinInput{Src: wire.Source{Topic: "p.features", Offset: 10}, At: 61_000, Row: 10}, noStates{})
+	if err != nil || fresh.Entry == nil || fresh.Entry.Expired || len(fresh.Predictions) != 1 {
+		t.Errorf("a new row of an expired id: %+v, %v", fresh, err)
 	}
 }

@@ -15,9 +15,9 @@ import (
 // more expiry period, so that a redelivered message finds what it did and a
 // late label is told from a new one.
 type Pending struct {
-	// Features of the example, nil until they arrived (and in a
-	// tombstone), with the coordinates of the <p>.features message that
-	// brought them (kept in a tombstone, zero when none came).
+	// Features of the example, nil until they arrived (a tombstone keeps
+	// only their ID, Source and Index), with the coordinates of the
+	// <p>.features message that brought them (zero when none came).
 	Features       *wire.Features
 	FeaturesSource wire.Source
 	// Predictions made when the features arrived, one per model key of
