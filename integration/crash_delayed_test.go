@@ -21,11 +21,22 @@ import (
 // label learned twice or lost across the kills, the feature-time
 // predictions kept, the balances of TestDelayedLabels held.
 func TestCrashDelayedLabels(t *testing.T) {
-	const partitions, sensors = 3, 12
-	n, kills := 6000, 8
+	n, kills := 4000, 6
 	if testing.Short() {
-		n, kills = 3000, 4
+		n, kills = 2000, 4
 	}
+	crashDelayed(t, n, kills)
+}
+
+// TestCrashDelayedLabelsLong: 16 kills during 30,000 examples and their
+// labels. STREAMSGD_CRASH_LONG=1 (make crash).
+func TestCrashDelayedLabelsLong(t *testing.T) {
+	longOnly(t)
+	crashDelayed(t, 30000, 16)
+}
+
+func crashDelayed(t *testing.T, n, kills int) {
+	const partitions, sensors = 3, 12
 	began := time.Now()
 	brokers := cluster(t)
 	adm := admin(t, brokers)
@@ -34,7 +45,7 @@ func TestCrashDelayedLabels(t *testing.T) {
 	labels := inputTopic(t, brokers, "crash-delayed-labels", partitions)
 	s := makeDelayedStream(n, sensors, partitions, crashSeed)
 	name := unique("crash-delayed")
-	yaml := delayedYAML(name, input, labels, partitions, 60)
+	yaml := delayedYAML(name, input, labels, partitions, 45)
 	config := writeFile(t, "crash-delayed.yaml", []byte(yaml))
 	p := pipeline(t, brokers, config, yaml)
 	dc := &delayedCrasher{t: t, bin: bin, config: config, brokers: brokers, adm: adm, p: p,
@@ -59,12 +70,19 @@ func TestCrashDelayedLabels(t *testing.T) {
 	produced()
 	steady = startProc(t, bin, config, brokers, dc.stateDir, "steady-1")
 	seen := predictions(t, brokers, p, len(s.ids), 3*time.Minute)
+	repeated := 0
 	for _, m := range models {
 		if len(seen[m]) != len(s.ids) {
 			t.Fatalf("model %s: %d examples predicted, want %d", m, len(seen[m]), len(s.ids))
 		}
+		for _, c := range seen[m] {
+			repeated += c - 1
+		}
 	}
 	steady.stop()
+	if repeated == 0 {
+		t.Errorf("the kills caused no redelivery of features: the test exercised nothing")
+	}
 
 	// The other labels, during kills.
 	produced = producePaced(t, brokers, labels, s.lkeys[s.early:], s.lvalues[s.early:], time.Duration(kills-kills/2)*crashRoundTime)
@@ -73,6 +91,7 @@ func TestCrashDelayedLabels(t *testing.T) {
 	}
 	produced()
 
+	pairs := endOffsets(t, adm, string(p.Topics.Examples))
 	survivor := startProc(t, bin, config, brokers, dc.stateDir, "survivor")
 	c := waitDelayed(t, brokers, p, s, models, 4*time.Minute)
 	survivor.stop()
@@ -80,8 +99,8 @@ func TestCrashDelayedLabels(t *testing.T) {
 		t.Error(e)
 	}
 	checkSensors(t, brokers, p, s)
-	t.Logf("%d examples, %d label records, %d kills: learned %v, dead letters %v; took %v",
-		n, len(s.lkeys), kills, c.learned, c.dead, time.Since(began).Round(time.Millisecond))
+	t.Logf("%d examples, %d label records, %d kills: %d predictions repeated, %d pair records written by the killed processes for %d pairs; learned %v, dead letters %v; took %v",
+		n, len(s.lkeys), kills, repeated, pairs, 2*len(s.learned), c.learned, c.dead, time.Since(began).Round(time.Millisecond))
 }
 
 // delayedCrasher runs and kills the processes of a delayed-label pipeline.
