@@ -281,3 +281,21 @@ func TestDelayedLabelsOnTester(t *testing.T) {
 		})
 	}
 }
+
+// TestDelayedExpiryByRows: an example expires once enough rows of the
+// stream came after it (rows of its partition times the partitions: here
+// 2 rows of the tester's one partition count for 8), before its time.
+func TestDelayedExpiryByRows(t *testing.T) {
+	yaml := strings.Replace(delayedYAML, "expire_after: {seconds: 60, rows: 1000}", "expire_after: {seconds: 600, rows: 8}", 1)
+	r := runDelayed(t, "partitions: 4\n"+yaml)
+	for _, ev := range []string{"f a 1,2", "f b 0,1", "expire 1", "f c 3,3", "expire 2", "l b 1"} {
+		r.do(t, ev)
+	}
+	dead := r.deadReasons()
+	if len(dead) != 1 || !strings.HasPrefix(dead[0], processors.ReasonExpired+`: no label for example "a" after 8 rows`) {
+		t.Fatalf("dead letters %q, want a expired after 8 rows", dead)
+	}
+	if st := r.state(t); st == nil || st.Rows != 1 {
+		t.Fatalf("state %v, want b learned", st)
+	}
+}
