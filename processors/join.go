@@ -358,7 +358,11 @@ func (j *Join) StepLabel(e *table.Pending, id string, value []byte, in JoinInput
 		return dead(fmt.Sprintf("%s for example %q: the first came from %s", ReasonDuplicateLabel, id, sourceText(e.LabelSource)))
 	}
 	for _, p := range e.Predictions {
-		if r := LabelReason(j.Specs[p.Model].Model, y); r != "" {
+		spec, ok := j.Specs[p.Model]
+		if !ok {
+			continue // no longer in the config (see unusable)
+		}
+		if r := LabelReason(spec.Model, y); r != "" {
 			return dead(fmt.Sprintf("model %s: %s", p.Model, r))
 		}
 	}
@@ -415,12 +419,32 @@ func (j *Join) resend(out *JoinOutput, e *table.Pending, src wire.Source) {
 		return
 	}
 	for _, p := range e.Predictions {
+		if reason := j.unusable(p, f); reason != "" {
+			out.Dead = append(out.Dead, j.deadFeatures(f, fmt.Sprintf("model %s: %s", p.Model, reason)))
+			continue
+		}
 		out.Examples = append(out.Examples, Keyed[*wire.ExampleBatch]{Key: p.Key, Value: &wire.ExampleBatch{
 			Source: src, Model: p.Model, Key: p.Key,
 			Rows:   []wire.Row{{Index: f.Index, Offset: src.Offset, Features: f.Values, Label: e.Label, HasLabel: true}},
 			Scores: p.Scores,
 		}})
 	}
+}
+
+// unusable says why the learner could not take the pair of prediction p
+// and features f ("" if it can): the model's config changed while they
+// waited (it is gone, or has other outputs or features now).
+func (j *Join) unusable(p table.Predicted, f *wire.Features) string {
+	spec, ok := j.Specs[p.Model]
+	switch {
+	case !ok:
+		return "the model is no longer in the config"
+	case len(p.Scores) != outputs(spec):
+		return fmt.Sprintf("predicted with %d outputs, the model has %d now", len(p.Scores), outputs(spec))
+	case len(f.Values) != spec.Model.Features:
+		return fmt.Sprintf("%d features, the model takes %d now", len(f.Values), spec.Model.Features)
+	}
+	return ""
 }
 
 // StepExpire expires entry e of example id if it is due at nowMillis and

@@ -146,3 +146,27 @@ func TestJoinRedeliveryAfterExpiry(t *testing.T) {
 		t.Errorf("a new row of an expired id: %+v, %v", fresh, err)
 	}
 }
+
+// TestJoinConfigChanged: a pair whose model changed while it waited (gone,
+// other outputs, other features) is dead-lettered for that model, never
+// sent to a learner that would fail on it.
+func TestJoinConfigChanged(t *testing.T) {
+	f := &wire.Features{ID: "a", Source: wire.Source{Topic: "in"}, Values: []float64{1, 2}, Keys: []wire.ModelKey{{Model: "m", Key: "m"}}}
+	for name, change := range map[string]func(j *Join){
+		"gone":     func(j *Join) { j.Specs = map[string]ModelSpec{"other": binarySpec("other", 2)} },
+		"features": func(j *Join) { j.Specs = map[string]ModelSpec{"m": binarySpec("m", 3)} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			j := testJoin(t)
+			out, err := j.StepFeatures(nil, f, JoinInput{Src: wire.Source{Topic: "p.features"}}, noStates{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			change(j)
+			got := j.StepLabel(out.Entry, "a", []byte("1"), JoinInput{Src: wire.Source{Topic: "labels"}})
+			if len(got.Examples) != 0 || len(got.Dead) != 1 || !got.Entry.Done {
+				t.Fatalf("out %+v, dead %v", got, got.Dead)
+			}
+		})
+	}
+}
