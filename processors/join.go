@@ -284,7 +284,7 @@ func (j *Join) predict(out *JoinOutput, f *wire.Features, states States) ([]tabl
 		if !ok {
 			return nil, fmt.Errorf("unknown model %q", k.Model)
 		}
-		m, version, err := j.learner(spec, states, f)
+		m, version, err := j.learner(spec, states, k.Key)
 		if err != nil {
 			return nil, err
 		}
@@ -300,10 +300,11 @@ func (j *Join) predict(out *JoinOutput, f *wire.Features, states States) ([]tabl
 
 // learner is the learner that predicts a row for spec: its served state
 // (see Score: the merged model of a sharded model), or a new one.
-func (j *Join) learner(spec ModelSpec, states States, f *wire.Features) (*model.Model, int64, error) {
-	key := spec.Name
+// rowKey is the model key route gave the row.
+func (j *Join) learner(spec ModelSpec, states States, rowKey string) (*model.Model, int64, error) {
+	key := spec.Name // a global model serves its merged model, or its one shard
 	if spec.PerEntity() {
-		key = f.Keys[slices.IndexFunc(f.Keys, func(k wire.ModelKey) bool { return k.Model == spec.Name })].Key
+		key = rowKey
 	}
 	st, err := states.State(key, !spec.PerEntity() && spec.Shards > 1)
 	if err != nil {
