@@ -89,11 +89,13 @@ kafka-down:
 
 ## integration-kafka: the integration suite against Apache Kafka; the broker
 ## is stopped whatever the outcome, and the tests' exit status is kept.
+## STREAMSGD_KAFKA_KILL=1 lets TestKafkaBrokerKill9 kill -9 that broker
+## mid-stream and start it again over its data.
 integration-kafka:
 	@status=0; \
 	  integration/kafka/start.sh || status=$$?; \
 	  if [ $$status -eq 0 ]; then \
-	    STREAMSGD_BROKERS=$(KAFKA_BROKERS) $(GO) test -count=1 -timeout 15m ./integration/... || status=$$?; \
+	    STREAMSGD_BROKERS=$(KAFKA_BROKERS) STREAMSGD_KAFKA_KILL=1 $(GO) test -count=1 -timeout 20m ./integration/... || status=$$?; \
 	  fi; \
 	  integration/kafka/stop.sh; \
 	  exit $$status

@@ -13,6 +13,7 @@ import (
 
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -178,8 +179,10 @@ type tableWatch struct {
 
 func watchTable(t *testing.T, brokers []string, p *topology.Pipeline) *tableWatch {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(string(p.Topics.LearnTable)),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	// Read committed, as every reader of the table: a fenced writer's
+	// aborted records are not the table's.
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(string(p.Topics.LearnTable)),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, kafkaclient.ReadCommittedOpts()...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +202,7 @@ func watchTable(t *testing.T, brokers []string, p *topology.Pipeline) *tableWatc
 			fs := cl.PollFetches(ctx)
 			for it := fs.RecordIter(); !it.Done(); {
 				r := it.Next()
-				if r.Value == nil {
+				if r.Value == nil || r.Attrs.IsControl() {
 					continue
 				}
 				v, err := p.StateCodec.Decode(r.Value)

@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/streamsgd/streamsgd/codecs/table"
+	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/state"
@@ -221,7 +222,7 @@ func TestRestoreIntoEmptyDir(t *testing.T) {
 		}
 	}
 	ends := tableEnds(t, brokers, p)
-	checkStoredOffsets(t, dir, p, ends)
+	checkStoredOffsets(t, brokers, dir, p, ends)
 
 	// Nothing left to read.
 	rep, err = operations.Restore(ctx, p, operations.RestoreOptions{RunOptions: operations.RunOptions{Brokers: brokers, StateDir: dir}})
@@ -271,7 +272,7 @@ func TestRestoreIntoEmptyDir(t *testing.T) {
 	if again := learnRestore(t, rep, p); written == 0 || again.Offsets > written {
 		t.Errorf("restore after the run read %d offsets, the run wrote %d", again.Offsets, written)
 	}
-	checkStoredOffsets(t, dir, p, after1)
+	checkStoredOffsets(t, brokers, dir, p, after1)
 }
 
 // TestRestoreTombstones: a restore applies a changelog's tombstones as
@@ -311,7 +312,7 @@ func TestRestoreTombstones(t *testing.T) {
 	if !maps.EqualFunc(got, want, bytes.Equal) {
 		t.Errorf("restored %v, want %v", got, want)
 	}
-	checkStoredOffsets(t, dir, p, tableEnds(t, brokers, p))
+	checkStoredOffsets(t, brokers, dir, p, tableEnds(t, brokers, p))
 }
 
 func learnRestore(t *testing.T, rep operations.RestoreReport, p *topology.Pipeline) operations.TableRestore {
@@ -404,9 +405,10 @@ func tableEnds(t *testing.T, brokers []string, p *topology.Pipeline) kadm.Listed
 	return ends
 }
 
-// checkStoredOffsets: every partition store's table offset is the last
-// offset of its changelog partition.
-func checkStoredOffsets(t *testing.T, dir string, p *topology.Pipeline, ends kadm.ListedOffsets) {
+// checkStoredOffsets: every partition store's table offset is the offset
+// of the last committed data record of its changelog partition (the
+// changelog is written in transactions: a commit marker follows it).
+func checkStoredOffsets(t *testing.T, brokers []string, dir string, p *topology.Pipeline, ends kadm.ListedOffsets) {
 	t.Helper()
 	ends.Each(func(e kadm.ListedOffset) {
 		st := openStore(t, dir, p, e.Partition)
@@ -415,8 +417,15 @@ func checkStoredOffsets(t *testing.T, dir string, p *topology.Pipeline, ends kad
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.Offset > 0 && off != e.Offset-1 {
-			t.Errorf("partition %d: stored offset %d, changelog ends at %d", e.Partition, off, e.Offset)
+		if e.Offset == 0 {
+			return
+		}
+		end, err := kafkaclient.CommittedDataEnd(t.Context(), brokers, nil, e.Topic, e.Partition)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if off != end-1 {
+			t.Errorf("partition %d: stored offset %d, last committed data record %d (changelog ends at %d)", e.Partition, off, end-1, e.Offset)
 		}
 	})
 }

@@ -11,7 +11,7 @@ import (
 // SaramaConfig is the client config streamsgd's processors use: goka's
 // defaults with the oldest offset for a new group, protocol 3.0, the
 // default GroupTiming (short sessions, a read timeout above the rebalance
-// timeout) and a producer tuned for throughput that keeps per-partition
+// timeout), read committed, and a producer tuned for throughput that keeps per-partition
 // order.
 func SaramaConfig(base *sarama.Config, clientID string) *sarama.Config {
 	cfg := goka.DefaultConfig()
@@ -25,6 +25,10 @@ func SaramaConfig(base *sarama.Config, clientID string) *sarama.Config {
 	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 	cfg.Consumer.Group.Rebalance.Strategy = goka.CopartitioningStrategy
 	cfg.Consumer.MaxProcessingTime = time.Second
+	// The learn and merge tables are written in transactions
+	// (FencedProducer): their readers (goka's recovery, lookups, the
+	// checkpoint group) must not see a fenced writer's aborted records.
+	cfg.Consumer.IsolationLevel = sarama.ReadCommitted
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.Return.Errors = true
 	cfg.Producer.RequiredAcks = sarama.WaitForLocal

@@ -30,11 +30,11 @@ func storeOptions(p *topology.Pipeline, dir string) state.Options {
 // runOverheadMB is what a run holds beside its stores, in MiB: decoded
 // model states, messages in flight between the clients and the groups,
 // produce buffers, and the garbage between two collections.
-const runOverheadMB = 128
+const runOverheadMB = 96
 
 // MemoryLimit is the soft memory limit (bytes, as GOMEMLIMIT) that keeps a
 // process running p's groups sized to its work: its stores' budget,
-// state.memory_mb, plus 128 MiB for the rest. Without a limit the heap
+// state.memory_mb, plus 96 MiB for the rest. Without a limit the heap
 // grows to 1+GOGC/100 times its live data before a collection (5 times at
 // streamsgd's --gogc 400); with it, the collector runs as often as the
 // limit needs while a backlog fills the buffers, and as GOGC says when the

@@ -298,6 +298,13 @@ func inputOffsets(ctx context.Context, adm *kadm.Client, inputs goka.Streams) (i
 // consumed its inputs to their ends (the input topics to the ends in
 // inputs), twice in a row with the same ends, then stops them.
 func runUntilCaughtUp(ctx context.Context, p *topology.Pipeline, ro RunOptions, adm *kadm.Client, inputs inputRanges, o ReplayOptions) error {
+	cls, err := ro.clients()
+	if err != nil {
+		return err
+	}
+	dataEnd := func(ctx context.Context, topic string, part int32) (int64, error) {
+		return kafkaclient.CommittedDataEnd(ctx, ro.Brokers, cls.Kgo, topic, part)
+	}
 	rctx, stop := context.WithCancel(ctx)
 	ran := make(chan error, 1)
 	go func() { ran <- Run(rctx, p, ro) }()
@@ -326,7 +333,7 @@ func runUntilCaughtUp(ctx context.Context, p *topology.Pipeline, ro RunOptions, 
 			return fmt.Errorf("operations: replay %s: %w", p.Config.Name, err)
 		case <-tick.C:
 		}
-		st, err := lag(ctx, p, adm, inputs)
+		st, err := lag(ctx, p, adm, inputs, dataEnd)
 		if err != nil {
 			// Coordinator moves and the like: try again, for a while.
 			if failed++; failed >= maxLagErrors || ctx.Err() != nil {
@@ -368,7 +375,13 @@ type lagState struct {
 
 // lag reads every group's committed offsets and the end offsets of the
 // topics it consumes.
-func lag(ctx context.Context, p *topology.Pipeline, adm *kadm.Client, inputs inputRanges) (lagState, error) {
+//
+// A group that reads a fenced table (the learn and merge tables, written in
+// transactions) as its input commits, at most, the offset after the
+// table's last committed data record, below the end offset when the log
+// ends with a commit marker: dataEnd gives that offset.
+func lag(ctx context.Context, p *topology.Pipeline, adm *kadm.Client, inputs inputRanges,
+	dataEnd func(ctx context.Context, topic string, part int32) (int64, error)) (lagState, error) {
 	st := lagState{caughtUp: true}
 	var internal []string
 	for _, g := range p.Groups() {
@@ -418,7 +431,18 @@ func lag(ctx context.Context, p *topology.Pipeline, adm *kadm.Client, inputs inp
 			for _, part := range slices.Sorted(maps.Keys(ends[topic])) {
 				e := ends[topic][part]
 				st.ends += fmt.Sprintf("%s/%d=%d ", e.Topic, e.Partition, e.Offset)
-				if e.Offset > 0 && at(topic, e.Partition) < e.Offset {
+				if e.Offset <= 0 || at(topic, e.Partition) >= e.Offset {
+					continue
+				}
+				if topic != string(p.Topics.LearnTable) && topic != string(p.Topics.MergeTable) {
+					st.caughtUp = false
+					continue
+				}
+				end, err := dataEnd(ctx, topic, e.Partition)
+				if err != nil {
+					return st, fmt.Errorf("operations: replay: %w", err)
+				}
+				if at(topic, e.Partition) < end {
 					st.caughtUp = false
 				}
 			}

@@ -238,7 +238,9 @@ func planRestore(ctx context.Context, p *topology.Pipeline, o RestoreOptions, cl
 	if err != nil {
 		return nil, fmt.Errorf("operations: restore: start offsets of %v: %w", names, err)
 	}
-	ends, err := adm.ListEndOffsets(ctx, names...)
+	// Read committed up to the last stable offset: the learn and merge
+	// tables are written in transactions (kafkaclient.FencedProducer).
+	ends, err := adm.ListCommittedOffsets(ctx, names...)
 	if err != nil {
 		return nil, fmt.Errorf("operations: restore: end offsets of %v: %w", names, err)
 	}
@@ -271,7 +273,16 @@ func planRestore(ctx context.Context, p *topology.Pipeline, o RestoreOptions, cl
 			if stored >= 0 && stored+1 > first {
 				first = stored + 1
 			}
-			pl.first[part], pl.end[part] = min(first, end.Offset), end.Offset
+			last := end.Offset
+			if first < last {
+				// As goka's recovery of a fenced table: up to the last
+				// committed data record (kafkaclient.CommittedDataEnd),
+				// not up to a commit marker.
+				if last, err = kafkaclient.CommittedDataEnd(ctx, o.Brokers, cls.Kgo, string(t.Table), part); err != nil {
+					return nil, fmt.Errorf("operations: restore: table %s: %w", t.Table, err)
+				}
+			}
+			pl.first[part], pl.end[part] = min(first, last), last
 		}
 		plans[i] = pl
 	}
@@ -392,7 +403,7 @@ func openRestore(o RestoreOptions, cls kafkaclient.Clients, pl restorePlan) (*ta
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxBytes(restoreFetchBytes * int32(len(offsets))),
 		kgo.FetchMaxPartitionBytes(restoreFetchBytes),
-	}, cls.Kgo...)...)
+	}, append(kafkaclient.ReadCommittedOpts(), cls.Kgo...)...)...)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("operations: restore %s: client: %w", pl.Table, err), r.close(false))
 	}
@@ -441,21 +452,30 @@ func (r *tableRestore) write(part int32, recs []*kgo.Record) error {
 	}
 	st, end := r.stores[part], r.pl.end[part]
 	was := r.last[part]
+	data := int64(-1) // the last data record staged
 	for _, rec := range recs {
 		if rec.Offset <= r.last[part] || rec.Offset >= end {
 			continue // before the plan's first offset, or past its end
+		}
+		r.last[part] = rec.Offset
+		if rec.Attrs.IsControl() {
+			continue // a transaction's marker: its offset is read, not stored
 		}
 		if err := st.Stage(string(rec.Key), rec.Value); err != nil {
 			return fmt.Errorf("partition %d offset %d: %w", part, rec.Offset, err)
 		}
 		r.records++
-		r.last[part] = rec.Offset
+		data = rec.Offset
 	}
 	if r.last[part] == was {
 		return nil
 	}
-	if err := st.SetOffset(r.last[part]); err != nil {
-		return fmt.Errorf("partition %d: %w", part, err)
+	// The store's offset is its last data record's, as goka's recovery
+	// leaves it.
+	if data >= 0 {
+		if err := st.SetOffset(data); err != nil {
+			return fmt.Errorf("partition %d: %w", part, err)
+		}
 	}
 	if was < end-1 && r.last[part] >= end-1 {
 		r.left--

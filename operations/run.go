@@ -223,7 +223,7 @@ func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls ka
 		goka.WithClientID(o.ClientID),
 		goka.WithConsumerGroupBuilder(goka.ConsumerGroupBuilderWithConfig(cfg)),
 		goka.WithConsumerSaramaBuilder(saramaConsumerBuilder(p, cfg)),
-		goka.WithTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(cfg, tmc)),
+		goka.WithTopicManagerBuilder(fencedTopicManagerBuilder(p, o, cls, cfg, tmc)),
 		goka.WithStorageBuilder(state.Builder(storeOptions(p, filepath.Join(o.StateDir, string(g.Group()))))),
 		// goka hands each message from the consumer to the partition's
 		// goroutine over a channel of 10 by default: the two goroutines
@@ -235,9 +235,16 @@ func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls ka
 	} else {
 		opts = append(opts, goka.WithLogger(nopLogger{}))
 	}
-	if o.SaramaProducer {
+	switch {
+	case o.SaramaProducer:
 		opts = append(opts, goka.WithProducerBuilder(goka.ProducerBuilderWithConfig(cfg)))
-	} else {
+	case fencedTable(p, g) != "":
+		fo, err := fencedOptions(p, g, o, cls)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, fo...)
+	default:
 		opts = append(opts, goka.WithProducerBuilder(kafkaclient.GokaProducerBuilder(cls.Kgo...)))
 	}
 	if o.HotStandby {

@@ -10,8 +10,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// ReadTable consumes a table's changelog topic from its start to its end
-// offsets as of the call and returns the latest value of every key (a key
+// ReadTable consumes a table's changelog topic, read committed, from its
+// start to its stable offsets as of the call and returns the latest value of every key (a key
 // whose latest record is a deletion, a nil value, is left out). opts are
 // the client's extra options (security). A topic that does not exist is
 // an error.
@@ -31,9 +31,11 @@ func ReadTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic stri
 	return out, nil
 }
 
-// ScanTable calls fn, in offset order per partition, for every record of a
-// table's changelog topic from its start to its end offsets as of the call
-// (deletions included). An error from fn stops the scan and is returned.
+// ScanTable calls fn, in offset order per partition, for every committed
+// record of a table's changelog topic from its start to its last stable
+// offsets as of the call (deletions included; the transactions' control
+// records and aborted records left out: the learn and merge tables are
+// written in transactions, see kafkaclient.FencedProducer). An error from fn stops the scan and is returned.
 func ScanTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic string, fn func(*kgo.Record) error) error {
 	return scanPartitions(ctx, brokers, opts, topic, nil, fn)
 }
@@ -41,12 +43,12 @@ func ScanTable(ctx context.Context, brokers []string, opts []kgo.Opt, topic stri
 // scanPartitions is ScanTable over the partitions that pick returns, given
 // the topic's number of partitions (nil: all).
 func scanPartitions(ctx context.Context, brokers []string, opts []kgo.Opt, topic string, pick func(int) []int32, fn func(*kgo.Record) error) error {
-	cl, err := kafkaclient.New(brokers, append([]kgo.Opt{kgo.FetchMaxBytes(64 << 20)}, opts...)...)
+	cl, err := kafkaclient.New(brokers, append(append([]kgo.Opt{kgo.FetchMaxBytes(64 << 20)}, kafkaclient.ReadCommittedOpts()...), opts...)...)
 	if err != nil {
 		return fmt.Errorf("operations: read table %s: %w", topic, err)
 	}
 	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
+	ends, err := kadm.NewClient(cl).ListCommittedOffsets(ctx, topic)
 	if err == nil {
 		err = ends.Error()
 	}
@@ -84,8 +86,10 @@ func scanPartitions(ctx context.Context, brokers []string, opts []kgo.Opt, topic
 			if !ok || r.Offset >= end {
 				continue // read already, or written after the call
 			}
-			if err := fn(r); err != nil {
-				return fmt.Errorf("operations: read table %s: %w", topic, err)
+			if !r.Attrs.IsControl() {
+				if err := fn(r); err != nil {
+					return fmt.Errorf("operations: read table %s: %w", topic, err)
+				}
 			}
 			if r.Offset+1 >= end {
 				delete(left, r.Partition)

@@ -40,7 +40,7 @@ func main() {
 	child := flag.Bool("serve-broker", false, "internal: run the embedded broker for a parent bench process")
 	pipeline := flag.String("serve-pipeline", "", "internal: run a pipeline's processors (JSON options) for a parent bench process")
 	gogc := flag.Int("gogc", 400, "GC percentage of this process and the broker's (as streamsgd's --gogc); GOGC wins when set")
-	flag.IntVar(&memoryLimitMB, "memory-limit-mb", 0, "soft memory limit of the processes that run a pipeline, MiB, as streamsgd run's --memory-limit-mb (0: the config's state.memory_mb + 128; negative: none); GOMEMLIMIT wins when set")
+	flag.IntVar(&memoryLimitMB, "memory-limit-mb", 0, "soft memory limit of the processes that run a pipeline, MiB, as streamsgd run's --memory-limit-mb (0: the config's state.memory_mb + 96; negative: none); GOMEMLIMIT wins when set")
 	flag.Parse()
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(*gogc)

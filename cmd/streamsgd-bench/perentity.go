@@ -33,6 +33,12 @@ const perEntityPasses = 2
 // heap grows to 5x its live data before a collection.
 const perEntityMemLimit = "768MiB"
 
+// perEntityState sizes the stores of a table of 1M keys: 16 MiB of cache
+// and 16 MiB memtables per partition, the sizes every store had before
+// state.memory_mb (whose default, 64 MiB for all of them, is sized for
+// tables of thousands of keys), so that the figures stay comparable.
+const perEntityState = "state: {cache_mb: 16, memtable_mb: 16}\n"
+
 // sensorFeatures is the width of the sensor stream: as SUSY's.
 const sensorFeatures = 18
 
@@ -64,7 +70,7 @@ func perEntity(ctx context.Context, o options) ([]result, error) {
 	}
 	prod := result{name: "produce input (franz-go), per-sensor rows", rows: rows, elapsed: time.Since(start),
 		note: fmt.Sprintf("%d sensors x %d rows, keyed by sensor", keys, perEntityPasses)}
-	run, err := runPipelineChild(ctx, brokers, adm, sensorYAML("bench-entity-"+suffix, input), rows, pipelineChildOptions{
+	run, err := runPipelineChild(ctx, brokers, adm, sensorYAML("bench-entity-"+suffix, input)+perEntityState, rows, pipelineChildOptions{
 		HeapProfile: os.Getenv("STREAMSGD_BENCH_HEAPPROFILE"),
 		CPUProfile:  os.Getenv("STREAMSGD_BENCH_CPUPROFILE"),
 		Env:         []string{"GOMEMLIMIT=" + perEntityMemLimit},

@@ -29,7 +29,7 @@ type RunCmd struct {
 	// times out.
 	SessionTimeout time.Duration `default:"10s" help:"Consumer-group session timeout: how long a killed instance holds its partitions. On Apache Kafka 6s (its group.min.session.timeout.ms) shortens takeovers; keep 10s on the embedded broker."`
 	Heartbeat      time.Duration `default:"3s" help:"Consumer-group heartbeat interval (at most a third of --session-timeout)."`
-	MemoryMB       int           `name:"memory-limit-mb" default:"0" help:"Soft memory limit of this process in MiB (as GOMEMLIMIT, which wins when set). 0: the config's state.memory_mb + 128; negative: none."`
+	MemoryMB       int           `name:"memory-limit-mb" default:"0" help:"Soft memory limit of this process in MiB (as GOMEMLIMIT, which wins when set). 0: the config's state.memory_mb + 96; negative: none."`
 }
 
 // Run implements the command.

@@ -11,7 +11,9 @@
 #
 # Idempotent: if the broker it started is still running and answers, it does
 # nothing. Environment: KAFKA_VERSION (3.9.1), KAFKA_PORT (19092),
-# KAFKA_CONTROLLER_PORT (19093), KAFKA_HEAP (1g), KAFKA_WAIT (60 seconds).
+# KAFKA_CONTROLLER_PORT (19093), KAFKA_HEAP (1g), KAFKA_WAIT (60 seconds),
+# KAFKA_KEEP_DATA (set: start over the data dir a killed broker left,
+# instead of formatting a new one).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -141,11 +143,17 @@ main() {
 	build_ping &
 	local ping_job=$!
 	configure
-	rm -rf "$data"
 	local id
-	id=$(java_run kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
-	java_run kafka.tools.StorageTool format -t "$id" -c "$props" >"$out" 2>&1 ||
-		{ cat "$out" >&2; return 1; }
+	if [ -n "${KAFKA_KEEP_DATA:-}" ] && [ -f "$data/meta.properties" ]; then
+		# A restart over the existing log dirs (after a kill -9, say).
+		id=$(sed -n 's/^cluster.id=//p' "$data/meta.properties")
+		: >"$out"
+	else
+		rm -rf "$data"
+		id=$(java_run kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
+		java_run kafka.tools.StorageTool format -t "$id" -c "$props" >"$out" 2>&1 ||
+			{ cat "$out" >&2; return 1; }
+	fi
 	local t0=$SECONDS
 	nohup java -Xms256m -Xmx"$heap" -XX:+UseG1GC -Djava.awt.headless=true \
 		-Dlog4j.configuration="file:$log4j" -cp "$lib/*" \
