@@ -98,9 +98,10 @@ func crashDelayed(t *testing.T, n, kills int) {
 	for _, e := range c.check(s, models) {
 		t.Error(e)
 	}
-	checkSensors(t, brokers, p, s)
-	t.Logf("%d examples, %d label records, %d kills: %d predictions repeated, %d pair records written by the killed processes for %d pairs; learned %v, dead letters %v; took %v",
-		n, len(s.lkeys), kills, repeated, pairs, 2*len(s.learned), c.learned, c.dead, time.Since(began).Round(time.Millisecond))
+	checkSensors(t, brokers, p, s, c.expired)
+	_, gone := s.expect(models, c.expired)
+	t.Logf("%d examples, %d label records, %d kills: %d predictions repeated, %d pair records written by the killed processes for %d pairs; %d examples expired before their labels came; learned %v, dead letters %v; took %v",
+		n, len(s.lkeys), kills, repeated, pairs, 2*len(s.learned), gone, c.learned, c.dead, time.Since(began).Round(time.Millisecond))
 }
 
 // delayedCrasher runs and kills the processes of a delayed-label pipeline.
