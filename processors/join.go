@@ -281,8 +281,9 @@ func (j *Join) predict(out *JoinOutput, f *wire.Features, states States) ([]tabl
 	preds := make([]table.Predicted, 0, len(f.Keys))
 	for _, k := range f.Keys {
 		spec, ok := j.Specs[k.Model]
-		if !ok {
-			return nil, fmt.Errorf("unknown model %q", k.Model)
+		if !ok { // routed before a restart with another config
+			out.Dead = append(out.Dead, j.deadFeatures(f, fmt.Sprintf("model %s: the model is no longer in the config", k.Model)))
+			continue
 		}
 		m, version, err := j.learner(spec, states, k.Key)
 		if err != nil {

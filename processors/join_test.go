@@ -170,3 +170,15 @@ func TestJoinConfigChanged(t *testing.T) {
 		})
 	}
 }
+
+// TestJoinUnknownModel: a row routed to a model that the config no longer
+// has is dead-lettered for it, never a failure of the group.
+func TestJoinUnknownModel(t *testing.T) {
+	j := testJoin(t)
+	f := &wire.Features{ID: "a", Source: wire.Source{Topic: "in"}, Values: []float64{1, 2},
+		Keys: []wire.ModelKey{{Model: "gone", Key: "gone"}, {Model: "m", Key: "m"}}}
+	out, err := j.StepFeatures(nil, f, JoinInput{Src: wire.Source{Topic: "p.features"}}, noStates{})
+	if err != nil || len(out.Dead) != 1 || len(out.Predictions) != 1 || len(out.Entry.Predictions) != 1 {
+		t.Fatalf("out %+v, %v", out, err)
+	}
+}
