@@ -48,7 +48,18 @@ func (r *Route) FeaturesOf(out *RouteOutput, key string, value []byte) []*wire.F
 		}
 		b.Rows = b.Rows[:0]
 	}
-	out.Batches = slices.DeleteFunc(out.Batches, func(b *wire.ExampleBatch) bool { return b.Invalid == 0 })
+	// What is left are counts of dead-lettered rows: one batch per key,
+	// whole (a key's rows split over batches are gone).
+	kept := out.Batches[:0]
+	for _, b := range out.Batches {
+		b.Partial = false
+		if prev := findBatch(kept, b.Key); prev != nil {
+			prev.Invalid += b.Invalid
+		} else if b.Invalid > 0 {
+			kept = append(kept, b)
+		}
+	}
+	out.Batches = kept
 	if key == "" {
 		for _, f := range feats {
 			out.Dead = append(out.Dead, r.deadLetter(f.Source, f.Index, nil, value,
