@@ -26,7 +26,7 @@ func (in Input) spec(keyColumn string) input.Spec {
 		Format: in.Format, Header: in.Header, Delimiter: delim, Columns: in.Columns,
 		AvroSchema: in.Avro.Schema, AvroMode: in.Avro.Mode, SchemaIDs: in.Avro.SchemaIDs,
 		Features: in.Features, Label: input.LabelFrom(in.Label.From), LabelColumn: in.Label.Column,
-		Classes: classes, KeyColumn: keyColumn,
+		Classes: classes, KeyColumn: keyColumn, IDColumn: in.IDColumn,
 	}
 }
 

@@ -5,8 +5,9 @@ import "slices"
 // Labels configures delayed labels: the labels of the input's rows arrive
 // on a topic of their own, later than the rows, keyed by example id.
 type Labels struct {
-	// Topic of the labels, keyed by example id (the input record's key,
-	// "<key>/<index>" for the rows of a record of several rows), each value
+	// Topic of the labels, keyed by example id (input.id_column, or the
+	// input record's key: "<key>/<index>" for the rows of a record of
+	// several rows), each value
 	// a label as text: a number, or one of input.label.classes. It must
 	// exist before the pipeline starts, with as many partitions as the
 	// pipeline. Default: none, the labels are in the input records
@@ -46,6 +47,9 @@ func (l *Labels) ensureDefaults() {
 func (c *Pipeline) validateLabels() error {
 	in := c.Input
 	if !in.Delayed() {
+		if in.IDColumn != "" {
+			return c.fieldError("input.id_column", "is only used with input.labels.topic (delayed labels)")
+		}
 		return nil
 	}
 	switch e := in.Labels.ExpireAfter; {

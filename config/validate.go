@@ -191,6 +191,7 @@ var specKeys = map[string]string{
 	"columns": "input.columns", "features": "input.features",
 	"avro_schema": "input.avro.schema", "avro_mode": "input.avro.mode", "schema_ids": "input.avro.schema_ids",
 	"label": "input.label.from", "label_column": "input.label.column", "classes": "input.label.classes",
+	"id_column": "input.id_column",
 }
 
 // inputField names the key of an input.Spec error as the YAML does.

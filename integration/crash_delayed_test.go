@@ -43,9 +43,9 @@ func crashDelayed(t *testing.T, n, kills int) {
 	bin := buildCLI(t)
 	input := inputTopic(t, brokers, "crash-delayed-features", partitions)
 	labels := inputTopic(t, brokers, "crash-delayed-labels", partitions)
-	s := makeDelayedStream(n, sensors, partitions, crashSeed)
+	s := makeDelayedStream(n, sensors, partitions, crashSeed, false)
 	name := unique("crash-delayed")
-	yaml := delayedYAML(name, input, labels, partitions, 45)
+	yaml := delayedYAML(name, input, labels, partitions, 45, false)
 	config := writeFile(t, "crash-delayed.yaml", []byte(yaml))
 	p := pipeline(t, brokers, config, yaml)
 	dc := &delayedCrasher{t: t, bin: bin, config: config, brokers: brokers, adm: adm, p: p,

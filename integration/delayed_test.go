@@ -17,16 +17,21 @@ import (
 	"github.com/streamsgd/streamsgd/topology"
 )
 
-// delayedYAML is a pipeline with delayed labels: features keyed by
-// example id on input, labels keyed by the same id on labels; a
-// per-entity model (the sensor column) and a global one.
-func delayedYAML(name, input, labels string, partitions int, expireSeconds float64) string {
+// delayedYAML is a pipeline with delayed labels: features on input, each
+// record keyed by its example id or (idColumn) with the id in its first
+// column, labels keyed by the same id on labels; a per-entity model (the
+// sensor column) and a global one.
+func delayedYAML(name, input, labels string, partitions int, expireSeconds float64, idColumn bool) string {
+	columns := "[sensor, x0, x1]"
+	if idColumn {
+		columns = "[id, sensor, x0, x1]\n  id_column: id"
+	}
 	return fmt.Sprintf(`
 name: %s
 partitions: %d
 input:
   topics: [%s]
-  columns: [sensor, x0, x1]
+  columns: %s
   features: [x0, x1]
   labels:
     topic: %s
@@ -39,7 +44,7 @@ models:
   - name: global
     optimizer: {name: adam, learning_rate: 0.01}
     metrics: {window: 1000, buckets: 5, emit_every: 500}
-`, name, partitions, input, labels, expireSeconds)
+`, name, partitions, input, columns, labels, expireSeconds)
 }
 
 // delayedStream is a stream of examples and of their labels, made so
@@ -49,6 +54,7 @@ models:
 type delayedStream struct {
 	ids              []string
 	fkeys, fvalues   [][]byte // features records
+	feats            map[string][]float64
 	lkeys, lvalues   [][]byte // label records, in the order produced
 	early            int      // labels produced before the features
 	sensorOf, labels map[string]string
@@ -58,9 +64,11 @@ type delayedStream struct {
 	missing, duplicates, bad, stray int
 }
 
-func makeDelayedStream(n, sensors, partitions int, seed uint64) *delayedStream {
+// With idColumn the features records are keyed by sensor (so that each
+// sensor's are in one partition, in order) and hold the id in a column.
+func makeDelayedStream(n, sensors, partitions int, seed uint64, idColumn bool) *delayedStream {
 	r := rand.New(rand.NewPCG(seed, 11))
-	s := &delayedStream{sensorOf: map[string]string{}, labels: map[string]string{}}
+	s := &delayedStream{sensorOf: map[string]string{}, labels: map[string]string{}, feats: map[string][]float64{}}
 	next := make([]int, sensors)
 	for i := 0; i < n; i++ {
 		e := r.IntN(sensors)
@@ -80,6 +88,12 @@ func makeDelayedStream(n, sensors, partitions int, seed uint64) *delayedStream {
 		sensor := fmt.Sprintf("s%02d", e)
 		s.ids = append(s.ids, id)
 		s.sensorOf[id], s.labels[id] = sensor, fmt.Sprint(y)
+		s.feats[id] = []float64{x0, x1}
+		if idColumn {
+			s.fkeys = append(s.fkeys, []byte(sensor))
+			s.fvalues = append(s.fvalues, []byte(fmt.Sprintf("%s,%s,%g,%g", id, sensor, x0, x1)))
+			continue
+		}
 		s.fkeys = append(s.fkeys, []byte(id))
 		s.fvalues = append(s.fvalues, []byte(fmt.Sprintf("%s,%g,%g", sensor, x0, x1)))
 	}
@@ -272,7 +286,8 @@ func (c delayedCounts) check(s *delayedStream, models []string) []string {
 }
 
 // TestDelayedLabels runs a pipeline with delayed labels over TCP on
-// 3-partition topics, with two instances: a tenth of the labels come
+// 3-partition topics, with two instances, the example ids in a column of
+// the features records (input.id_column): a tenth of the labels come
 // before all features, the others after, shuffled; some never come, some
 // twice, some are bad first, some are for examples that never come. In
 // the end every example was predicted once per model, every good first
@@ -291,8 +306,8 @@ func TestDelayedLabels(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := makeDelayedStream(n, sensors, partitions, 5)
-	p := delayedPipeline(t, brokers, unique("delayed"), input, labels, partitions, 30)
+	s := makeDelayedStream(n, sensors, partitions, 5, true)
+	p := delayedPipeline(t, brokers, unique("delayed"), input, labels, partitions, 30, true)
 	ins := []*instance{start(t, p, brokers, "a"), start(t, p, brokers, "b")}
 
 	models := []string{"per_sensor", "global"}
@@ -357,9 +372,9 @@ func waitEntries(t *testing.T, brokers []string, p *topology.Pipeline, n int, de
 	}
 }
 
-func delayedPipeline(t *testing.T, brokers []string, name, input, labels string, partitions int, expire float64) *topology.Pipeline {
+func delayedPipeline(t *testing.T, brokers []string, name, input, labels string, partitions int, expire float64, idColumn bool) *topology.Pipeline {
 	t.Helper()
-	yaml := delayedYAML(name, input, labels, partitions, expire)
+	yaml := delayedYAML(name, input, labels, partitions, expire, idColumn)
 	return pipeline(t, brokers, name+".yaml", yaml)
 }
 
@@ -393,13 +408,7 @@ func checkSensors(t *testing.T, brokers []string, p *topology.Pipeline, s *delay
 	states := tableStates(t, brokers, p)
 	spec := p.Specs["per_sensor"]
 	refs := map[string]*table.ModelState{}
-	feats := map[string][]float64{}
-	for i, id := range s.ids {
-		var sensor string
-		var x0, x1 float64
-		fmt.Sscanf(strings.ReplaceAll(string(s.fvalues[i]), ",", " "), "%s %g %g", &sensor, &x0, &x1)
-		feats[id] = []float64{x0, x1}
-	}
+	feats := s.feats
 	// The labels before the features were joined when the features
 	// came, in the order of the features; the others in their own order.
 	early := map[string]bool{}

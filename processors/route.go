@@ -111,8 +111,9 @@ type RouteOutput struct {
 
 	spare   []*wire.ExampleBatch // batches of earlier messages, for reuse
 	used    int
-	rows    []input.Row // decoding scratch
-	decoded int         // rows of the record, good and bad
+	rows    []input.Row      // decoding scratch
+	decoded int              // rows of the record, good and bad
+	ids     map[int32]string // the example ids of its rows (input.id_column), by index
 }
 
 // reset empties out, keeping its batches for reuse.
@@ -232,6 +233,15 @@ func (r *Route) StepInto(out *RouteOutput, src wire.Source, key, value []byte) {
 	out.reset()
 	rows, dead, bad := r.decodeRecord(out.rows[:0], out.Dead, src, key, value, "")
 	out.rows, out.Dead, out.decoded = rows[:0], dead, len(rows)+bad
+	clear(out.ids)
+	for _, row := range rows {
+		if row.ID != "" {
+			if out.ids == nil {
+				out.ids = map[int32]string{}
+			}
+			out.ids[row.Index] = row.ID
+		}
+	}
 	var byKey batchIndex
 	for mi := range r.Models {
 		for _, row := range rows {

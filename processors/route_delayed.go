@@ -22,9 +22,11 @@ func (r *Route) emitFeatures(ctx goka.Context, out *RouteOutput, key string, val
 // Features, one per row with the model keys route gave it, in row order,
 // and empties out's batches of their rows, dropping the batches left with
 // nothing to count. value is the record's value (for dead letters). The
-// example id of a row is the record's key, or
-// "<key>/<index>" when the record has more than one row; a record without
-// a key has no ids: its rows are dead-lettered (ReasonNoExampleID).
+// example id of a row is its id column (input.id_column: the decoder
+// dead-letters a row without one), else the record's key, or
+// "<key>/<index>" when the record has more than one row; then a record
+// without a key has no ids: its rows are dead-lettered
+// (ReasonNoExampleID).
 func (r *Route) FeaturesOf(out *RouteOutput, key string, value []byte) []*wire.Features {
 	var feats []*wire.Features
 	at := map[int32]int{} // row index -> place in feats
@@ -36,14 +38,14 @@ func (r *Route) FeaturesOf(out *RouteOutput, key string, value []byte) []*wire.F
 				n = len(feats)
 				at[row.Index] = n
 				feats = append(feats, &wire.Features{
-					ID:     exampleID(key, row.Index, out.decoded),
+					ID:     out.exampleID(key, row.Index),
 					Source: wire.Source{Topic: b.Source.Topic, Partition: b.Source.Partition, Offset: row.Offset},
 					Index:  row.Index, Values: slices.Clone(row.Features),
 				})
 			}
 			feats[n].Keys = append(feats[n].Keys, wire.ModelKey{Model: b.Model, Key: b.Key})
 		}
-		if key == "" {
+		if key == "" && len(out.ids) == 0 {
 			b.Invalid += int32(len(b.Rows))
 		}
 		b.Rows = b.Rows[:0]
@@ -60,7 +62,7 @@ func (r *Route) FeaturesOf(out *RouteOutput, key string, value []byte) []*wire.F
 		}
 	}
 	out.Batches = kept
-	if key == "" {
+	if key == "" && len(out.ids) == 0 {
 		for _, f := range feats {
 			out.Dead = append(out.Dead, r.deadLetter(f.Source, f.Index, nil, value,
 				ReasonNoExampleID+": the record has no key (delayed labels find their rows by it)"))
@@ -71,9 +73,14 @@ func (r *Route) FeaturesOf(out *RouteOutput, key string, value []byte) []*wire.F
 	return feats
 }
 
-// exampleID is the example id of row index of a record of n rows.
-func exampleID(key string, index int32, n int) string {
-	if n <= 1 {
+// exampleID is the example id of row index of the record of out: its
+// id column, or the record's key (with "/<index>" in a record of several
+// rows).
+func (out *RouteOutput) exampleID(key string, index int32) string {
+	if id, ok := out.ids[index]; ok {
+		return id
+	}
+	if out.decoded <= 1 {
 		return key
 	}
 	return key + "/" + strconv.Itoa(int(index))

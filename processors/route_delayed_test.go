@@ -71,3 +71,20 @@ func TestFeaturesOf(t *testing.T) {
 		})
 	}
 }
+
+// TestFeaturesOfIDColumn: with input.id_column a row's id is its column,
+// whatever the record's key, and a row without one is a bad row.
+func TestFeaturesOfIDColumn(t *testing.T) {
+	r := newRoute(t, input.Spec{Columns: []string{"id", "x"}, Features: []string{"x"}, IDColumn: "id"}, 1, binarySpec("m", 1))
+	r.FeaturesTopic = "p.features"
+	for _, key := range []string{"", "k"} {
+		out := r.Step(wire.Source{Topic: "in"}, []byte(key), []byte("e1,1\ne2,2\n,3\n"))
+		var ids []string
+		for _, f := range r.FeaturesOf(&out, key, nil) {
+			ids = append(ids, f.ID)
+		}
+		if !slices.Equal(ids, []string{"e1", "e2"}) || len(out.Dead) != 1 || !strings.Contains(out.Dead[0].Reason, input.ReasonNoID) {
+			t.Errorf("key %q: ids %v, dead letters %+v", key, ids, out.Dead)
+		}
+	}
+}
