@@ -12,7 +12,7 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/streamsgd
 # Packages with goroutines of their own: run under the race detector.
-RACE_PKGS   := ./state/... ./batchscore/... ./topology/... ./operations/... ./processors/... ./produce/... ./kafkaclient/... ./broker/... ./registry/... ./cmd/...
+RACE_PKGS   := ./state/... ./batchscore/... ./topology/... ./operations/... ./processors/... ./produce/... ./kafkaclient/... ./broker/... ./registry/... ./cmd/... ./runstats/... ./httpapi/...
 
 .PHONY: all build demo test lint unit race integration bench fuzz clean
 
@@ -33,7 +33,9 @@ lint:
 	@out=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags ui ./integration/
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags ui ./integration/
 
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /integration)
@@ -74,6 +76,34 @@ SOAK_MINUTES ?= 10
 .PHONY: soak
 soak:
 	CGO_ENABLED=0 STREAMSGD_SOAK_MINUTES=$(SOAK_MINUTES) $(GO) test -count=1 -timeout $$(( $(SOAK_MINUTES) + 20 ))m -v -run '^TestSoak$$' ./integration/
+
+## pyenv: the pinned Python environment of the peer suite (and of other
+## Python tools), a venv at .cache/pyenv built from
+## scripts/peers/requirements.txt (exact pins, transitive ones included)
+## with the machine's python3 (3.11); rebuilt when the requirements change
+## (a stamp named by their hash), otherwise kept.
+PYTHON    ?= python3
+PYENV     := .cache/pyenv
+PYREQ     := scripts/peers/requirements.txt
+PYSTAMP   := $(PYENV)/.stamp-$(shell sha256sum $(PYREQ) 2>/dev/null | cut -c1-16)
+
+.PHONY: pyenv quality
+pyenv: $(PYSTAMP)
+
+$(PYSTAMP): $(PYREQ)
+	rm -rf $(PYENV)
+	$(PYTHON) -m venv $(PYENV)
+	$(PYENV)/bin/pip install --quiet --disable-pip-version-check -r $(PYREQ)
+	$(PYENV)/bin/pip check
+	touch $@
+
+## quality: the peer suite (scripts/peers/quality.py): streamsgd's defaults
+## against Vowpal Wabbit's and River's, one online pass on the real data
+## sets of examples/data and the SUSY-shaped stream; prints one table and
+## rewrites datasets/quality/peers_reference.json, the figures that
+## datasets/quality's TestPeers (in make test) holds the defaults to.
+quality: pyenv
+	$(PYENV)/bin/python scripts/peers/quality.py
 
 ## kafka-up / kafka-down: a native single-node Apache Kafka 3.9.1 (KRaft) on
 ## 127.0.0.1:19092, jars fetched from Maven Central with mvn into .cache/kafka.
@@ -124,6 +154,26 @@ $(VULNDB_DIR)/index/db.json:
 .PHONY: compose-check
 compose-check:
 	scripts/compose-check.sh
+
+## test-ui: the dashboard in a real browser: Debian's Chromium (installed
+## with apt-get when missing), headless, driven with chromedp while a
+## stream runs on the embedded broker: the page loads without console
+## errors, the learning curves gain points, pressing pin changes the
+## version the score endpoint reports.
+CHROMIUM ?= chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+.PHONY: test-ui screenshot chromium
+chromium:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+test-ui: chromium
+	STREAMSGD_CHROMIUM=$$(command -v $(CHROMIUM)) $(GO) test -count=1 -tags ui -timeout 10m -run '^TestDashboardInBrowser$$' -v ./integration/
+
+## screenshot: a PNG of the dashboard after ~30 s of a stream, for the
+## README (docs/dashboard.png).
+screenshot: chromium
+	STREAMSGD_CHROMIUM=$$(command -v $(CHROMIUM)) STREAMSGD_SCREENSHOT=$(CURDIR)/docs/dashboard.png \
+	  $(GO) test -count=1 -tags ui -timeout 10m -run '^TestDashboardScreenshot$$' -v ./integration/
 
 ## bench: end-to-end throughput table (prints figures; never fails on speed).
 ## Built without cgo, as make build: pebble's caches are then Go heap.

@@ -36,7 +36,8 @@ func TestParseDefaults(t *testing.T) {
 		{"encoding", c.Output.Predictions, "json"},
 		{"task", m.Config.Task, model.TaskBinary},
 		{"learner", m.Config.Learner, "logistic"},
-		{"optimizer", m.Config.Optimizer.Name, "adam"},
+		{"optimizer", m.Config.Optimizer.Name, "ftrl"},
+		{"standardize_target", m.Config.StandardizeTarget, false}, // binary
 		{"standardize", m.Config.Standardize, true},
 		{"key", m.Key, KeyGlobal},
 		{"window", m.Metrics.Window.Size, metrics.DefaultWindowSize},

@@ -33,6 +33,7 @@ func (c *Pipeline) EnsureDefaults() {
 	c.Input.ensureDefaults()
 	c.Output.ensureDefaults()
 	setZero(&c.State.MemoryMB, DefaultStateMemoryMB)
+	c.API.ensureDefaults()
 	for i := range c.Models {
 		c.Models[i].ensureDefaults(&c.Input)
 	}
@@ -61,7 +62,7 @@ func (in *Input) ensureDefaults() {
 
 func (o *Output) ensureDefaults() {
 	setZero(&o.Encoding, DefaultEncoding)
-	for _, p := range []*string{&o.Predictions, &o.Metrics, &o.DeadLetter} {
+	for _, p := range []*string{&o.Predictions, &o.Metrics, &o.DeadLetter, &o.Events} {
 		setZero(p, o.Encoding)
 	}
 }
@@ -79,6 +80,7 @@ func (m *Model) ensureDefaults(in *Input) {
 	m.Metrics.Window.Task = string(m.Config.Task)
 	m.Metrics.Window.EnsureDefaults()
 	setZero(&m.Metrics.EmitEvery, DefaultEmitEvery)
+	m.Drift.EnsureDefaults() // package drift owns its defaults
 }
 
 func (cc *Checkpoints) ensureDefaults() {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/streamsgd/streamsgd/drift"
 	"github.com/streamsgd/streamsgd/model"
 )
 
@@ -37,6 +38,10 @@ type hashModel struct {
 	Shards   int
 	MixEvery int64
 	Metrics  Metrics
+	// Drift is set only when a background learner may replace the model,
+	// so that the hashes of models that do not are those they had before
+	// drift detection.
+	Drift *drift.Config `json:",omitempty"`
 }
 
 type hashConfig struct {
@@ -50,6 +55,9 @@ type hashConfig struct {
 	L1          float64
 	L2          float64
 	Standardize bool
+	// omitted when false, so that the hashes of the configs made before
+	// it stay the same
+	StandardizeTarget bool `json:",omitempty"`
 }
 
 // hashOptimizer has model.Optimizer's fields without their tags, so one
@@ -67,12 +75,16 @@ type hashOptimizer struct {
 
 func newHashModel(m Model) hashModel {
 	c := m.Config
-	return hashModel{
+	var d *drift.Config
+	if m.Drift.Background.Enabled {
+		d = &m.Drift
+	}
+	return hashModel{Drift: d,
 		Name: m.Name, Key: m.Key, Shards: m.Shards, MixEvery: m.MixEvery, Metrics: m.Metrics,
 		Config: hashConfig{
 			Task: c.Task, Learner: c.Learner, Loss: c.Loss, HuberDelta: c.HuberDelta, Classes: c.Classes,
 			Features: c.Features, Optimizer: hashOptimizer(c.Optimizer), L1: c.L1, L2: c.L2,
-			Standardize: c.Standardize,
+			Standardize: c.Standardize, StandardizeTarget: c.StandardizeTarget,
 		},
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"time"
 
+	"github.com/streamsgd/streamsgd/drift"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 )
@@ -18,8 +19,8 @@ type Model struct {
 	// classes, optimizer, l1, l2 and standardize sit beside name in the
 	// YAML; each is documented, with its default, on model.Config and
 	// model.Optimizer. A pipeline defaults task to "binary", standardize
-	// to true and classes to len(input.label.classes), and derives
-	// Features from the input.
+	// and (for a regression) standardize_target to true and classes to
+	// len(input.label.classes), and derives Features from the input.
 	Config model.Config `yaml:",inline"`
 	// Key is "global" (one model) or the name of an input column whose
 	// value selects a per-entity model. Default "global".
@@ -36,13 +37,21 @@ type Model struct {
 	Checkpoints Checkpoints `yaml:"checkpoints" json:"-"`
 	// Metrics sizes the rolling window and the snapshot interval.
 	Metrics Metrics `yaml:"metrics"`
+	// Drift configures drift detection on the model's loss: the keys
+	// detector, adwin, page_hinkley and background, each documented, with
+	// its default, on drift.Config. Default: ADWIN, no background learner.
+	// In the config hash only when a background learner may replace the
+	// model (detection alone does not change what a version holds).
+	Drift drift.Config `yaml:"drift" json:"-"`
 }
 
-// UnmarshalYAML starts a model from the one pipeline default that YAML's
-// zero value cannot express (standardize: true), then decodes over it.
+// UnmarshalYAML starts a model from the pipeline defaults that YAML's zero
+// value cannot express (standardize: true, standardize_target: true, which
+// model.Config.EnsureDefaults clears unless the learner is linear), then
+// decodes over it.
 func (m *Model) UnmarshalYAML(unmarshal func(any) error) error {
 	type plain Model // without this method
-	p := plain{Config: model.Config{Standardize: true}}
+	p := plain{Config: model.Config{Standardize: true, StandardizeTarget: true}}
 	if err := unmarshal(&p); err != nil {
 		return err
 	}

@@ -28,6 +28,8 @@ type Pipeline struct {
 	Serve []Serve `yaml:"serve"`
 	// State sizes the local stores of the tables.
 	State State `yaml:"state"`
+	// API configures the HTTP API of `streamsgd run --http`.
+	API API `yaml:"api"`
 	// Security of the connections to the brokers (TLS, SASL); default
 	// plaintext without authentication. The CLI's flags override it.
 	// Relative file paths are relative to the config file.
@@ -103,9 +105,10 @@ type Label struct {
 type Output struct {
 	// Encoding of every output topic. Default "json".
 	Encoding string `yaml:"encoding"`
-	// Predictions, Metrics and DeadLetter override Encoding for one topic.
-	// Default: Encoding.
+	// Predictions, Metrics, DeadLetter and Events override Encoding for
+	// one topic. Default: Encoding.
 	Predictions string `yaml:"predictions"`
 	Metrics     string `yaml:"metrics"`
 	DeadLetter  string `yaml:"deadletter"`
+	Events      string `yaml:"events"`
 }

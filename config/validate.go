@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/streamsgd/streamsgd/drift"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
@@ -36,7 +37,7 @@ func (c *Pipeline) Validate() error {
 	case len(c.Models) == 0:
 		return fe("models", "at least one model is required")
 	}
-	for _, check := range []func() error{c.validateInput, c.validateOutput, c.validateState, c.validateSecurity, c.validateModels, c.validateServe} {
+	for _, check := range []func() error{c.validateInput, c.validateOutput, c.validateState, c.validateAPI, c.validateSecurity, c.validateModels, c.validateServe} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -84,6 +85,7 @@ func (c *Pipeline) validateOutput() error {
 	for _, f := range []struct{ field, enc string }{
 		{"output.encoding", c.Output.Encoding}, {"output.predictions", c.Output.Predictions},
 		{"output.metrics", c.Output.Metrics}, {"output.deadletter", c.Output.DeadLetter},
+		{"output.events", c.Output.Events},
 	} {
 		if f.enc != "json" && f.enc != "avro" {
 			return c.fieldError(f.field, "must be \"json\" or \"avro\", got %q", f.enc)
@@ -170,6 +172,19 @@ func (c *Pipeline) validateModel(field string, m Model) error {
 		return fe(windowKeys[we.Field], "%s", we.Reason)
 	} else if err != nil {
 		return fe("metrics", "%s", err.Error())
+	}
+	return validateDrift(m, fe)
+}
+
+func validateDrift(m Model, fe func(key, format string, args ...any) error) error {
+	var de *drift.ConfigError
+	if err := m.Drift.Validate(); errors.As(err, &de) {
+		return fe("drift."+de.Field, "%s", de.Reason)
+	} else if err != nil {
+		return fe("drift", "%s", err.Error())
+	}
+	if m.Drift.Background.Enabled && m.Shards > 1 {
+		return fe("drift.background.enabled", "a sharded model cannot be replaced by a background learner (shards is %d)", m.Shards)
 	}
 	return nil
 }

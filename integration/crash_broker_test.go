@@ -199,7 +199,7 @@ func (s *supervisor) check() {
 		s.t.Logf("%s exited by itself (%v): %s", p.id, err, lastLines(p.stderr.String(), 4))
 		id := fmt.Sprintf("%s-%d", s.ids[i], s.restarted)
 		args := []string{"run", "--config", s.config, "--brokers", strings.Join(s.brokers, ","),
-			"--state-dir", s.dirs[i], "--client-id", id}
+			"--state-dir", s.dirs[i], "--client-id", id, "--http", ""}
 		if os.Getenv("STREAMSGD_CRASH_VERBOSE") != "" {
 			args = append(args, "--verbose")
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,11 +53,16 @@ func startProc(t *testing.T, bin, config string, brokers []string, stateDir, id 
 	return startRun(t, bin, config, brokers, stateDir, id, extra...)
 }
 
-// startRun runs `streamsgd run` with client id id and extra arguments.
+// startRun runs `streamsgd run` with client id id and extra arguments;
+// without an --http among them, its HTTP server is off (several instances
+// share this machine, and the default address).
 func startRun(t *testing.T, bin, config string, brokers []string, stateDir, id string, extra ...string) *proc {
 	t.Helper()
 	args := []string{"run", "--config", config, "--brokers", strings.Join(brokers, ","),
 		"--state-dir", stateDir, "--client-id", id}
+	if !slices.Contains(extra, "--http") {
+		args = append(args, "--http", "")
+	}
 	if os.Getenv("STREAMSGD_CRASH_VERBOSE") != "" {
 		args = append(args, "--verbose")
 	}

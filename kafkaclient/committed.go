@@ -1,13 +1,17 @@
 package kafkaclient
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // ReadCommittedOpts are the consumer options of every franz-go reader of a
@@ -72,63 +76,142 @@ func CommittedDataEnd(ctx context.Context, brokers []string, opts []kgo.Opt, top
 	}
 }
 
-// lastDataRecord reads topic/part from from (read uncommitted, control
-// records kept) until it has seen a record at end - 1 or later, and
-// returns the offset of the last data record below end that is committed:
-// not transactional, or followed by its producer's commit marker (a
-// producer's transactions are sequential, and below the last stable
-// offset every transaction is decided), or -1 if there is none. Reading
-// uncommitted, every record is delivered, so the read ends on an offset it
-// sees rather than on a pause (a read committed consumer is silent over
-// aborted records); the partition's last record is never compacted away.
+// lastDataRecord returns the offset of the last committed data record of
+// topic/part in [from, end), or -1. It fetches the partition from its
+// leader itself, read committed, and decides which batches are aborted
+// from the broker's list of aborted transactions, exactly as a read
+// committed consumer does (Kafka's consumer, sarama's in goka's recovery):
+// so the end it finds is the one goka's recovery will see, whatever the
+// broker keeps of the transactions' markers (kfake after a restart, say).
+// It reads record batches, not records, so the read ends at the offset it
+// has reached, never on a pause.
 func lastDataRecord(ctx context.Context, brokers []string, opts []kgo.Opt, topic string, part int32, from, end int64) (int64, error) {
-	cl, err := New(brokers, append([]kgo.Opt{
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {part: kgo.NewOffset().At(from)}}),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchIsolationLevel(kgo.ReadUncommitted()),
-		kgo.KeepControlRecords(),
-	}, opts...)...)
+	cl, err := New(brokers, opts...)
 	if err != nil {
 		return 0, err
 	}
 	defer cl.Close()
-	last, seen := int64(-1), from-1
-	open := map[int64]int64{} // producer id -> its last transactional data record not yet decided
-	for seen+1 < end {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			return 0, fmt.Errorf("kafkaclient: read %s/%d from %d to %d: %w", topic, part, from, end, ctx.Err())
+	fail := func(err error) (int64, error) {
+		return 0, fmt.Errorf("kafkaclient: read %s/%d from %d to %d: %w", topic, part, from, end, err)
+	}
+	var (
+		last        = int64(-1)
+		off         = from
+		abortedPIDs = map[int64]bool{}
+		decomp      = kgo.DefaultDecompressor()
+	)
+	for off < end {
+		md, err := kadm.NewClient(cl).Metadata(ctx, topic)
+		if err != nil {
+			return fail(err)
 		}
-		var ferr error
-		fs.EachError(func(_ string, _ int32, err error) { ferr = errors.Join(ferr, err) })
-		if ferr != nil {
-			return 0, fmt.Errorf("kafkaclient: read %s/%d: %w", topic, part, ferr)
+		td, ok := md.Topics[topic]
+		if !ok || td.Err != nil {
+			return fail(fmt.Errorf("metadata: %v", td.Err))
 		}
-		for it := fs.RecordIter(); !it.Done(); {
-			r := it.Next()
-			seen = max(seen, r.Offset)
-			if r.Offset >= end {
+		pd, ok := td.Partitions[part]
+		if !ok || pd.Err != nil {
+			return fail(fmt.Errorf("metadata of the partition: %v", pd.Err))
+		}
+		req := kmsg.NewPtrFetchRequest()
+		req.ReplicaID = -1
+		req.MaxWaitMillis = 100
+		req.MinBytes = 1
+		req.MaxBytes = 16 << 20
+		req.IsolationLevel = 1 // read committed
+		rt := kmsg.NewFetchRequestTopic()
+		rt.Topic, rt.TopicID = topic, td.ID
+		rp := kmsg.NewFetchRequestTopicPartition()
+		rp.Partition, rp.FetchOffset, rp.PartitionMaxBytes = part, off, 16<<20
+		rp.CurrentLeaderEpoch, rp.LogStartOffset = -1, -1
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		kresp, err := cl.Broker(int(pd.Leader)).Request(ctx, req)
+		if err != nil {
+			return fail(err)
+		}
+		resp := kresp.(*kmsg.FetchResponse)
+		if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+			return fail(err)
+		}
+		if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1 {
+			return fail(errors.New("fetch answered for other partitions"))
+		}
+		rpart := resp.Topics[0].Partitions[0]
+		if err := kerr.ErrorForCode(rpart.ErrorCode); err != nil {
+			if errors.Is(err, kerr.OffsetOutOfRange) && rpart.LogStartOffset > off {
+				off = rpart.LogStartOffset
 				continue
 			}
-			switch {
-			case r.Attrs.IsControl():
-				if o, ok := open[r.ProducerID]; ok && isCommitMarker(r.Key) {
-					last = max(last, o)
-				}
-				delete(open, r.ProducerID)
-			case r.Attrs.IsTransactional():
-				open[r.ProducerID] = r.Offset
-			default:
-				last = max(last, r.Offset)
+			return fail(err)
+		}
+		aborts := slices.SortedFunc(slices.Values(rpart.AbortedTransactions),
+			func(a, b kmsg.FetchResponseTopicPartitionAbortedTransaction) int {
+				return cmp.Compare(a.FirstOffset, b.FirstOffset)
+			})
+		before := off
+		for raw := rpart.RecordBatches; len(raw) >= 12 && off < end; {
+			var rb kmsg.RecordBatch
+			n := 12 + int(binary.BigEndian.Uint32(raw[8:12]))
+			if n > len(raw) {
+				break // a batch cut by the size limit: fetched again from off
 			}
+			if err := rb.ReadFrom(raw[:n]); err != nil {
+				return fail(fmt.Errorf("record batch at %d: %w", off, err))
+			}
+			raw = raw[n:]
+			lastOff := rb.FirstOffset + int64(rb.LastOffsetDelta)
+			if lastOff < off {
+				continue
+			}
+			for len(aborts) > 0 && aborts[0].FirstOffset <= lastOff {
+				abortedPIDs[aborts[0].ProducerID] = true
+				aborts = aborts[1:]
+			}
+			off = lastOff + 1
+			const transactional, control = 0x10, 0x20
+			switch {
+			case rb.Attributes&control != 0:
+				if abortedPIDs[rb.ProducerID] {
+					delete(abortedPIDs, rb.ProducerID) // its abort marker
+				}
+			case rb.Attributes&transactional != 0 && abortedPIDs[rb.ProducerID]:
+			default:
+				o, err := lastRecordOffset(&rb, decomp, end)
+				if err != nil {
+					return fail(err)
+				}
+				last = max(last, o)
+			}
+		}
+		if off == before && rpart.HighWatermark <= off {
+			break // nothing more to read: end was past the log's end
 		}
 	}
 	return last, nil
 }
 
-// isCommitMarker tells a transaction's commit marker from its abort marker
-// by the control record's key: version (int16), then type (int16: 0 abort,
-// 1 commit).
-func isCommitMarker(key []byte) bool {
-	return len(key) >= 4 && binary.BigEndian.Uint16(key[2:4]) == 1
+// lastRecordOffset is the offset of the last record of rb below end (a
+// compacted batch keeps its offset range but not every record), or -1.
+func lastRecordOffset(rb *kmsg.RecordBatch, decomp kgo.Decompressor, end int64) (int64, error) {
+	raw, err := decomp.Decompress(rb.Records, kgo.CompressionCodecType(rb.Attributes&0x07))
+	if err != nil {
+		return 0, fmt.Errorf("decompress the batch at %d: %w", rb.FirstOffset, err)
+	}
+	last := int64(-1)
+	for i := int32(0); i < rb.NumRecords && len(raw) > 0; i++ {
+		length, w := binary.Varint(raw)
+		if w <= 0 || int(length) > len(raw)-w {
+			return 0, fmt.Errorf("record %d of the batch at %d: bad length", i, rb.FirstOffset)
+		}
+		var r kmsg.Record
+		if err := r.ReadFrom(raw[:w+int(length)]); err != nil {
+			return 0, fmt.Errorf("record %d of the batch at %d: %w", i, rb.FirstOffset, err)
+		}
+		raw = raw[w+int(length):]
+		if o := rb.FirstOffset + int64(r.OffsetDelta); o < end {
+			last = max(last, o)
+		}
+	}
+	return last, nil
 }

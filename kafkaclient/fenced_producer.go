@@ -197,9 +197,9 @@ func GokaPartition(key []byte, n int32) int32 {
 
 // txnPartition writes one table partition in short transactions, each of
 // them one record batch: the records of a transaction are buffered in the
-// process (a later state of a key replaces the earlier one: the table is
-// compacted, and only a key's last state is read back) and sent together
-// when it commits. So the broker never holds two batches of a transaction
+// process and sent together when it commits. (Every state is sent, not
+// only a key's last of the transaction: the checkpoint group and the merge
+// of shards read the changelog as a stream of states.) So the broker never holds two batches of a transaction
 // that is still open, and no open transaction has a batch behind which
 // another batch of the partition lies. That matters for the embedded
 // broker (kfake), whose log compaction does not stop at the last stable
@@ -217,10 +217,9 @@ type txnPartition struct {
 	cl     *kgo.Client
 	err    error // sticky: fencing failed, or the client was fenced
 	buf    []*kgo.Record
-	index  map[string]int // key -> position in buf
-	bytes  int            // buffered bytes, as batchBytes counts them
-	dones  []func(error)  // the buffered writes' callbacks
-	timer  *time.Timer    // commits the buffer; set while buf is not empty
+	bytes  int           // buffered bytes, as recordBytes counts them
+	dones  []func(error) // the buffered writes' callbacks
+	timer  *time.Timer   // commits the buffer; set while buf is not empty
 	closed bool
 }
 
@@ -275,29 +274,14 @@ func (tp *txnPartition) produce(r *kgo.Record, done func(error)) {
 		return
 	}
 	n := recordBytes(r)
-	key := string(r.Key)
-	i, dup := tp.index[key]
-	if dup {
-		n -= recordBytes(tp.buf[i])
-	}
 	if len(tp.buf) > 0 && tp.bytes+n > txnBatchBytes {
 		tp.endLocked()
 		if tp.err != nil {
 			done(tp.err)
 			return
 		}
-		dup = false
-		n = recordBytes(r)
 	}
-	if dup {
-		tp.buf[i] = r
-	} else {
-		if tp.index == nil {
-			tp.index = map[string]int{}
-		}
-		tp.index[key] = len(tp.buf)
-		tp.buf = append(tp.buf, r)
-	}
+	tp.buf = append(tp.buf, r)
 	tp.bytes += n
 	tp.dones = append(tp.dones, done)
 	if tp.timer == nil {
@@ -307,6 +291,27 @@ func (tp *txnPartition) produce(r *kgo.Record, done func(error)) {
 		tp.endLocked()
 	}
 }
+
+// awaitPartition waits (at most partitionWait) until the client knows the
+// table partition's leader. A client buffers the records of a topic it has
+// not loaded apart and adds them to the partition's batch when its
+// metadata arrives; a flush before that would send the records that are
+// already batched and then the others, two batches. Once the leader is
+// known, every record produced is in the one batch (the client is flushed
+// by hand, kgo.ManualFlushing, so nothing was sent yet).
+func (tp *txnPartition) awaitPartition() {
+	deadline := time.Now().Add(partitionWait)
+	for time.Now().Before(deadline) {
+		if leader, _, _ := tp.cl.PartitionLeader(tp.p.table, tp.part); leader >= 0 {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// partitionWait bounds awaitPartition: past it, the flush goes on (and
+// fails if the partition cannot be loaded).
+const partitionWait = 10 * time.Second
 
 // commit commits the buffered transaction (timer).
 func (tp *txnPartition) commit() {
@@ -328,7 +333,6 @@ func (tp *txnPartition) endLocked() {
 	}
 	recs, dones := tp.buf, tp.dones
 	tp.buf, tp.dones, tp.bytes = nil, nil, 0
-	clear(tp.index)
 	ctx := context.Background()
 	err := tp.cl.BeginTransaction()
 	if err == nil {
@@ -345,6 +349,7 @@ func (tp *txnPartition) endLocked() {
 				}
 			})
 		}
+		tp.awaitPartition()
 		// Flush returns after the records' callbacks have run.
 		ferr := tp.cl.Flush(ctx)
 		fmu.Lock()

@@ -122,8 +122,8 @@ func isFenced(err error) bool {
 }
 
 // TestFencedProducerOneBatchPerTransaction: a transaction's records reach
-// the broker in one produce request of one batch, sent at commit, with a
-// key's later state replacing its earlier one; a transaction left open by
+// the broker in one produce request of one batch, sent at commit; a
+// transaction left open by
 // a writer that is then fenced sends nothing, so the embedded broker's
 // compaction (which does not stop at the last stable offset) cannot drop a
 // key's committed state for a record that is later aborted.

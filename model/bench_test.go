@@ -58,6 +58,10 @@ var benchVariants = []struct {
 }{
 	{"logistic/adam/f18", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerAdam}}},
 	{"logistic/adam/f18/std", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerAdam}, Standardize: true}},
+	// A pipeline model with only its task: ftrl, standardised features (and
+	// target, for a regression).
+	{"logistic/defaults/f18/std", Config{Task: TaskBinary, Features: 18, Standardize: true}},
+	{"linear/defaults/f18/std+target", Config{Task: TaskRegression, Features: 18, Standardize: true, StandardizeTarget: true}},
 	{"logistic/adam/f18/l1l2", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerAdam}, L1: 1e-4, L2: 1e-4}},
 	{"logistic/sgd/f18", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerSGD}}},
 	{"logistic/sgd-inverse_sqrt/f18", Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerSGD, Schedule: ScheduleInverseSqrt}}},

@@ -15,15 +15,24 @@ import (
 //	[adam: beta1^t:f64 beta2^t:f64]
 //	params:f64×P  optimizer state:f64×P per array (0, 1 or 2 arrays)
 //	[standardize: n:u64 mean:f64×F m2:f64×F]
+//	[standardize target: n:u64 mean:f64 m2:f64]
 //
 // P = outputs×(features+1). The fingerprint hashes the config's numbers that
 // the learner uses (learning rate, decay, betas, ε, ftrl β, Huber δ, L1,
 // L2): state only decodes into a model of the same config.
+//
+// Version 2 added the target's statistics (flag 2, StandardizeTarget). A
+// model without them is still written as version 1, byte for byte as
+// before, so that states written before version 2 and after it compare
+// equal and decode alike.
 const (
-	codecMagic   = "SGDM"
-	codecVersion = 1
-	headerLen    = 4 + 6*1 + 2*4 + 2*8
-	flagStd      = 1
+	codecMagic    = "SGDM"
+	codecVersion1 = 1
+	codecVersion  = 2 // with the target's statistics
+	headerLen     = 4 + 6*1 + 2*4 + 2*8
+	flagStd       = 1
+	flagStdTarget = 2
+	knownFlags    = flagStd | flagStdTarget
 )
 
 // MarshalBinary returns the model's full state: parameters, optimizer state,
@@ -37,7 +46,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 func (m *Model) AppendBinary(b []byte) ([]byte, error) {
 	b = slices.Grow(b, m.encodedLen())
 	b = append(b, codecMagic...)
-	b = append(b, codecVersion, byte(m.k.learner), byte(m.k.loss), byte(m.k.opt), byte(m.k.sched), m.flags())
+	b = append(b, m.version(), byte(m.k.learner), byte(m.k.loss), byte(m.k.opt), byte(m.k.sched), m.flags())
 	b = binary.LittleEndian.AppendUint32(b, uint32(m.nk))
 	b = binary.LittleEndian.AppendUint32(b, uint32(m.nf))
 	b = binary.LittleEndian.AppendUint64(b, m.fp)
@@ -53,6 +62,10 @@ func (m *Model) AppendBinary(b []byte) ([]byte, error) {
 		b = appendFloats(b, m.sc.mean...)
 		b = appendFloats(b, m.sc.m2...)
 	}
+	if m.cfg.StandardizeTarget {
+		b = binary.LittleEndian.AppendUint64(b, uint64(m.ts.n))
+		b = appendFloats(b, m.ts.mean[0], m.ts.m2[0])
+	}
 	return b, nil
 }
 
@@ -64,10 +77,23 @@ func appendFloats(b []byte, fs ...float64) []byte {
 }
 
 func (m *Model) flags() byte {
+	var f byte
 	if m.cfg.Standardize {
-		return flagStd
+		f |= flagStd
 	}
-	return 0
+	if m.cfg.StandardizeTarget {
+		f |= flagStdTarget
+	}
+	return f
+}
+
+// version is the encoding version m is written in: 1 unless it has the
+// target's statistics.
+func (m *Model) version() byte {
+	if m.cfg.StandardizeTarget {
+		return codecVersion
+	}
+	return codecVersion1
 }
 
 func (m *Model) encodedLen() int {
@@ -77,6 +103,9 @@ func (m *Model) encodedLen() int {
 	}
 	if m.cfg.Standardize {
 		n += 8 + 16*m.nf
+	}
+	if m.cfg.StandardizeTarget {
+		n += 8 + 16
 	}
 	return n
 }
@@ -107,10 +136,10 @@ func (m *Model) checkHeader(data []byte) error {
 	if len(data) < headerLen || string(data[:4]) != codecMagic {
 		return fmt.Errorf("%w: not a model state", ErrCorrupt)
 	}
-	if data[4] != codecVersion {
-		return fmt.Errorf("%w: encoding version %d, want %d", ErrCorrupt, data[4], codecVersion)
+	if data[4] != codecVersion1 && data[4] != codecVersion {
+		return fmt.Errorf("%w: encoding version %d, want %d or %d", ErrCorrupt, data[4], codecVersion1, codecVersion)
 	}
-	if data[9]&^flagStd != 0 {
+	if data[9]&^knownFlags != 0 || data[4] == codecVersion1 && data[9]&flagStdTarget != 0 {
 		return fmt.Errorf("%w: unknown flags %#x", ErrCorrupt, data[9])
 	}
 	fields := [...]struct {
@@ -121,7 +150,7 @@ func (m *Model) checkHeader(data []byte) error {
 		{"loss", uint64(data[6]), uint64(m.k.loss)},
 		{"optimizer", uint64(data[7]), uint64(m.k.opt)},
 		{"schedule", uint64(data[8]), uint64(m.k.sched)},
-		{"standardize flag", uint64(data[9]), uint64(m.flags())},
+		{"standardize flags", uint64(data[9]), uint64(m.flags())},
 		{"number of outputs", uint64(binary.LittleEndian.Uint32(data[10:])), uint64(m.nk)},
 		{"number of features", uint64(binary.LittleEndian.Uint32(data[14:])), uint64(m.nf)},
 		{"hyper-parameter fingerprint", binary.LittleEndian.Uint64(data[18:]), m.fp},

@@ -13,6 +13,7 @@ var fuzzConfigs = []Config{
 	{Task: TaskMulticlass, Classes: 3, Features: 2, Optimizer: Optimizer{Name: OptimizerFTRL}, L1: 1e-2, L2: 1e-3},
 	{Task: TaskRegression, Loss: LossHuber, Features: 2, Optimizer: Optimizer{Name: OptimizerAdaGrad}, Standardize: true},
 	{Task: TaskRegression, Features: 1, Optimizer: Optimizer{Name: OptimizerSGD, Schedule: ScheduleInverse}},
+	{Task: TaskRegression, Features: 2, Optimizer: Optimizer{Name: OptimizerFTRL}, Standardize: true, StandardizeTarget: true},
 }
 
 // FuzzUnmarshalBinary states the decoder's invariants: arbitrary bytes never

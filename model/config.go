@@ -44,7 +44,9 @@ const (
 // documented on each field; the yaml tags are the keys of a pipeline
 // config's models[].optimizer section.
 type Optimizer struct {
-	// Name is "sgd", "adagrad", "adam" or "ftrl". Default "adam".
+	// Name is "sgd", "adagrad", "adam" or "ftrl". Default "ftrl": per
+	// coordinate adaptive steps whose default alpha works untuned on
+	// standardised features (see the README's "Defaults").
 	Name string `yaml:"name" json:"name"`
 	// LearningRate: default 0.01 for sgd, adagrad and adam; for ftrl this
 	// is alpha, default 0.1.
@@ -99,6 +101,16 @@ type Config struct {
 	// mean/variance) of features, part of the model state. Default false
 	// here; a pipeline config defaults it to true.
 	Standardize bool `yaml:"standardize" json:"standardize"`
+	// StandardizeTarget, linear learner only: learn the target
+	// standardised online (its running mean and variance, part of the
+	// model state) and de-standardise the predictions, so that the
+	// optimizer's steps need not match the target's scale (a target in the
+	// hundreds is learned as fast as one near 1); the Huber delta then
+	// applies to the standardised target. Exported weights and biases are
+	// in the target's units (see Model.Weights). Default false here; a
+	// pipeline config defaults it to true for a regression. Cleared for
+	// the other learners.
+	StandardizeTarget bool `yaml:"standardize_target" json:"standardize_target,omitempty"`
 }
 
 // Defaults.
@@ -126,6 +138,9 @@ func (c *Config) EnsureDefaults() {
 	if c.Loss == LossHuber && c.HuberDelta == 0 {
 		c.HuberDelta = DefaultHuberDelta
 	}
+	if c.Learner != LearnerLinear {
+		c.StandardizeTarget = false
+	}
 	c.Optimizer.ensureDefaults()
 }
 
@@ -143,7 +158,7 @@ func defaultLearner(t Task) string {
 
 func (o *Optimizer) ensureDefaults() {
 	if o.Name == "" {
-		o.Name = OptimizerAdam
+		o.Name = OptimizerFTRL
 	}
 	if o.LearningRate == 0 {
 		o.LearningRate = DefaultLearningRate

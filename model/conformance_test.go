@@ -11,7 +11,8 @@ import (
 
 // The conformance suite, after River's check_estimator: checkModel runs the
 // same checks on every learner/loss × optimizer/schedule × standardisation
-// × regularisation combination.
+// × regularisation combination (and, for the linear learner, target
+// standardisation).
 
 type variant struct {
 	name string
@@ -50,16 +51,16 @@ func conformanceVariants() []variant {
 	var vs []variant
 	for _, l := range learners {
 		for _, o := range optimizers {
-			for _, std := range []bool{false, true} {
+			for _, std := range []string{"raw", "std", "target", "std+target"} {
+				if l.task != TaskRegression && (std == "target" || std == "std+target") {
+					continue
+				}
 				for _, r := range regs {
-					s := "raw"
-					if std {
-						s = "std"
-					}
 					vs = append(vs, variant{
-						name: fmt.Sprintf("%s/%s/%s/%s", l.name, o.name, s, r.name),
+						name: fmt.Sprintf("%s/%s/%s/%s", l.name, o.name, std, r.name),
 						cfg: Config{Task: l.task, Loss: l.loss, Classes: l.classes, Features: 5,
-							Optimizer: o.opt, L1: r.l1, L2: r.l2, Standardize: std},
+							Optimizer: o.opt, L1: r.l1, L2: r.l2, Standardize: std == "std" || std == "std+target",
+							StandardizeTarget: std == "target" || std == "std+target"},
 					})
 				}
 			}
@@ -172,13 +173,20 @@ func checkStep(t *testing.T, cfg Config) {
 		before.sc.learn(x, xs, before.avx) // as Learn will
 	}
 	target, _ := before.target(y)
+	if cfg.StandardizeTarget {
+		// As Learn will: the target standardised with its statistics
+		// updated by it.
+		ts := []float64{0}
+		before.ts.learn([]float64{target}, ts, false)
+		target = ts[0]
+	}
 	g := make([]float64, len(before.params))
 	before.gradient(xs, target, g)
 	want := textbookStep(before, g)
 	if err := m.Learn(x, y); err != nil {
 		t.Fatal(err)
 	}
-	for i, w := range m.Weights() {
+	for i, w := range m.params {
 		if d := math.Abs(w - want[i]); d > 1e-12*math.Max(1, math.Abs(want[i])) {
 			t.Errorf("param %d: got %.17g, textbook %.17g", i, w, want[i])
 		}
@@ -190,7 +198,7 @@ func checkStep(t *testing.T, cfg Config) {
 func textbookStep(m *Model, g []float64) []float64 {
 	c := m.cfg
 	o := c.Optimizer
-	w := m.Weights()
+	w := clone(m.params)
 	t := float64(m.seen) // steps before this one
 	for i := range w {
 		l1, l2 := c.L1, c.L2

@@ -38,6 +38,11 @@ func (m *Model) decodeBody(body []byte, write bool) error {
 		d.floats("scaler means", finite, m.sc.mean)
 		d.floats("scaler squared deviations", nonNeg, m.sc.m2)
 	}
+	if m.cfg.StandardizeTarget {
+		d.count("target scaler count", &m.ts.n)
+		d.floats("target scaler mean", finite, m.ts.mean)
+		d.floats("target scaler squared deviations", nonNeg, m.ts.m2)
+	}
 	return d.err()
 }
 

@@ -13,8 +13,10 @@ const (
 // Loss is the loss of one example at the current parameters, without the
 // regularisation terms: log loss for logistic, cross-entropy for softmax
 // (both with probabilities clipped to [1e-15, 1−1e-15]), ½(ŷ−y)² or Huber for
-// linear. With Standardize, x is standardised with the current statistics,
-// which Loss does not update.
+// linear, in the target's units (with StandardizeTarget, of the
+// de-standardised prediction, Huber's δ taken as δ standard deviations of
+// the target, as Learn applies it). With Standardize, x is standardised with the
+// current statistics, which Loss does not update.
 func (m *Model) Loss(x []float64, y float64) (float64, error) {
 	if err := m.checkX(x); err != nil {
 		return 0, err
@@ -25,6 +27,13 @@ func (m *Model) Loss(x []float64, y float64) (float64, error) {
 	}
 	if m.k.learner == learnerSoftmax {
 		return m.softmaxLoss(func(k int) float64 { return m.logitX(k, x) }, int(t)), nil
+	}
+	if m.cfg.StandardizeTarget {
+		r := math.Abs(m.unscale(m.logitX(0, x)) - t)
+		if d := float64(m.hp.huber * m.targetSD()); m.k.loss == lossHuber && r > d {
+			return d * (r - 0.5*d), nil
+		}
+		return 0.5 * r * r, nil
 	}
 	return m.pointLoss(m.logitX(0, x), t), nil
 }

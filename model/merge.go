@@ -11,7 +11,7 @@ import (
 // statistics are averaged with the weights of the models that have seen rows
 // (as a mixture: mean = Σωμ, variance = Σω(σ² + (μ − mean)²)), which with
 // weights proportional to rows seen is exactly the statistics of all their
-// rows; counts and Seen are summed. dst may be one of models. With ftrl the
+// rows, and so are the target's with StandardizeTarget; counts and Seen are summed. dst may be one of models. With ftrl the
 // averaged weights are kept and z is set to give them.
 func Average(dst *Model, models []*Model, weights []float64) error {
 	if err := checkAverage(dst, models, weights); err != nil {
@@ -33,7 +33,10 @@ func Average(dst *Model, models []*Model, weights []float64) error {
 		a.seen += src.seen
 	}
 	if dst.cfg.Standardize {
-		a.sc = averageScalers(models, ws)
+		a.sc = averageScalers(models, ws, featureScaler)
+	}
+	if dst.cfg.StandardizeTarget {
+		a.ts = averageScalers(models, ws, targetScaler)
 	}
 	a.syncFTRL()
 	a.refresh()
@@ -86,34 +89,36 @@ func normalised(models []*Model, weights []float64) []float64 {
 	return ws
 }
 
-// averageScalers mixes the scalers of the models that have seen rows with
-// their weights, or with their counts if those weights are all zero.
-func averageScalers(models []*Model, ws []float64) scaler {
-	s := newScaler(len(models[0].sc.mean))
+// averageScalers mixes the scalers picked by of (the features' or the
+// target's) of the models that have seen rows with their weights, or with
+// their counts if those weights are all zero.
+func averageScalers(models []*Model, ws []float64, of func(*Model) *scaler) scaler {
+	s := newScaler(len(of(models[0]).mean))
 	omega := make([]float64, len(models))
 	var total, count float64
 	for j, src := range models {
-		if src.sc.n > 0 {
+		if sc := of(src); sc.n > 0 {
 			omega[j] = ws[j]
 			total += ws[j]
-			count += float64(src.sc.n)
-			s.n += src.sc.n
+			count += float64(sc.n)
+			s.n += sc.n
 		}
 	}
 	if total == 0 {
-		copy(omega, countWeights(models))
+		copy(omega, countWeights(models, of))
 		total = 1
 	}
 	for j, src := range models {
-		axpy(s.mean, omega[j]/total, src.sc.mean)
+		axpy(s.mean, omega[j]/total, of(src).mean)
 	}
 	for j, src := range models {
-		if src.sc.n == 0 || omega[j] == 0 {
+		sc := of(src)
+		if sc.n == 0 || omega[j] == 0 {
 			continue
 		}
-		w, invN := omega[j]/total, 1/float64(src.sc.n)
-		for i, m2 := range src.sc.m2 {
-			d := src.sc.mean[i] - s.mean[i]
+		w, invN := omega[j]/total, 1/float64(sc.n)
+		for i, m2 := range sc.m2 {
+			d := sc.mean[i] - s.mean[i]
 			s.m2[i] += float64(w * (float64(m2*invN) + float64(d*d)))
 		}
 	}
@@ -123,12 +128,15 @@ func averageScalers(models []*Model, ws []float64) scaler {
 	return s
 }
 
-// countWeights are the models' scaler counts over their sum.
-func countWeights(models []*Model) []float64 {
+func featureScaler(m *Model) *scaler { return &m.sc }
+func targetScaler(m *Model) *scaler  { return &m.ts }
+
+// countWeights are the scalers' counts over their sum.
+func countWeights(models []*Model, of func(*Model) *scaler) []float64 {
 	ws := make([]float64, len(models))
 	var total float64
 	for j, src := range models {
-		ws[j] = float64(src.sc.n)
+		ws[j] = float64(of(src).n)
 		total += ws[j]
 	}
 	for j := range ws {
@@ -164,6 +172,7 @@ func (m *Model) Mix(other *Model, alpha float64) error {
 // refresh recomputes the state derived from the encoded state.
 func (m *Model) refresh() {
 	m.sc.refresh()
+	m.ts.refresh()
 	if m.k.opt == optAdam {
 		m.prepareAdam()
 	}
@@ -171,7 +180,8 @@ func (m *Model) refresh() {
 
 // compatible reports whether o has the same structure and hyper-parameters.
 func (m *Model) compatible(o *Model) error {
-	if m.k != o.k || m.nf != o.nf || m.nk != o.nk || m.cfg.Standardize != o.cfg.Standardize || m.fp != o.fp {
+	if m.k != o.k || m.nf != o.nf || m.nk != o.nk || m.cfg.Standardize != o.cfg.Standardize ||
+		m.cfg.StandardizeTarget != o.cfg.StandardizeTarget || m.fp != o.fp {
 		return fmt.Errorf("%w: %+v and %+v", ErrMismatch, m.cfg, o.cfg)
 	}
 	return nil

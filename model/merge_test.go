@@ -26,7 +26,7 @@ func checkAverageOne(t *testing.T, cfg Config) {
 	if err := Average(dst, []*Model{m}, []float64{3}); err != nil {
 		t.Fatal(err)
 	}
-	if !equalBits(dst.Weights(), m.Weights()) || dst.Seen() != m.Seen() {
+	if !equalBits(dst.params, m.params) || dst.Seen() != m.Seen() {
 		t.Error("average of one model changed its weights")
 	}
 	for i := range m.sc.mean {
@@ -52,7 +52,7 @@ func checkAverageShards(t *testing.T, cfg Config) {
 	if err := Average(dst, []*Model{a, b}, []float64{300, 100}); err != nil {
 		t.Fatal(err)
 	}
-	wa, wb, got := a.Weights(), b.Weights(), dst.Weights()
+	wa, wb, got := a.params, b.params, dst.params
 	for i := range got {
 		if want := 0.75*wa[i] + 0.25*wb[i]; !closeTo(got[i], want, 1e-12) {
 			t.Errorf("param %d: %v, want %v", i, got[i], want)
@@ -156,7 +156,7 @@ func TestMix(t *testing.T) {
 			if err := half.Mix(b, 0.5); err != nil {
 				t.Fatal(err)
 			}
-			wa, wb, got := a.Weights(), b.Weights(), half.Weights()
+			wa, wb, got := a.params, b.params, half.params
 			for i := range got {
 				if want := 0.5*wa[i] + 0.5*wb[i]; !closeTo(got[i], want, 1e-15) {
 					t.Errorf("param %d: %v, want %v", i, got[i], want)
@@ -166,7 +166,7 @@ func TestMix(t *testing.T) {
 				t.Error("Mix changed more than the parameters")
 			}
 			checkFTRLConsistent(t, half)
-			if err := a.Mix(b, 1); err != nil || !equalBits(a.Weights(), b.Weights()) {
+			if err := a.Mix(b, 1); err != nil || !equalBits(a.params, b.params) {
 				t.Errorf("Mix(b, 1) did not copy the parameters (err %v)", err)
 			}
 			if n := testing.AllocsPerRun(10, func() { _ = a.Mix(b, 0.25) }); n != 0 {

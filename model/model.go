@@ -15,15 +15,17 @@ type Model struct {
 	fp   uint64 // fingerprint(cfg)
 	seen int64
 
-	params []float64 // weights (class-major: params[k*nf+i]) then biases
-	s1, s2 []float64 // optimizer state: adagrad G; adam m, v; ftrl z, n
-	b1t    float64   // adam: beta1^t
-	b2t    float64   // adam: beta2^t
-	adam   adamCoef  // adam: the next step's coefficients, derived from b1t, b2t
-	avx    bool      // use the AVX kernels (same bits, four lanes)
-	ftrlW  ftrlCoef  // ftrl: constants of the weights
-	ftrlB  ftrlCoef  // ftrl: constants of the biases (no L1, L2)
-	sc     scaler    // used when cfg.Standardize
+	params []float64  // weights (class-major: params[k*nf+i]) then biases
+	s1, s2 []float64  // optimizer state: adagrad G; adam m, v; ftrl z, n
+	b1t    float64    // adam: beta1^t
+	b2t    float64    // adam: beta2^t
+	adam   adamCoef   // adam: the next step's coefficients, derived from b1t, b2t
+	avx    bool       // use the AVX kernels (same bits, four lanes)
+	ftrlW  ftrlCoef   // ftrl: constants of the weights
+	ftrlB  ftrlCoef   // ftrl: constants of the biases (no L1, L2)
+	sc     scaler     // used when cfg.Standardize
+	ts     scaler     // used when cfg.StandardizeTarget: the target's statistics (one "feature")
+	tbuf   [2]float64 // scratch: the target and its standardised value
 
 	xs   []float64 // scratch: standardised features
 	grad []float64 // scratch: gradient, same layout as params
@@ -72,6 +74,9 @@ func New(cfg Config) (*Model, error) {
 	if cfg.Standardize {
 		m.sc = newScaler(m.nf)
 	}
+	if cfg.StandardizeTarget {
+		m.ts = newScaler(1)
+	}
 	m.allocScratch()
 	return m, nil
 }
@@ -114,8 +119,40 @@ func (m *Model) Seen() int64 { return m.seen }
 
 // Weights returns a copy of all parameters: the weights (class-major for
 // softmax: class k's weights are [k*Features, (k+1)*Features)) then the
-// biases. With Standardize they apply to standardised features.
-func (m *Model) Weights() []float64 { return clone(m.params) }
+// biases. With Standardize they apply to standardised features. With
+// StandardizeTarget they are given in the target's units (the learned
+// weights times the target's standard deviation, the bias also plus its
+// mean), so that weights·x + bias is the prediction, as for any other
+// regression.
+func (m *Model) Weights() []float64 {
+	p := clone(m.params)
+	if m.cfg.StandardizeTarget {
+		sd := m.targetSD()
+		for i := range p {
+			p[i] = float64(p[i] * sd)
+		}
+		p[m.nw] += m.ts.mean[0]
+	}
+	return p
+}
+
+// targetSD is the target's standard deviation, 0 while it has had no
+// variance (the standardised targets were then all 0).
+func (m *Model) targetSD() float64 {
+	if inv := m.ts.inv[0]; inv > 0 {
+		return 1 / inv
+	}
+	return 0
+}
+
+// unscale maps the linear learner's output z to the target's units: z
+// itself, or with StandardizeTarget mean + z·sd.
+func (m *Model) unscale(z float64) float64 {
+	if !m.cfg.StandardizeTarget {
+		return z
+	}
+	return m.ts.mean[0] + float64(z*m.targetSD())
+}
 
 // Clone returns a deep copy of m.
 func (m *Model) Clone() *Model {
@@ -123,6 +160,7 @@ func (m *Model) Clone() *Model {
 	c.params = cloneLanes(m.params)
 	c.s1, c.s2 = cloneLanes(m.s1), cloneLanes(m.s2)
 	c.sc = m.sc.clone()
+	c.ts = m.ts.clone()
 	c.allocScratch()
 	return &c
 }

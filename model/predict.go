@@ -3,9 +3,10 @@ package model
 import "fmt"
 
 // Predict writes the model's prediction for x into out[:Outputs()]: binary:
-// out[0] = P(y=1); multiclass: out[k] = P(y=k); regression: out[0] = ŷ.
-// With Standardize, x is standardised with the current statistics, which
-// Predict does not update. Predict does not allocate and does not write to
+// out[0] = P(y=1); multiclass: out[k] = P(y=k); regression: out[0] = ŷ
+// (with StandardizeTarget, the learned output de-standardised with the
+// target's current mean and standard deviation). With Standardize, x is
+// standardised with the current statistics, which Predict does not update. Predict does not allocate and does not write to
 // the model.
 func (m *Model) Predict(x []float64, out []float64) error {
 	if err := m.checkLen(x); err != nil {
@@ -26,7 +27,7 @@ func (m *Model) Predict(x []float64, out []float64) error {
 	case learnerLogistic:
 		out[0] = sigmoid(z)
 	case learnerLinear:
-		out[0] = z
+		out[0] = m.unscale(z)
 	case learnerSoftmax:
 		out = out[:m.nk]
 		out[0] = z
@@ -43,8 +44,9 @@ func (m *Model) Predict(x []float64, out []float64) error {
 // logit of a binary model (replaced by P(y=1)), the class logits of a
 // multiclass model (replaced by the class probabilities) or ŷ of a
 // regression (kept). Block scorers compute the raw outputs of many rows
-// with matrix products and finish with Link, so that they apply the very
-// link functions of Predict. Link does not allocate.
+// with matrix products of Weights (which, with StandardizeTarget, are in
+// the target's units already) and finish with Link, so that they apply the
+// very link functions of Predict. Link does not allocate.
 func (m *Model) Link(z []float64) error {
 	if len(z)%m.nk != 0 {
 		return fmt.Errorf("%w: %d outputs are not whole rows of %d", ErrShape, len(z), m.nk)

@@ -13,6 +13,10 @@
 //     and its learn table compared with the live one (replay.go,
 //     compare.go);
 //   - ReadTable, ScanTable: a table read from its changelog (tables.go);
+//   - Views: goka views of the tables for interactive queries, the
+//     processors.Tables of the HTTP API (views.go); PollLag, MeasureLag:
+//     the groups' consumer lag into runstats (lag.go); RunOptions.Stats and
+//     Processor let a run count what it does and show its processors;
 //   - the consumer wrapper that lets table readers survive compaction
 //     moving the log start (tablereset.go).
 //

@@ -18,6 +18,9 @@ import (
 // broker may first have to abort a paused owner's open transaction).
 const fenceTimeout = 2 * time.Minute
 
+// fenceRetry is the first wait before fencing is tried again.
+const fenceRetry = 100 * time.Millisecond
+
 // fencedTable is the table of group g whose writes are fenced (the learn
 // and merge tables: the model states), or "" for the other groups.
 func fencedTable(p *topology.Pipeline, g *goka.GroupGraph) string {
@@ -56,10 +59,22 @@ func fencedOptions(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls k
 		ctx, cancel := context.WithTimeout(context.Background(), fenceTimeout)
 		defer cancel()
 		parts := slices.Sorted(maps.Keys(a))
-		if err := fp.Assign(ctx, parts); err != nil {
-			// The partitions that could not be fenced fail their writes:
-			// the processor fails, and the run restarts it.
+		// goka restores and processes the partitions when this returns,
+		// whether they were fenced or not: so try again (a broker that is
+		// restarting) until they are, or fenceTimeout. Partitions that
+		// still could not be fenced fail their writes: the processor fails
+		// and the run restarts it.
+		for wait := fenceRetry; ; wait = min(2*wait, 2*time.Second) {
+			err := fp.Assign(ctx, parts)
+			if err == nil {
+				return
+			}
 			logger.Printf("operations: group %s: fence %s partitions %v: %v", g.Group(), table, parts, err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
 		}
 	}
 	return []goka.ProcessorOption{

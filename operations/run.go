@@ -17,6 +17,7 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
+	"github.com/streamsgd/streamsgd/runstats"
 	"github.com/streamsgd/streamsgd/state"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -52,6 +53,13 @@ type RunOptions struct {
 	Timing kafkaclient.GroupTiming
 	// Restarted, if set, is told of every restart after a fault (see Run).
 	Restarted func(RestartEvent)
+	// Stats, if set, is what the processors count (Pipeline.NewStats):
+	// rows, dead letters, models' metrics, rebalances.
+	Stats *runstats.Run
+	// Processor, if set, is told of every goka processor the run starts
+	// for a group, and of its end (proc nil), so that it can be asked for
+	// its state (goka's Stats, Recovered) while it runs.
+	Processor func(group goka.Group, proc *goka.Processor)
 }
 
 // clients resolves the run's client configs once (kafkaclient.Clients).
@@ -86,6 +94,9 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions, started func()
 	cls, err := o.clients()
 	if err != nil {
 		return configError{err}
+	}
+	if o.Stats != nil {
+		p = p.WithStats(o.Stats)
 	}
 	graph := p.Graph()
 	batches, _ := graph.Writer(topology.WriterRouteBatches)
@@ -140,6 +151,7 @@ func runGroup(ctx context.Context, p *topology.Pipeline, name goka.Group, o RunO
 	if err != nil {
 		return err
 	}
+	defer observe(o, name, proc)()
 	// The route's flusher outlives the processor: goka waits for the
 	// deferred commits of the messages it buffered.
 	var flushed chan error
@@ -258,6 +270,42 @@ func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls ka
 		return nil, fmt.Errorf("operations: new processor %s: %w", g.Group(), err)
 	}
 	return proc, nil
+}
+
+// observe tells o.Processor of proc and counts its rebalances (the
+// sessions it sets up) in o.Stats; the function it returns ends that.
+func observe(o RunOptions, name goka.Group, proc *goka.Processor) func() {
+	if o.Processor != nil {
+		o.Processor(name, proc)
+	}
+	var g *runstats.Group
+	if o.Stats != nil {
+		g = o.Stats.Groups.Group(string(name))
+	}
+	if g == nil {
+		return func() {
+			if o.Processor != nil {
+				o.Processor(name, nil)
+			}
+		}
+	}
+	obs := proc.StateReader().ObserveStateChange()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for s := range obs.C() {
+			if s == goka.ProcStateSetup {
+				g.Rebalances.Add(1)
+			}
+		}
+	}()
+	return func() {
+		obs.Stop()
+		<-done
+		if o.Processor != nil {
+			o.Processor(name, nil)
+		}
+	}
 }
 
 type nopLogger struct{}

@@ -53,8 +53,9 @@ type Checkpoint struct {
 // newest version only grows), so a state that is not due by its mark is
 // not due by the registry either.
 type mark struct {
-	rows int64
-	at   time.Time
+	rows         int64
+	at           time.Time
+	replacements int64
 }
 
 // maxMarks bounds the remembered marks (cleared when full).
@@ -74,7 +75,7 @@ func (c *Checkpoint) notDue(key string, st *table.ModelState, at time.Time, shar
 	c.mu.Lock()
 	m, ok := c.marks[key]
 	c.mu.Unlock()
-	if !ok || due(spec.Checkpoint, &table.Version{Rows: m.rows, Time: m.at}, st.Rows, at) {
+	if !ok || due(spec.Checkpoint, &table.Version{Rows: m.rows, Time: m.at, Replacements: m.replacements}, st, at) {
 		return false
 	}
 	if st.Rows > m.rows {
@@ -95,7 +96,7 @@ func (c *Checkpoint) remember(key string, v *table.Version) {
 		c.marks = map[string]mark{}
 	}
 	if m, ok := c.marks[key]; !ok || v.Rows >= m.rows {
-		c.marks[key] = mark{rows: v.Rows, at: v.Time}
+		c.marks[key] = mark{rows: v.Rows, at: v.Time, replacements: v.Replacements}
 	}
 }
 
@@ -205,7 +206,7 @@ func (c *Checkpoint) StepState(reg *table.Registry, key string, st *table.ModelS
 	if shardSource && spec.Shards > 1 {
 		return nil
 	}
-	if last := reg.Latest(); last != nil && !due(spec.Checkpoint, last, st.Rows, at) {
+	if last := reg.Latest(); last != nil && !due(spec.Checkpoint, last, st, at) {
 		if st.Rows > last.Rows {
 			c.setPending(key, newPending(spec.Checkpoint, st, at, last.Time))
 		}
@@ -227,9 +228,14 @@ func unknownModel(name string) string {
 	return fmt.Sprintf("model %q is not in the pipeline config (removed or renamed?)", name)
 }
 
-// due reports whether a state with rows learned, written at, makes a new
-// version after last.
-func due(cs config.Checkpoints, last *table.Version, rows int64, at time.Time) bool {
+// due reports whether a state st, written at, makes a new version after
+// last: at once when a background learner replaced its model since last
+// (drift.Monitor.Replacements), else by rows and time.
+func due(cs config.Checkpoints, last *table.Version, st *table.ModelState, at time.Time) bool {
+	if st.Replacements() > last.Replacements {
+		return true
+	}
+	rows := st.Rows
 	if rows <= last.Rows {
 		return false
 	}
@@ -256,6 +262,7 @@ func NewVersion(st *table.ModelState, spec ModelSpec, at time.Time) (table.Versi
 	return table.Version{
 		Time: at.UTC(), Rows: st.Rows, Invalid: st.Invalid, Window: st.Window.Rows(),
 		Metrics: st.Window.Values(), ConfigHash: spec.ConfigHash, Config: cfg, State: state,
+		Replacements: st.Replacements(),
 	}, nil
 }
 

@@ -1,6 +1,7 @@
 // Package processors holds the goka callbacks of the streamsgd DAG: route
 // (decode, validate, re-key, batch) and learn (prequential prediction, rolling
-// metrics, one SGD step per row, exactly-once effect on the model state) and
+// metrics, one SGD step per row, exactly-once effect on the model state, the
+// row's loss to the key's drift monitor: see observeDrift) and
 // checkpoint (versions of the model states in a registry per model key, pin
 // and unpin commands), and for data-parallel global models merge (the
 // row-weighted average of the shards, which the shards mix back in: see
@@ -49,6 +50,14 @@
 // (learnScored), writing no prediction of its own. Duplicate, bad, late
 // and expired labels and expired rows are dead-lettered (Join's reasons);
 // a visitor run beside the group expires entries (Join.Expire).
+//
+// # Counting
+//
+// Route, Learn and Score count what they do in runstats counters they hold
+// (their Stats and Models fields, set by topology.Pipeline.WithStats):
+// rows in and out and dead letters per partition, rows learned and metric
+// snapshots per model; nil fields count nothing. Score.ScoreRows scores
+// rows on request as the score group does, for the HTTP API.
 //
 // # Tables
 //

@@ -9,6 +9,7 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/model"
+	"github.com/streamsgd/streamsgd/runstats"
 )
 
 // Learn is the learn group: per model key, predict every row, update the
@@ -21,6 +22,8 @@ type Learn struct {
 	Predictions goka.Stream
 	// Metrics is the output topic of MetricSnapshots.
 	Metrics goka.Stream
+	// Events is the output topic of the drift monitors' Events.
+	Events goka.Stream
 	// States, if set, is the group table's codec; a failed step makes it
 	// forget the key's cached state.
 	States *table.StateCodec
@@ -33,6 +36,11 @@ type Learn struct {
 	// both empty when no model is sharded.
 	Shards goka.Stream
 	Merged goka.Table
+	// Stats, if set, counts per partition the rows of the batches (in) and
+	// the predictions written (out); Models, if set, the rows each model
+	// learned and its metric snapshots. Nil counts nothing.
+	Stats  *runstats.Group
+	Models *runstats.Models
 	// OnMix, if set, observes every mixing point of a shard (called on the
 	// goroutine of the shard's partition).
 	OnMix func(MixEvent)
@@ -49,6 +57,8 @@ type LearnOutput struct {
 	Snapshot *wire.MetricSnapshot
 	// Shards are the states a shard published (see StepMerged).
 	Shards []*table.ShardState
+	// Events are the drift events of the batch's rows (see observeDrift).
+	Events []*wire.Event
 }
 
 // Process is the goka callback of the learn group.
@@ -59,6 +69,10 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 		return
 	}
 	st, _ := ctx.Value().(*table.ModelState)
+	var before int64
+	if st != nil {
+		before = st.Rows
+	}
 	out, err := l.step(st, b, l.lookupMerged(ctx))
 	if err != nil {
 		if l.States != nil {
@@ -78,6 +92,27 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 	}
 	for _, s := range out.Shards {
 		ctx.Emit(l.Shards, s.Model, s)
+	}
+	for _, e := range out.Events {
+		ctx.Emit(l.Events, b.Key, e)
+	}
+	if l.Stats != nil || l.Models != nil {
+		l.count(ctx.Partition(), b, out, before)
+	}
+}
+
+// count adds what learning one batch did to l.Stats and l.Models.
+func (l *Learn) count(partition int32, b *wire.ExampleBatch, out LearnOutput, before int64) {
+	predicted := 0
+	if out.Predictions != nil {
+		predicted = len(out.Predictions.Predictions)
+	}
+	l.Stats.Count(partition, len(b.Rows), predicted, 0)
+	if out.State != nil {
+		l.Models.Learned(b.Model, out.State.Rows-before)
+	}
+	if out.Snapshot != nil && l.Models != nil {
+		l.Models.Observe(out.Snapshot)
 	}
 }
 
@@ -116,26 +151,29 @@ func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFu
 		applied = st.Mark(src.Topic, src.Partition)
 	}
 	if allApplied(b, applied) {
-		if b.Scores != nil {
-			return LearnOutput{}, nil // delayed labels: predicted when the features came
+		if b.Scores != nil { // delayed labels: predicted when the features came
+			events, err := learnScored(st, b, applied, nil)
+			return LearnOutput{Events: events}, err
 		}
-		preds, err := predictRows(st, b, applied, nil)
-		return LearnOutput{Predictions: preds}, err
+		preds, events, err := predictRows(st, b, applied, nil)
+		return LearnOutput{Predictions: preds, Events: events}, err
 	}
 	mix, err := newMixer(spec, b.Key, merged, l.OnMix)
 	if err != nil {
 		return LearnOutput{}, err
 	}
 	var preds *wire.PredictionBatch
+	var events []*wire.Event
 	if b.Scores != nil {
-		err = learnScored(st, b, applied, mix)
+		events, err = learnScored(st, b, applied, mix)
 	} else {
-		preds, err = predictRows(st, b, applied, mix)
+		preds, events, err = predictRows(st, b, applied, mix)
 	}
 	if err != nil {
 		return LearnOutput{}, err
 	}
 	st.Invalid += int64(b.Invalid)
+	st.ForgetEvents()
 	if !l.SkipWatermarks {
 		var next int32 // the whole message at src.Offset
 		if n := len(b.Rows); b.Partial && n > 0 {
@@ -143,7 +181,7 @@ func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFu
 		}
 		st.AdvanceTo(src.Topic, src.Partition, src.Offset, next)
 	}
-	out := LearnOutput{State: st, Predictions: preds, Shards: mix.published()}
+	out := LearnOutput{State: st, Predictions: preds, Shards: mix.published(), Events: events}
 	if st.Rows >= st.NextEmit {
 		for st.NextEmit <= st.Rows {
 			st.NextEmit += spec.EmitEvery
@@ -169,11 +207,13 @@ func allApplied(b *wire.ExampleBatch, applied wire.Watermark) bool {
 
 // predictRows predicts every row of b; rows after the watermark applied
 // (new rows) then update the metrics and, when labeled, train the model
-// (and mix, when a shard reaches a mixing point).
-func predictRows(st *table.ModelState, b *wire.ExampleBatch, applied wire.Watermark, mix *mixer) (*wire.PredictionBatch, error) {
+// (and mix, when a shard reaches a mixing point) and feed the key's drift
+// monitor, whose events it returns.
+func predictRows(st *table.ModelState, b *wire.ExampleBatch, applied wire.Watermark, mix *mixer) (*wire.PredictionBatch, []*wire.Event, error) {
 	if len(b.Rows) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
+	var events []*wire.Event
 	m := st.Learner
 	k := m.Outputs()
 	task := m.Config().Task
@@ -185,22 +225,31 @@ func predictRows(st *table.ModelState, b *wire.ExampleBatch, applied wire.Waterm
 		row := &b.Rows[i]
 		out := scores[i*k : (i+1)*k : (i+1)*k]
 		if err := m.Predict(row.Features, out); err != nil {
-			return nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
+			return nil, nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
 		pb.Predictions[i] = prediction(st, b, row, out, task, ids[i], &labels[i])
-		if !row.HasLabel || applied.Applied(row.Offset, row.Index) {
+		if !row.HasLabel {
+			continue
+		}
+		if applied.Applied(row.Offset, row.Index) {
+			events = redeliveredEvents(st, b, row, events)
 			continue
 		}
 		st.Window.Update(row.Label, out)
 		if err := m.Learn(row.Features, row.Label); err != nil {
-			return nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
+			return nil, nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
 		st.Rows++
 		if err := mix.learned(st); err != nil {
-			return nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
+			return nil, nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
+		var err error
+		if events, err = observeDrift(st, b, row, out, events); err != nil {
+			return nil, nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
+		}
+		m = st.Learner // a background learner may have replaced it
 	}
-	return pb, nil
+	return pb, events, nil
 }
 
 // prediction makes the prediction of one row; label is where its label is

@@ -14,6 +14,7 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/model"
+	"github.com/streamsgd/streamsgd/runstats"
 )
 
 // Route decodes input records, dead-letters what cannot be decoded, and
@@ -66,6 +67,10 @@ type Route struct {
 	// Defaults DefaultMaxBytes and wire.JSON.
 	DeadLetterMaxBytes int
 	DeadLetterEncoding string
+	// Stats, if set, counts per partition the rows decoded (in), the rows
+	// routed to the examples, summed over models (out), and the dead
+	// letters, by reason kind. Nil counts nothing.
+	Stats *runstats.Group
 
 	shardKeys [][]string
 	outputs   map[string]int // the learner's outputs (scores) by model name
@@ -109,11 +114,14 @@ type RouteOutput struct {
 	Batches []*wire.ExampleBatch
 	Dead    []*wire.DeadLetter
 
-	spare   []*wire.ExampleBatch // batches of earlier messages, for reuse
-	used    int
-	rows    []input.Row      // decoding scratch
-	decoded int              // rows of the record, good and bad
-	ids     map[int32]string // the example ids of its rows (input.id_column), by index
+	// Decoded counts the rows of the record, good and bad (1 for a
+	// record that yields no row).
+	Decoded int
+
+	spare []*wire.ExampleBatch // batches of earlier messages, for reuse
+	used  int
+	rows  []input.Row      // decoding scratch
+	ids   map[int32]string // the example ids of its rows (input.id_column), by index
 }
 
 // reset empties out, keeping its batches for reuse.
@@ -121,6 +129,7 @@ func (o *RouteOutput) reset() {
 	o.Batches = o.Batches[:0]
 	o.Dead = nil
 	o.used = 0
+	o.Decoded = 0
 }
 
 // newBatch returns an empty batch, reusing one of an earlier message.
@@ -188,11 +197,15 @@ func (r *Route) Process(ctx goka.Context, msg interface{}) {
 	} else {
 		r.StepInto(out, src, []byte(ctx.Key()), value)
 	}
+	routed := 0 // rows sent as Features, per model key
 	if r.FeaturesTopic != "" {
-		r.emitFeatures(ctx, out, ctx.Key(), value)
+		routed = r.emitFeatures(ctx, out, ctx.Key(), value)
 	}
 	for _, d := range out.Dead {
 		ctx.Emit(r.DeadLetter, r.deadLetterKey(ctx.Key()), d)
+	}
+	if r.Stats != nil {
+		r.count(src.Partition, out, routed)
 	}
 	if r.Sink != nil {
 		r.buffers.process(ctx, out.Batches)
@@ -232,7 +245,8 @@ func (r *Route) Step(src wire.Source, key, value []byte) RouteOutput {
 func (r *Route) StepInto(out *RouteOutput, src wire.Source, key, value []byte) {
 	out.reset()
 	rows, dead, bad := r.decodeRecord(out.rows[:0], out.Dead, src, key, value, "")
-	out.rows, out.Dead, out.decoded = rows[:0], dead, len(rows)+bad
+	out.rows, out.Dead = rows[:0], dead
+	out.Decoded = len(rows) + bad
 	clear(out.ids)
 	for _, row := range rows {
 		if row.ID != "" {
@@ -323,6 +337,18 @@ func (r *Route) routeRow(out *RouteOutput, byKey *batchIndex, src wire.Source, k
 		return
 	}
 	b.Rows = append(b.Rows, wire.Row{Index: row.Index, Offset: src.Offset, Features: row.Features, Label: row.Label, HasLabel: row.HasLabel})
+}
+
+// count adds what routing one record did to r.Stats; routed are its rows
+// that went out as Features (delayed labels), once per model key.
+func (r *Route) count(partition int32, out *RouteOutput, routed int) {
+	for _, b := range out.Batches {
+		routed += len(b.Rows)
+	}
+	r.Stats.Count(partition, out.Decoded, routed, len(out.Dead))
+	for _, d := range out.Dead {
+		r.Stats.DeadLetter(d.Reason)
+	}
 }
 
 // LabelReason says why a learner of config c would refuse label y (see

@@ -11,11 +11,15 @@ import (
 
 // emitFeatures takes the rows out of out's batches and emits them to the
 // features topic, keyed by example id (FeaturesOf); the batches keep
-// their dead-lettered rows' counts for the learner.
-func (r *Route) emitFeatures(ctx goka.Context, out *RouteOutput, key string, value []byte) {
+// their dead-lettered rows' counts for the learner. It returns the rows
+// sent, once per model key (as route counts rows in batches).
+func (r *Route) emitFeatures(ctx goka.Context, out *RouteOutput, key string, value []byte) int {
+	n := 0
 	for _, f := range r.FeaturesOf(out, key, value) {
 		ctx.Emit(r.FeaturesTopic, f.ID, f)
+		n += len(f.Keys)
 	}
+	return n
 }
 
 // FeaturesOf turns the rows of a routed record (out, from StepInto) into
@@ -80,7 +84,7 @@ func (out *RouteOutput) exampleID(key string, index int32) string {
 	if id, ok := out.ids[index]; ok {
 		return id
 	}
-	if out.decoded <= 1 {
+	if out.Decoded <= 1 {
 		return key
 	}
 	return key + "/" + strconv.Itoa(int(index))

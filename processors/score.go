@@ -12,6 +12,7 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/model"
+	"github.com/streamsgd/streamsgd/runstats"
 )
 
 // Deployment is what the score group knows of one scoring deployment: its
@@ -88,6 +89,10 @@ type Score struct {
 	// (the topics' max.message.bytes less RecordOverhead). Default
 	// DefaultMaxBytes.
 	PredictionsMaxBytes int
+	// Stats, if set, counts per partition the rows scored or
+	// dead-lettered (in), the predictions (out) and the dead letters, by
+	// reason kind. Nil counts nothing.
+	Stats *runstats.Group
 	// Learners bounds the learners of registry versions kept decoded.
 	// Default DefaultServedLearners.
 	Learners int
@@ -150,6 +155,16 @@ func (s *Score) Process(ctx goka.Context, msg any) {
 	}
 	for _, m := range out.Snapshots {
 		ctx.Emit(s.Metrics, m.Key, m)
+	}
+	if s.Stats != nil {
+		n := 0
+		for _, b := range out.Predictions {
+			n += len(b.Batch.Predictions)
+		}
+		s.Stats.Count(src.Partition, n+len(out.Dead), n, len(out.Dead))
+		for _, d := range out.Dead {
+			s.Stats.DeadLetter(d.Reason)
+		}
 	}
 }
 
@@ -325,6 +340,7 @@ func servedKey(spec ModelSpec, row input.Row) (string, bool) {
 type served struct {
 	learner *model.Model
 	version int64
+	id      int64 // the registry version's id; 0 for the latest state
 	reason  string
 }
 
@@ -368,7 +384,7 @@ func (s *Score) lookupServed(tables Tables, spec ModelSpec, state config.ServeSt
 	if err != nil {
 		return served{reason: fmt.Sprintf("version %d of key %q: %v", v.ID, key, err)}, nil
 	}
-	return served{learner: m, version: v.Rows}, nil
+	return served{learner: m, version: v.Rows, id: v.ID}, nil
 }
 
 // PickVersion returns the version of reg (key's registry, nil if it has

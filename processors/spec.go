@@ -3,6 +3,7 @@ package processors
 import (
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
+	"github.com/streamsgd/streamsgd/drift"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 )
@@ -32,6 +33,9 @@ type ModelSpec struct {
 	// and mixes the merged model back in every MixEvery learned rows
 	// (config.Model.MixEvery).
 	MixEvery int64
+	// Drift configures the drift detector of every key of the model, and
+	// its background learner (config.Model.Drift).
+	Drift drift.Config
 	// Checkpoint says when the registry gets a new version
 	// (config.Model.Checkpoints).
 	Checkpoint config.Checkpoints
@@ -49,7 +53,7 @@ func (s ModelSpec) Shape() table.Shape {
 	if s.PerEntity() {
 		shards = 1
 	}
-	return table.Shape{Model: s.Model, Window: s.Window, Shards: shards}
+	return table.Shape{Model: s.Model, Window: s.Window, Shards: shards, Drift: s.Drift}
 }
 
 // Shapes returns the Shape of every model of specs, by name: what the

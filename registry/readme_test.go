@@ -66,6 +66,7 @@ func TestReadmeScorer(t *testing.T) {
 		{"multiclass", model.Config{Task: model.TaskMulticlass, Classes: 3, Features: 4, Standardize: true}},
 		{"multiclass-raw", model.Config{Task: model.TaskMulticlass, Classes: 4, Features: 2}},
 		{"regression", model.Config{Task: model.TaskRegression, Features: 3, Standardize: true}},
+		{"regression-target", model.Config{Task: model.TaskRegression, Features: 3, Standardize: true, StandardizeTarget: true}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

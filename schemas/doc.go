@@ -12,6 +12,8 @@
 //     wire.ExportedModel; not the learn table's value, table.ModelState).
 //   - ModelVersion: one version of a model key from the checkpoint registry
 //     (metrics, pin, weights and the learner's state), as exported.
+//   - Event: a drift warning, drift or model replacement of one model key
+//     (the value on the <p>.events topic).
 //
 // The Go types and codecs that read and write these schemas live in
 // codecs/wire.

@@ -20,5 +20,5 @@ func ExampleSchema() {
 	fmt.Println(schemas.Names())
 	// Output:
 	// {"name":"streamsgd.DeadLetter","type":"record","fields":[{"n
-	// [DeadLetter Example MetricSnapshot ModelState ModelVersion Prediction]
+	// [DeadLetter Event Example MetricSnapshot ModelState ModelVersion Prediction]
 }

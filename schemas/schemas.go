@@ -14,6 +14,7 @@ const (
 	DeadLetter     = "DeadLetter"
 	ModelState     = "ModelState"
 	ModelVersion   = "ModelVersion"
+	Event          = "Event"
 )
 
 //go:embed *.avsc
@@ -34,6 +35,8 @@ func fileOf(name string) (string, bool) {
 		return "model_state.avsc", true
 	case ModelVersion:
 		return "model_version.avsc", true
+	case Event:
+		return "event.avsc", true
 	}
 	return "", false
 }
@@ -41,7 +44,7 @@ func fileOf(name string) (string, bool) {
 // Names returns the names of every schema, sorted. The slice is the
 // caller's.
 func Names() []string {
-	names := []string{Example, Prediction, MetricSnapshot, DeadLetter, ModelState, ModelVersion}
+	names := []string{Example, Prediction, MetricSnapshot, DeadLetter, ModelState, ModelVersion, Event}
 	slices.Sort(names)
 	return names
 }

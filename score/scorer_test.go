@@ -55,6 +55,7 @@ var kinds = []struct {
 	{"multiclass-softmax", model.Config{Task: model.TaskMulticlass, Classes: 10, Features: 37}},
 	{"regression-squared", model.Config{Task: model.TaskRegression, Features: 7}},
 	{"regression-huber", model.Config{Task: model.TaskRegression, Loss: model.LossHuber, Features: 5}},
+	{"regression-target", model.Config{Task: model.TaskRegression, Features: 6, StandardizeTarget: true}},
 	{"binary-one-feature", model.Config{Task: model.TaskBinary, Features: 1}},
 }
 

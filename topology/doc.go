@@ -10,7 +10,8 @@
 // The DAG:
 //
 //	input topics ──► [route] ──► <p>.examples ──► [learn] ──► <p>.predictions
-//	                    │                            │  └───► <p>.metrics
+//	                    │                            │  ├───► <p>.metrics
+//	                    │                            │  └───► <p>.events
 //	                    └──► <p>.deadletter          └─ table <p>-learn-table
 //	<p>-learn-table + <p>.pins ──► [checkpoint] ── table <p>-checkpoint-table
 //	sharded models: [learn] ──► <p>.shards ──► [merge] ── table <p>-merge-table

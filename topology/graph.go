@@ -120,14 +120,17 @@ func (p *Pipeline) Graph() Graph {
 		groups = append(groups, goka.DefineGroup(t.JoinGroup, edges...))
 	}
 
-	// learn: per row predict, update the rolling metrics, take the SGD
-	// step; the model states in its table. Shards of data-parallel models
-	// also publish to <p>.shards and mix the merged model back in.
+	// learn: per row predict, update the rolling metrics, feed the loss
+	// to the key's drift monitor, take the SGD step; the model states
+	// (and monitors) in its table, the drift events to <p>.events. Shards
+	// of data-parallel models also publish to <p>.shards and mix the
+	// merged model back in.
 	learnEdges := []goka.Edge{
 		goka.Input(t.Examples, examples, learn.Process),
 		goka.Persist(states),
 		goka.Output(t.Predictions, p.PredictionCodec),
 		goka.Output(t.Metrics, p.MetricsCodec),
+		goka.Output(t.Events, p.EventsCodec),
 	}
 	if p.Sharded() {
 		learnEdges = append(learnEdges,

@@ -12,6 +12,7 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/processors"
+	"github.com/streamsgd/streamsgd/runstats"
 )
 
 // Pipeline is a config composed into the processors of its DAG; Graph
@@ -42,7 +43,10 @@ type Pipeline struct {
 	// StateCodec encodes the learn table.
 	StateCodec *table.StateCodec
 	// Codecs of the output topics.
-	PredictionCodec, MetricsCodec, DeadLetterCodec goka.Codec
+	PredictionCodec, MetricsCodec, DeadLetterCodec, EventsCodec goka.Codec
+
+	// stats, if set, is what the processors count (WithStats).
+	stats *runstats.Run
 }
 
 // Build composes the pipeline of a validated config.
@@ -69,7 +73,7 @@ func Build(c *config.Pipeline) (*Pipeline, error) {
 	}
 	p.Route.Init()
 	p.Join = p.newJoin(0)
-	p.Learn = &processors.Learn{Specs: byName, Predictions: p.Topics.Predictions, Metrics: p.Topics.Metrics}
+	p.Learn = &processors.Learn{Specs: byName, Predictions: p.Topics.Predictions, Metrics: p.Topics.Metrics, Events: p.Topics.Events}
 	if p.Sharded() {
 		p.Learn.Shards = p.Topics.Shards
 		p.Learn.Merged = p.Topics.MergeTable
@@ -135,8 +139,39 @@ func (p *Pipeline) newScore(route *processors.Route, maxBytes int) *processors.S
 	if p.Sharded() {
 		s.MergeTable = t.MergeTable
 	}
+	if p.stats != nil {
+		s.Stats = p.stats.Groups.Group(string(t.ScoreGroup))
+	}
 	s.Init()
 	return s
+}
+
+// NewStats makes the counters of a run of the pipeline: one per group of
+// its DAG and one per model.
+func (p *Pipeline) NewStats() *runstats.Run {
+	var groups []string
+	for _, g := range p.Groups() {
+		groups = append(groups, string(g.Group()))
+	}
+	return runstats.NewRun(groups, p.Config.ModelNames())
+}
+
+// WithStats returns a copy of the pipeline whose route, learn and score
+// processors count what they do in stats (see runstats). The copy shares
+// everything else.
+func (p *Pipeline) WithStats(stats *runstats.Run) *Pipeline {
+	q := *p
+	q.stats = stats
+	r := *p.Route
+	r.Stats = stats.Groups.Group(string(p.Topics.RouteGroup))
+	r.Init()
+	q.Route = &r
+	l := *p.Learn
+	l.Stats = stats.Groups.Group(string(p.Topics.LearnGroup))
+	l.Models = stats.Models
+	q.Learn = &l
+	q.Score = q.newScore(&r, 0)
+	return &q
 }
 
 func (p *Pipeline) buildCodecs() error {
@@ -150,6 +185,9 @@ func (p *Pipeline) buildCodecs() error {
 	}
 	if p.DeadLetterCodec, err = wire.DeadLetterCodec(out.DeadLetter); err != nil {
 		return fmt.Errorf("topology: output.deadletter: %w", err)
+	}
+	if p.EventsCodec, err = wire.EventCodec(out.Events); err != nil {
+		return fmt.Errorf("topology: output.events: %w", err)
 	}
 	return nil
 }

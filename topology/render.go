@@ -8,6 +8,7 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/processors"
 )
 
@@ -53,8 +54,12 @@ func (p *Pipeline) Text() string {
 		if m.Shards > 1 {
 			shards += fmt.Sprintf(", mixed every %d rows", m.MixEvery)
 		}
-		fmt.Fprintf(&b, "  %-12s %s %s, %s, %d features, key %s, %s\n", m.Name, m.Model.Task,
-			m.Model.Learner, m.Model.Optimizer.Name, m.Model.Features, key, shards)
+		driftText := "drift " + m.Drift.Detector
+		if m.Drift.Background.Enabled {
+			driftText += fmt.Sprintf(" with a background learner (window %d)", m.Drift.Background.Window)
+		}
+		fmt.Fprintf(&b, "  %-12s %s %s, %s, %d features, key %s, %s, %s\n", m.Name, m.Model.Task,
+			m.Model.Learner, m.Model.Optimizer.Name, m.Model.Features, key, shards, driftText)
 	}
 	if len(p.Deployments) > 0 {
 		fmt.Fprintf(&b, "\ndeployments (group %s)\n", p.Topics.ScoreGroup)
@@ -147,7 +152,7 @@ func (p *Pipeline) Dangling() []string {
 	ends := map[string]bool{}
 	t := p.Topics
 	for _, s := range slices.Concat(t.Inputs, t.ServeInputs, t.ScoreOutputs,
-		goka.Streams{t.Predictions, t.Metrics, t.DeadLetter, t.ScoreMetrics, t.Labels}) {
+		goka.Streams{t.Predictions, t.Metrics, t.DeadLetter, t.Events, t.ScoreMetrics, t.Labels}) {
 		ends[string(s)] = true
 	}
 	var out []string
@@ -163,4 +168,94 @@ func (p *Pipeline) Dangling() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Description is the DAG (Graph) as data, for the HTTP API and the
+// dashboard: what Text says, in fields.
+type Description struct {
+	Name        string            `json:"name"`
+	Partitions  int               `json:"partitions"`
+	Groups      []GroupDesc       `json:"groups"`
+	Writers     []WriterDesc      `json:"writers"`
+	Models      []ModelDesc       `json:"models"`
+	Deployments []DeploymentDesc  `json:"deployments"`
+	Tables      map[string]string `json:"tables"` // table topic -> "table"
+	DOT         string            `json:"dot"`
+}
+
+// GroupDesc is one group of the DAG.
+type GroupDesc struct {
+	Name    string   `json:"name"`
+	Inputs  []string `json:"inputs"`
+	Table   string   `json:"table,omitempty"`
+	Lookups []string `json:"lookups"`
+	Outputs []string `json:"outputs"`
+}
+
+// WriterDesc is one side channel of the DAG.
+type WriterDesc struct {
+	Name  string `json:"name"`
+	Group string `json:"group,omitempty"`
+	Topic string `json:"topic"`
+}
+
+// ModelDesc is one model of the pipeline.
+type ModelDesc struct {
+	Name      string `json:"name"`
+	Task      string `json:"task"`
+	Learner   string `json:"learner"`
+	Optimizer string `json:"optimizer"`
+	Features  int    `json:"features"`
+	Classes   int    `json:"classes,omitempty"`
+	KeyColumn string `json:"key_column,omitempty"`
+	Shards    int    `json:"shards"`
+}
+
+// DeploymentDesc is one scoring deployment.
+type DeploymentDesc struct {
+	Name   string   `json:"name"`
+	Topics []string `json:"topics"`
+	Model  string   `json:"model"`
+	State  string   `json:"state"`
+	Output string   `json:"output"`
+}
+
+// Describe returns the DAG as data.
+func (p *Pipeline) Describe() Description {
+	graph := p.Graph()
+	d := Description{Name: p.Config.Name, Partitions: p.Config.Partitions, Tables: map[string]string{}, DOT: p.DOT(),
+		Groups: []GroupDesc{}, Writers: []WriterDesc{}, Models: []ModelDesc{}, Deployments: []DeploymentDesc{}}
+	for _, g := range graph.Groups {
+		gd := GroupDesc{Name: string(g.Group()), Inputs: []string{}, Lookups: []string{}, Outputs: []string{}}
+		for _, e := range g.InputStreams() {
+			gd.Inputs = append(gd.Inputs, e.Topic())
+		}
+		if t := g.GroupTable(); t != nil {
+			gd.Table = t.Topic()
+			d.Tables[t.Topic()] = "table"
+		}
+		for _, e := range g.LookupTables() {
+			gd.Lookups = append(gd.Lookups, e.Topic())
+			d.Tables[e.Topic()] = "table"
+		}
+		for _, e := range g.OutputStreams() {
+			gd.Outputs = append(gd.Outputs, e.Topic())
+		}
+		d.Groups = append(d.Groups, gd)
+	}
+	for _, w := range graph.Writers {
+		d.Writers = append(d.Writers, WriterDesc{Name: w.Name, Group: string(w.Group), Topic: string(w.Topic)})
+	}
+	for _, m := range p.Models {
+		md := ModelDesc{Name: m.Name, Task: string(m.Model.Task), Learner: m.Model.Learner, Optimizer: m.Model.Optimizer.Name,
+			Features: m.Model.Features, KeyColumn: m.KeyColumn, Shards: m.Shards}
+		if m.Model.Task == model.TaskMulticlass {
+			md.Classes = m.Model.Classes
+		}
+		d.Models = append(d.Models, md)
+	}
+	for _, dp := range p.Deployments {
+		d.Deployments = append(d.Deployments, DeploymentDesc{Name: dp.Name, Topics: dp.Topics, Model: dp.Model, State: string(dp.State), Output: string(dp.Output)})
+	}
+	return d
 }

@@ -16,7 +16,7 @@ func modelSpec(c *config.Pipeline, m config.Model) (processors.ModelSpec, error)
 	}
 	spec := processors.ModelSpec{
 		Name: m.Name, Shards: m.Shards, Model: m.Config, Window: m.Metrics.Window,
-		EmitEvery: m.Metrics.EmitEvery, MixEvery: m.MixEvery, Checkpoint: m.Checkpoints, ConfigHash: hash,
+		EmitEvery: m.Metrics.EmitEvery, MixEvery: m.MixEvery, Drift: m.Drift, Checkpoint: m.Checkpoints, ConfigHash: hash,
 	}
 	if m.PerEntity() {
 		spec.KeyColumn = m.Key

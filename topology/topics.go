@@ -16,8 +16,10 @@ type Topics struct {
 	Predictions goka.Stream
 	Metrics     goka.Stream
 	DeadLetter  goka.Stream
-	RouteGroup  goka.Group
-	LearnGroup  goka.Group
+	// Events carries the drift events of the model keys (wire.Event).
+	Events     goka.Stream
+	RouteGroup goka.Group
+	LearnGroup goka.Group
 	// LearnTable is the changelog of the learn group's table.
 	LearnTable goka.Table
 	// Shards carries shard states of data-parallel global models, keyed by
@@ -64,6 +66,7 @@ func TopicsOf(c *config.Pipeline) Topics {
 		Predictions:     goka.Stream(p + ".predictions"),
 		Metrics:         goka.Stream(p + ".metrics"),
 		DeadLetter:      goka.Stream(p + ".deadletter"),
+		Events:          goka.Stream(p + ".events"),
 		RouteGroup:      goka.Group(p + "-route"),
 		LearnGroup:      goka.Group(p + "-learn"),
 		Shards:          goka.Stream(p + ".shards"),
@@ -126,6 +129,7 @@ func (t Topics) own() []CreatedTopic {
 		{Name: string(t.Predictions)},
 		{Name: string(t.Metrics)},
 		{Name: string(t.DeadLetter)},
+		{Name: string(t.Events)},
 		{Name: string(t.LearnTable), Compacted: true},
 		{Name: string(t.Shards)},
 		{Name: string(t.MergeTable), Compacted: true},

@@ -97,7 +97,7 @@ func trial(ctx context.Context, o options, rowsPerMessage, n int) (prod, ceil, s
 	if ceil, err = ceiling(ctx, brokers, adm, input, "bench-ceiling-"+suffix, st); err != nil {
 		return prod, ceil, sgd, err
 	}
-	sgd, err = streamsgd(ctx, brokers, adm, input, "bench"+suffix, rowsPerMessage, st)
+	sgd, err = streamsgd(ctx, brokers, adm, input, "bench"+suffix, rowsPerMessage, st, false)
 	return prod, ceil, sgd, err
 }
 
@@ -139,8 +139,10 @@ func ceiling(ctx context.Context, brokers []string, adm *kadm.Client, input, out
 // streamsgd runs the SUSY pipeline (one logistic model, Adam) on the input
 // until the predictions of every message are acknowledged. The rate is
 // measured from the first prediction on, so that goka's start-up (group
-// join and its fixed pause after a rebalance) is reported apart.
-func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, name string, rowsPerMessage int, st produce.Stats) (result, error) {
+// join and its fixed pause after a rebalance) is reported apart. With
+// stats, the processors count what they do (runstats, as `streamsgd run`
+// does for its progress lines and --http).
+func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, name string, rowsPerMessage int, st produce.Stats, stats bool) (result, error) {
 	cfg, err := benchConfig(name, input, rowsPerMessage)
 	if err != nil {
 		return result{}, err
@@ -165,7 +167,11 @@ func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, n
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1)) // -1 reads it
 	operations.SetMemoryLimit(memoryLimitMB, p)
 	begin := time.Now()
-	go func() { done <- operations.Run(rctx, p, operations.RunOptions{Brokers: brokers, StateDir: dir}) }()
+	ro := operations.RunOptions{Brokers: brokers, StateDir: dir}
+	if stats {
+		ro.Stats = p.NewStats()
+	}
+	go func() { done <- operations.Run(rctx, p, ro) }()
 	counted := make(chan progress, 64)
 	cctx, stopCount := context.WithCancel(ctx)
 	defer stopCount()

@@ -39,6 +39,7 @@ func main() {
 	cpu := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	child := flag.Bool("serve-broker", false, "internal: run the embedded broker for a parent bench process")
 	pipeline := flag.String("serve-pipeline", "", "internal: run a pipeline's processors (JSON options) for a parent bench process")
+	load := flag.String("http-load", "", "internal: send an HTTP load (JSON options) for a parent bench process")
 	gogc := flag.Int("gogc", 400, "GC percentage of this process and the broker's (as streamsgd's --gogc); GOGC wins when set")
 	flag.IntVar(&memoryLimitMB, "memory-limit-mb", 0, "soft memory limit of the processes that run a pipeline, MiB, as streamsgd run's --memory-limit-mb (0: the config's state.memory_mb + 96; negative: none); GOMEMLIMIT wins when set")
 	flag.Parse()
@@ -49,6 +50,13 @@ func main() {
 	if *child {
 		if err := serveBroker(); err != nil {
 			fmt.Fprintf(os.Stderr, "streamsgd-bench: broker: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *load != "" {
+		if err := httpLoad(*load); err != nil {
+			fmt.Fprintf(os.Stderr, "streamsgd-bench: http load: %v\n", err)
 			os.Exit(1)
 		}
 		return
@@ -111,6 +119,8 @@ func scenarios() []scenario {
 		{"restore", restoreBench},
 		{"shards", shards},
 		{"batch score", batchScore},
+		{"metrics cost", metricsCost},
+		{"http score", httpScore},
 	}
 }
 

@@ -16,7 +16,8 @@ import (
 
 // CLI is the command line: one struct per command, each in its own file.
 type CLI struct {
-	GCPercent int `name:"gogc" default:"400" help:"Garbage-collection target percentage (as GOGC; the GOGC variable wins when set). A stream processor's live heap is small and its allocation rate high: 400 trades a little memory for much less collection."`
+	Version   kong.VersionFlag `help:"Print the version and exit."`
+	GCPercent int              `name:"gogc" default:"400" help:"Garbage-collection target percentage (as GOGC; the GOGC variable wins when set). A stream processor's live heap is small and its allocation rate high: 400 trades a little memory for much less collection."`
 
 	Broker   BrokerCmd   `cmd:"" help:"Run the embedded Kafka-protocol broker (franz-go kfake)."`
 	Demo     DemoCmd     `cmd:"" help:"Start a broker, stream the SUSY-shaped data set, train, and print rolling metrics."`
@@ -41,6 +42,7 @@ func main() {
 		kong.Name("streamsgd"),
 		kong.Description("Online learning on Kafka streams: one SGD step per example, exactly-once model state."),
 		kong.BindTo(ctx, (*context.Context)(nil)),
+		kong.Vars{"version": "streamsgd " + buildVersion()},
 	)
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(cli.GCPercent)

@@ -143,6 +143,7 @@ func writeList(w io.Writer, p *topology.Pipeline, regs map[string]*table.Registr
 				metricsText(v.Metrics), hash, yes(v.Pinned, "pinned", ""))
 		}
 		notes = append(notes, registryNotes(r)...)
+		notes = append(notes, replacementNotes(r, vs)...)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -167,6 +168,25 @@ func registryNotes(r *table.Registry) []string {
 	}
 	if r.Trimmed > 0 {
 		out = append(out, fmt.Sprintf("%s: %d version(s) dropped early to fit one table record", r.Key, r.Trimmed))
+	}
+	return out
+}
+
+// replacementNotes says which of the versions shown, vs, were made because
+// a background learner replaced the model: those with more replacements
+// than the version before them in r (the first: more than none).
+func replacementNotes(r *table.Registry, vs []table.Version) []string {
+	var out []string
+	for _, v := range vs {
+		var before int64
+		for _, u := range r.Versions {
+			if u.ID < v.ID {
+				before = u.Replacements
+			}
+		}
+		if v.Replacements > before {
+			out = append(out, fmt.Sprintf("%s: version %d: a background learner replaced the model after a drift (replacement %d; see <p>.events)", r.Key, v.ID, v.Replacements))
+		}
 	}
 	return out
 }

@@ -37,8 +37,8 @@ func TestWriteList(t *testing.T) {
 	ms := []metrics.Value{{Name: "accuracy", Value: 0.75}, {Name: "auc", Value: math.NaN()}}
 	regs := map[string]*table.Registry{
 		"m": {Model: "m", Key: "m", LastID: 3, Versions: []table.Version{
-			{ID: 2, Time: at, Rows: 100, Metrics: ms, ConfigHash: "old", Pinned: true},
-			{ID: 3, Time: at, Rows: 200, Metrics: ms, ConfigHash: p.Specs["m"].ConfigHash},
+			{ID: 2, Time: at, Rows: 100, Metrics: ms, ConfigHash: "old", Pinned: true, Replacements: 1},
+			{ID: 3, Time: at, Rows: 200, Metrics: ms, ConfigHash: p.Specs["m"].ConfigHash, Replacements: 1},
 		}},
 		"gone/a": {Model: "gone", Key: "gone/a", Skipped: 2, SkipReason: "model \"gone\" is not in the pipeline config"},
 	}
@@ -53,6 +53,7 @@ func TestWriteList(t *testing.T) {
 		"pinned",
 		"* made under another config",
 		`gone/a: 2 state(s) not versioned; last reason: model "gone" is not in the pipeline config`,
+		"m: version 2: a background learner replaced the model after a drift (replacement 1; see <p>.events)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %q:\n%s", want, out)

@@ -130,8 +130,10 @@ func (c *TailCmd) decoder() (*recoder, error) {
 		mk = wire.MetricSnapshotCodec
 	case strings.HasSuffix(c.Topic, ".deadletter"):
 		mk = wire.DeadLetterCodec
+	case strings.HasSuffix(c.Topic, ".events"):
+		mk = wire.EventCodec
 	default:
-		return nil, fmt.Errorf("cannot tell the Avro schema of %q: expected a .predictions, .metrics or .deadletter topic", c.Topic)
+		return nil, fmt.Errorf("cannot tell the Avro schema of %q: expected a .predictions, .metrics, .deadletter or .events topic", c.Topic)
 	}
 	a, err := mk("avro")
 	if err != nil {

@@ -5,9 +5,10 @@
 // # Values and codecs
 //
 //   - ModelState, the value of the learn table (and, with Shards set, of
-//     the merge table): learner, rolling metrics, counts and the
-//     applied-offset watermarks of one model key. StateCodec; a learner's
-//     own codec (NewLearnerStateCodec) caches the states it encoded.
+//     the merge table): learner, rolling metrics, counts, the
+//     applied-offset watermarks and the drift monitor of one model key.
+//     StateCodec; a learner's own codec (NewLearnerStateCodec) caches the
+//     states it encoded.
 //   - ShardState, what a shard of a data-parallel model publishes on
 //     <p>.shards. ShardCodec.
 //   - Registry, the value of the checkpoint table: the Versions of one
@@ -38,8 +39,8 @@
 //
 // # Imports
 //
-// table imports the standard library, model, metrics, codecs/binio and
-// codecs/wire (for Watermark); its codecs satisfy goka.Codec without
+// table imports the standard library, model, metrics, drift,
+// codecs/binio and codecs/wire (for Watermark); its codecs satisfy goka.Codec without
 // importing goka. It must not import processors or topology: they import
 // table.
 package table

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/drift"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 )
@@ -33,6 +34,47 @@ type ModelState struct {
 	// shard first publishes). Learner, Window, Rows and Invalid are then
 	// those of the merged model.
 	Shards []*ShardState
+	// Drift is the key's drift monitor (detector and background learner),
+	// nil when the model detects no drift.
+	Drift *drift.Monitor
+	// Events are the key's recent drift events, oldest first (see
+	// KeepEvent): a batch redelivered after a crash emits its events
+	// again, as it does its predictions, since the state that made them
+	// has moved on.
+	Events []wire.Event
+}
+
+// Bounds of ModelState.Events: at most MaxRecentEvents events, none made
+// more than RecentEventRows learned rows ago (a redelivery spans far fewer
+// rows), so that a state goes back to its usual size after a drift.
+const (
+	MaxRecentEvents = 8
+	RecentEventRows = 1 << 16
+)
+
+// KeepEvent records e among the recent events, dropping those beyond the
+// bounds.
+func (s *ModelState) KeepEvent(e wire.Event) {
+	s.Events = append(s.Events, e)
+	if n := len(s.Events) - MaxRecentEvents; n > 0 {
+		s.Events = append(s.Events[:0], s.Events[n:]...)
+	}
+	s.ForgetEvents()
+}
+
+// ForgetEvents drops the recent events made more than RecentEventRows
+// rows ago.
+func (s *ModelState) ForgetEvents() {
+	i := 0
+	for i < len(s.Events) && s.Events[i].Row <= s.Rows-RecentEventRows {
+		i++
+	}
+	if i > 0 {
+		s.Events = append(s.Events[:0], s.Events[i:]...)
+	}
+	if len(s.Events) == 0 {
+		s.Events = nil
+	}
 }
 
 // NewModelState makes the empty state of key, a key of the model name of
@@ -46,7 +88,20 @@ func NewModelState(name, key string, shape Shape) (*ModelState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("table: model %s: %w", name, err)
 	}
-	return &ModelState{Model: name, Key: key, Learner: m, Window: w}, nil
+	var mon *drift.Monitor
+	if shape.Drift.Detector != "" {
+		mon = drift.NewMonitor(shape.Drift, shape.Model)
+	}
+	return &ModelState{Model: name, Key: key, Learner: m, Window: w, Drift: mon}, nil
+}
+
+// Replacements is how many times a background learner replaced the key's
+// model (0 without a drift monitor).
+func (s *ModelState) Replacements() int64 {
+	if s.Drift == nil {
+		return 0
+	}
+	return s.Drift.Replacements
 }
 
 // Watermark returns the offset of the last input message applied (whole

@@ -9,10 +9,12 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/wire"
 )
 
-// stateFormat is the first byte of an encoded ModelState: 2 since the
-// watermarks carry Next; 1 (without it) is still read.
+// stateFormat is the first byte of an encoded ModelState: 3 since it
+// carries the drift monitor, 2 since the watermarks carry Next; 2 and 1
+// are still read (a fresh monitor).
 const (
-	stateFormat   = 2
+	stateFormat   = 3
+	stateFormatV2 = 2
 	stateFormatV1 = 1
 )
 
@@ -27,6 +29,9 @@ var ErrStateCorrupt = errors.New("table: corrupt model state")
 //	watermarks:uvarint × (topic partition:varint offset:varint next:varint)
 //	(format 1: without next)
 //	learner (model.Model's encoding) window (metrics.Window's encoding)
+//	drift (format 3: drift.Monitor's encoding, empty when none)
+//	events (format 3: the recent events, empty when none:
+//	    uvarint × (wire.AppendEvent's Avro encoding, length-prefixed))
 //	[merge table only: shards:uvarint × shard (a ShardState's encoding)]
 
 // StateCodec is the goka codec of the learn and merge tables (values
@@ -130,7 +135,7 @@ func (c *StateCodec) decodeLenient(data []byte) interface{} {
 func (c *StateCodec) decode(data []byte) (*ModelState, error) {
 	r := binio.NewReader(data)
 	format := r.Byte()
-	if format != stateFormat && format != stateFormatV1 {
+	if format != stateFormat && format != stateFormatV2 && format != stateFormatV1 {
 		return nil, fmt.Errorf("%w: unknown format", ErrStateCorrupt)
 	}
 	name := r.Str()
@@ -179,7 +184,48 @@ func (s *ModelState) AppendBinary(b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("table: encode metrics %s: %w", s.Key, err)
 	}
-	return s.appendShards(binio.AppendBytes(b, wb))
+	b = binio.AppendBytes(b, wb)
+	var db []byte
+	if s.Drift != nil {
+		if db, err = s.Drift.AppendBinary(nil); err != nil {
+			return nil, fmt.Errorf("table: encode drift %s: %w", s.Key, err)
+		}
+	}
+	b = binio.AppendBytes(b, db)
+	return s.appendShards(binio.AppendBytes(b, s.appendEvents(nil)))
+}
+
+func (s *ModelState) appendEvents(b []byte) []byte {
+	if len(s.Events) == 0 {
+		return b
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Events)))
+	for i := range s.Events {
+		b = binio.AppendBytes(b, wire.AppendEvent(nil, &s.Events[i]))
+	}
+	return b
+}
+
+func (s *ModelState) decodeEvents(data []byte) error {
+	if len(data) == 0 {
+		return nil
+	}
+	r := binio.NewReader(data)
+	n := r.Count(1)
+	for i := 0; i < n && r.Err() == nil; i++ {
+		var e wire.Event
+		if err := wire.ReadEvent(r.Bytes(), &e); err != nil && r.Err() == nil {
+			return fmt.Errorf("%w: events: %w", ErrStateCorrupt, err)
+		}
+		s.Events = append(s.Events, e)
+	}
+	switch {
+	case r.Err() != nil:
+		return fmt.Errorf("%w: events: %w", ErrStateCorrupt, r.Err())
+	case r.Len() != 0:
+		return fmt.Errorf("%w: events: %d trailing bytes", ErrStateCorrupt, r.Len())
+	}
+	return nil
 }
 
 func (s *ModelState) decodeRest(r *binio.Reader, format byte) error {
@@ -193,13 +239,18 @@ func (s *ModelState) decodeRest(r *binio.Reader, format byte) error {
 	s.Watermarks = make([]wire.Watermark, 0, n)
 	for i := uint64(0); i < n && r.Err() == nil; i++ {
 		w := wire.Watermark{Topic: r.Str(), Partition: int32(r.Varint()), Offset: r.Varint()}
-		if format >= stateFormat {
+		if format >= stateFormatV2 {
 			w.Next = int32(r.Varint())
 		}
 		s.Watermarks = append(s.Watermarks, w)
 	}
 	mb := r.Bytes()
 	wb := r.Bytes()
+	var db, eb []byte
+	if format >= stateFormat {
+		db = r.Bytes()
+		eb = r.Bytes()
+	}
 	if r.Err() != nil {
 		return fmt.Errorf("%w: %w", ErrStateCorrupt, r.Err())
 	}
@@ -208,6 +259,22 @@ func (s *ModelState) decodeRest(r *binio.Reader, format byte) error {
 	}
 	if err := s.Window.UnmarshalBinary(wb); err != nil {
 		return fmt.Errorf("%w: metrics: %w", ErrStateCorrupt, err)
+	}
+	if err := s.decodeEvents(eb); err != nil {
+		return err
+	}
+	return s.decodeDrift(db)
+}
+
+// decodeDrift restores the drift monitor: a state written without one
+// (format 1 or 2, or while the model detected no drift) starts a fresh
+// monitor; a monitor of a model that now detects none is dropped.
+func (s *ModelState) decodeDrift(db []byte) error {
+	if s.Drift == nil || len(db) == 0 {
+		return nil
+	}
+	if err := s.Drift.UnmarshalBinary(db); err != nil {
+		return fmt.Errorf("%w: drift: %w", ErrStateCorrupt, err)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"github.com/streamsgd/streamsgd/codecs/binio"
+	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/drift"
 	"testing"
 )
 
@@ -176,5 +178,102 @@ func TestLearnerStateCache(t *testing.T) {
 				t.Errorf("cache holds %d bytes, want %d (at most %d)", c.cache.bytes, tt.cached*size, tt.maxBytes)
 			}
 		})
+	}
+}
+
+// TestStateFormatV2: states written before they carried the drift monitor
+// (format 2) decode with a fresh monitor; a state of format 3 keeps the
+// monitor's detector and background learner.
+func TestStateFormatV2(t *testing.T) {
+	shape := binaryShape(1)
+	shape.Drift = drift.Config{Detector: drift.ADWIN, Background: drift.BackgroundConfig{Enabled: true}}
+	shape.Drift.EnsureDefaults()
+	shapes := map[string]Shape{"m": shape}
+	st := learned(t, "m", "m", shape, 20)
+	c := &StateCodec{Shapes: shapes}
+	// Feed the monitor a loss that rises, so that it warns and starts a
+	// background learner.
+	x, out := []float64{1, 2}, []float64{0}
+	for i := range 3000 {
+		y := 0.0
+		if i >= 2000 {
+			y = 1
+		}
+		out[0] = 0.1
+		if _, _, err := st.Drift.Step(st.Learner, x, y, out, int64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !st.Drift.Background() {
+		t.Fatal("no background learner started")
+	}
+	data, err := c.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data[0] != stateFormat {
+		t.Fatalf("format %d, want %d", data[0], stateFormat)
+	}
+	v, err := c.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := v.(*ModelState).AppendBinary(nil)
+	if err != nil || string(back) != string(data) || !v.(*ModelState).Drift.Background() {
+		t.Fatalf("format 3 round trip: %v, same bytes %v", err, string(back) == string(data))
+	}
+	// Format 2: the same fields without the drift section.
+	plain := *st
+	plain.Drift = nil
+	v2, err := plain.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2[0] = stateFormatV2
+	v2 = v2[:len(v2)-2] // the empty drift and events sections
+	if v, err = c.Decode(v2); err != nil {
+		t.Fatalf("decode format 2: %v", err)
+	}
+	got := v.(*ModelState)
+	if got.Rows != st.Rows || got.Drift == nil || got.Drift.Background() {
+		t.Errorf("format 2 decoded rows %d, monitor %+v: want %d rows and a fresh monitor", got.Rows, got.Drift, st.Rows)
+	}
+}
+
+// TestRecentEvents: a state keeps its last MaxRecentEvents events, none
+// older than RecentEventRows rows, through the codec.
+func TestRecentEvents(t *testing.T) {
+	shapes := map[string]Shape{"m": binaryShape(1)}
+	st := learned(t, "m", "m", shapes["m"], 20)
+	for i := range MaxRecentEvents + 3 {
+		st.Rows = int64(100 + i)
+		st.KeepEvent(wire.Event{ID: fmt.Sprint(i), Kind: "drift", Row: st.Rows, Topic: "in", Offset: int64(i),
+			Stats: []wire.Metric{{Name: "width", Value: float64(i)}}})
+	}
+	if len(st.Events) != MaxRecentEvents || st.Events[0].ID != "3" {
+		t.Fatalf("kept %d events from %q, want %d from \"3\"", len(st.Events), st.Events[0].ID, MaxRecentEvents)
+	}
+	c := &StateCodec{Shapes: shapes}
+	data, err := c.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := v.(*ModelState)
+	if len(got.Events) != MaxRecentEvents || got.Events[7].ID != "10" || got.Events[7].Stats[0].Value != 10 {
+		t.Fatalf("decoded events %+v", got.Events)
+	}
+	got.Rows = 103 + RecentEventRows // the event of row 103 is now too old
+	got.ForgetEvents()
+	if len(got.Events) != MaxRecentEvents-1 || got.Events[0].Row != 104 {
+		t.Fatalf("after %d more rows: %+v", RecentEventRows, got.Events)
+	}
+	got.Rows += 1000
+	got.ForgetEvents()
+	if got.Events != nil {
+		t.Fatalf("events left: %+v", got.Events)
 	}
 }

@@ -61,6 +61,10 @@ type Version struct {
 	Config []byte
 	// State is the learner's MarshalBinary.
 	State []byte
+	// Replacements is how many times a background learner had replaced
+	// the key's model (drift.Monitor.Replacements): a version whose count
+	// is above its predecessor's was made for a replacement.
+	Replacements int64
 }
 
 // CommandResult is what the checkpoint group did with one pin or unpin

@@ -11,8 +11,12 @@ import (
 	"github.com/streamsgd/streamsgd/metrics"
 )
 
-// registryFormat is the first byte of an encoded Registry.
-const registryFormat = 1
+// registryFormat is the first byte of an encoded Registry: 2 since each
+// version carries its replacements; 1 (without) is still read.
+const (
+	registryFormat   = 2
+	registryFormatV1 = 1
+)
 
 // ErrRegistryCorrupt is wrapped by errors decoding a Registry.
 var ErrRegistryCorrupt = errors.New("table: corrupt checkpoint registry")
@@ -22,7 +26,8 @@ var ErrRegistryCorrupt = errors.New("table: corrupt checkpoint registry")
 //
 //	format:u8 model key lastID:varint skipped:varint skipReason trimmed:varint
 //	versions:uvarint × (id:varint time:varint rows:varint invalid:varint window:varint
-//	    metrics:uvarint × (name value:f64le) configHash pinned:u8 config state)
+//	    metrics:uvarint × (name value:f64le) configHash pinned:u8 config state
+//	    replacements:varint (format 2))
 //	commands:uvarint × (id op version:varint time:varint ok:u8 message)
 
 // RegistryCodec is the goka codec of the checkpoint table (values
@@ -94,7 +99,8 @@ func (v *Version) appendBinary(b []byte) []byte {
 	b = binio.AppendString(b, v.ConfigHash)
 	b = binio.AppendBool(b, v.Pinned)
 	b = binio.AppendBytes(b, v.Config)
-	return binio.AppendBytes(b, v.State)
+	b = binio.AppendBytes(b, v.State)
+	return binary.AppendVarint(b, v.Replacements)
 }
 
 // EncodedLen is an upper bound of the encoded size.
@@ -112,7 +118,7 @@ func (r *Registry) EncodedLen() int {
 // EncodedLen is an upper bound of the version's share of a registry's
 // encoded size.
 func (v *Version) EncodedLen() int {
-	n := 10*binary.MaxVarintLen64 + len(v.ConfigHash) + len(v.Config) + len(v.State)
+	n := 11*binary.MaxVarintLen64 + len(v.ConfigHash) + len(v.Config) + len(v.State)
 	for _, m := range v.Metrics {
 		n += binary.MaxVarintLen64 + len(m.Name) + 8
 	}
@@ -124,7 +130,8 @@ func (v *Version) EncodedLen() int {
 func (r *Registry) UnmarshalBinary(data []byte) error {
 	// One copy, then the byte strings of the versions alias it.
 	d := binio.NewReader(bytes.Clone(data))
-	if f := d.Byte(); d.Err() == nil && f != registryFormat {
+	f := d.Byte()
+	if d.Err() == nil && f != registryFormat && f != registryFormatV1 {
 		return fmt.Errorf("%w: unknown format %d", ErrRegistryCorrupt, f)
 	}
 	*r = Registry{Model: d.Str(), Key: d.Str(), LastID: d.Varint(), Skipped: d.Varint(), SkipReason: d.Str(), Trimmed: d.Varint()}
@@ -133,7 +140,7 @@ func (r *Registry) UnmarshalBinary(data []byte) error {
 		r.Versions = make([]Version, 0, n)
 	}
 	for i := 0; i < n && d.Err() == nil; i++ {
-		r.Versions = append(r.Versions, decodeVersion(&d))
+		r.Versions = append(r.Versions, decodeVersion(&d, f))
 	}
 	n = d.Count(minCommandLen)
 	for i := 0; i < n && d.Err() == nil; i++ {
@@ -158,7 +165,7 @@ const (
 	minCommandLen = 6
 )
 
-func decodeVersion(d *binio.Reader) Version {
+func decodeVersion(d *binio.Reader, format byte) Version {
 	v := Version{ID: d.Varint(), Time: fromUnixNano(d.Varint()), Rows: d.Varint(), Invalid: d.Varint(), Window: d.Varint()}
 	n := d.Count(9)
 	if n > 0 {
@@ -171,6 +178,9 @@ func decodeVersion(d *binio.Reader) Version {
 	v.Pinned = d.Bool()
 	v.Config = nilIfEmpty(d.Bytes())
 	v.State = nilIfEmpty(d.Bytes())
+	if format >= registryFormat {
+		v.Replacements = d.Varint()
+	}
 	return v
 }
 

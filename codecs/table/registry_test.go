@@ -85,3 +85,25 @@ func FuzzRegistryCodec(f *testing.F) {
 		}
 	})
 }
+
+// TestRegistryFormatV1: registries written before versions carried their
+// replacements (format 1) still decode, with none; format 2 keeps them.
+func TestRegistryFormatV1(t *testing.T) {
+	reg := &Registry{Model: "m", Key: "k", LastID: 1, Versions: []Version{{ID: 1, Rows: 10, State: []byte{1, 2}}}}
+	data := reg.AppendBinary(nil)
+	// Format 1: the same without the version's last field (0, one byte)
+	// before the commands' count (0).
+	v1 := append([]byte{registryFormatV1}, data[1:len(data)-2]...)
+	v1 = append(v1, 0)
+	var got Registry
+	if err := got.UnmarshalBinary(v1); err != nil {
+		t.Fatalf("format 1: %v", err)
+	}
+	if len(got.Versions) != 1 || got.Versions[0].Rows != 10 || got.Versions[0].Replacements != 0 {
+		t.Fatalf("format 1 decoded %+v", got)
+	}
+	reg.Versions[0].Replacements = 3
+	if err := got.UnmarshalBinary(reg.AppendBinary(nil)); err != nil || got.Versions[0].Replacements != 3 {
+		t.Fatalf("format 2: %v, %+v", err, got.Versions)
+	}
+}

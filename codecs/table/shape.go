@@ -1,6 +1,7 @@
 package table
 
 import (
+	"github.com/streamsgd/streamsgd/drift"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 )
@@ -16,4 +17,7 @@ type Shape struct {
 	// Shards of a data-parallel global model; 0 or 1 for a model that is
 	// not sharded (every per-entity model).
 	Shards int
+	// Drift configures the drift monitor of the learn table's states;
+	// its zero value (or detector "none") keeps none.
+	Drift drift.Config
 }

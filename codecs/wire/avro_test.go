@@ -44,6 +44,12 @@ var avroCases = map[string]avroCase{
 			err := ReadMetricSnapshot(data, &v)
 			return v, err
 		}},
+	"Event": {schemas.Event,
+		func(g *gen) (any, []byte, map[string]any) {
+			e := g.event()
+			return e, AppendEvent(nil, &e), eventNative(&e)
+		},
+		func(data []byte) (any, error) { var v Event; err := ReadEvent(data, &v); return v, err }},
 	"DeadLetter": {schemas.DeadLetter,
 		func(g *gen) (any, []byte, map[string]any) {
 			d := g.deadLetter()

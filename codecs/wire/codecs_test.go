@@ -20,6 +20,7 @@ var codecCases = map[string]codecCase{
 	"PredictionBatch": {PredictionCodec, func(g *gen) any { return g.predictionBatch(5) }},
 	"MetricSnapshot":  {MetricSnapshotCodec, func(g *gen) any { return g.metricSnapshot() }},
 	"DeadLetter":      {DeadLetterCodec, func(g *gen) any { return g.deadLetter() }},
+	"Event":           {EventCodec, func(g *gen) any { return g.event() }},
 	"ExportedModel":   {ExportedModelCodec, func(g *gen) any { return g.exportedModel() }},
 }
 
@@ -108,7 +109,7 @@ func TestPredictionCodecSingle(t *testing.T) {
 func TestUnknownEncoding(t *testing.T) {
 	constructors := map[string]func(string) (goka.Codec, error){
 		"prediction": PredictionCodec, "metric snapshot": MetricSnapshotCodec,
-		"dead letter": DeadLetterCodec, "exported model": ExportedModelCodec,
+		"dead letter": DeadLetterCodec, "exported model": ExportedModelCodec, "event": EventCodec,
 	}
 	for name, newCodec := range constructors {
 		t.Run(name, func(t *testing.T) {

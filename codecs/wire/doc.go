@@ -10,6 +10,8 @@
 //   - PredictionBatch: the predictions of one example batch, on
 //     <p>.predictions.
 //   - MetricSnapshot: rolling metrics of one model key, on <p>.metrics.
+//   - Event: a drift warning, drift or model replacement of one model key,
+//     on <p>.events.
 //   - DeadLetter: a record, or one row of it, that could not be used, on
 //     <p>.deadletter, with the sizes and SHA-256 hashes of its raw key and
 //     value; Fit cuts the raw bytes so that it fits its topic.
@@ -32,7 +34,7 @@
 // PredictionBatch, one object per prediction, NaN and ±Inf as null) or
 // "avro" (the binary of the matching schema in package schemas). Decode
 // accepts what Encode wrote and returns a pointer (*PredictionBatch,
-// *MetricSnapshot, *DeadLetter, *ExportedModel, *ExampleBatch); Encode accepts
+// *MetricSnapshot, *DeadLetter, *Event, *ExportedModel, *ExampleBatch); Encode accepts
 // the value or a pointer to it.
 //
 // Every Avro encoding is written and read by hand (append-style encoders,

@@ -94,6 +94,10 @@ func FuzzMetricSnapshotDecode(f *testing.F) {
 	fuzzDecode(f, MetricSnapshotCodec, func(g *gen) any { return g.metricSnapshot() })
 }
 
+func FuzzEventDecode(f *testing.F) {
+	fuzzDecode(f, EventCodec, func(g *gen) any { return g.event() })
+}
+
 func FuzzDeadLetterDecode(f *testing.F) {
 	fuzzDecode(f, DeadLetterCodec, func(g *gen) any { return g.deadLetter() })
 }

@@ -85,6 +85,17 @@ func metricSnapshotNative(m *MetricSnapshot) map[string]any {
 	}
 }
 
+func eventNative(e *Event) map[string]any {
+	ss := make([]any, len(e.Stats))
+	for i, s := range e.Stats {
+		ss[i] = map[string]any{"name": s.Name, "value": s.Value}
+	}
+	return map[string]any{
+		"id": e.ID, "model": e.Model, "key": e.Key, "kind": e.Kind, "row": e.Row,
+		"topic": e.Topic, "partition": e.Partition, "offset": e.Offset, "index": e.Index, "stats": ss,
+	}
+}
+
 func deadLetterNative(d *DeadLetter) map[string]any {
 	return map[string]any{
 		"topic": d.Topic, "partition": d.Partition, "offset": d.Offset, "index": d.Index,

@@ -130,6 +130,15 @@ func (g *gen) metricSnapshot() MetricSnapshot {
 	return m
 }
 
+func (g *gen) event() Event {
+	e := Event{ID: g.str(), Model: g.str(), Key: g.str(), Kind: g.str(), Row: g.long(),
+		Topic: g.str(), Partition: g.int(), Offset: g.long(), Index: g.int()}
+	for range g.r.IntN(5) {
+		e.Stats = append(e.Stats, Metric{Name: g.str(), Value: g.float()})
+	}
+	return e
+}
+
 func (g *gen) deadLetter() DeadLetter {
 	return DeadLetter{Topic: g.str(), Partition: g.int(), Offset: g.long(), Index: g.int(),
 		Key: g.bytes(), Value: g.bytes(), Reason: g.str(),
@@ -205,6 +214,12 @@ func afterJSON(v any) any {
 		v.Metrics = append([]Metric(nil), v.Metrics...)
 		for i := range v.Metrics {
 			v.Metrics[i].Value = infToNaN(v.Metrics[i].Value)
+		}
+		return v
+	case Event:
+		v.Stats = append([]Metric(nil), v.Stats...)
+		for i := range v.Stats {
+			v.Stats[i].Value = infToNaN(v.Stats[i].Value)
 		}
 		return v
 	}

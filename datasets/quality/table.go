@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // ErrFormat reports a CSV that is not a numeric table with a header.
@@ -43,14 +45,24 @@ func (t *Table) Split() (train, test *Table) {
 	return train, test
 }
 
-// ReadCSVFile reads the CSV file at path; see ReadCSV.
+// ReadCSVFile reads the CSV file at path, gunzipped when its name ends
+// in .gz; see ReadCSV.
 func ReadCSVFile(path, label string) (*Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("quality: %w", err)
 	}
 	defer f.Close()
-	t, err := ReadCSV(f, label)
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		z, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("quality: %s: %w", path, err)
+		}
+		defer z.Close()
+		r = z
+	}
+	t, err := ReadCSV(r, label)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

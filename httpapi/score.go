@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+
+	"github.com/streamsgd/streamsgd/codecs/input"
+	"github.com/streamsgd/streamsgd/config"
+	"github.com/streamsgd/streamsgd/processors"
+)
+
+// ScoreRequest is the JSON body of a score request: one row (Features,
+// Entity) or many (Rows).
+type ScoreRequest struct {
+	Features []float64  `json:"features,omitempty"`
+	Entity   string     `json:"entity,omitempty"`
+	Rows     []ScoreRow `json:"rows,omitempty"`
+}
+
+// ScoreRow is one row of a ScoreRequest; Entity selects the key of a
+// per-entity model.
+type ScoreRow struct {
+	Features []float64 `json:"features"`
+	Entity   string    `json:"entity,omitempty"`
+}
+
+// ScoreResponse answers a score request: what served it and a result per
+// row, in order (scores and version, or the reason it was not scored).
+type ScoreResponse struct {
+	Deployment  string                `json:"deployment,omitempty"`
+	Model       string                `json:"model"`
+	State       string                `json:"state"`
+	Scored      int                   `json:"scored"`
+	Refused     int                   `json:"refused"`
+	Predictions []processors.RowScore `json:"predictions"`
+}
+
+func (s *Server) scoreDeployment(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("deployment")
+	d, ok := s.o.Pipeline.Deployment(name)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no deployment %q in pipeline %s (have: %s)", name, s.o.Pipeline.Config.Name, s.o.Pipeline.DeploymentNames()))
+		return
+	}
+	s.scoreWith(w, r, d)
+}
+
+func (s *Server) scoreModel(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	model, state := q.Get("model"), config.ServeState(q.Get("state"))
+	if state == "" {
+		state = config.StateLatest
+	}
+	if _, ok := s.o.Pipeline.Specs[model]; !ok {
+		writeError(w, http.StatusNotFound, fmt.Errorf("model: no model %q in pipeline %s (have: %v)", model, s.o.Pipeline.Config.Name, s.o.Pipeline.Config.ModelNames()))
+		return
+	}
+	if !state.Valid() {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("state: must be %q, %q or a version id (1, 2, ...), got %q", config.StateLatest, config.StatePinned, state))
+		return
+	}
+	s.scoreWith(w, r, processors.Deployment{Model: model, State: state})
+}
+
+// scoreWith scores the request's rows as deployment d serves now.
+func (s *Server) scoreWith(w http.ResponseWriter, r *http.Request, d processors.Deployment) {
+	tables, ok := s.tables(w)
+	if !ok {
+		return
+	}
+	rows, refused, status, err := s.readRows(w, r)
+	if err != nil {
+		writeError(w, status, err)
+		return
+	}
+	scores, err := s.score.ScoreRows(tables, d, rows)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	model, state, _, _ := s.score.Served(tables, d)
+	for i := range refused {
+		refused[i].Model = model
+	}
+	out := ScoreResponse{Deployment: d.Name, Model: model, State: string(state), Predictions: append(scores, refused...)}
+	sort.SliceStable(out.Predictions, func(i, j int) bool { return out.Predictions[i].Index < out.Predictions[j].Index })
+	for _, p := range out.Predictions {
+		if p.Reason == "" {
+			out.Scored++
+		} else {
+			out.Refused++
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// recordKey is the record key a CSV body is decoded with: ?key=, as the
+// key of a record on the topic. A pipeline whose labels are in the key
+// needs one to decode; scoring ignores labels, so "0" stands in.
+func (s *Server) recordKey(r *http.Request) []byte {
+	if k := r.URL.Query().Get("key"); k != "" {
+		return []byte(k)
+	}
+	if s.o.Pipeline.Config.Input.Label.From == string(input.LabelFromKey) {
+		return []byte("0")
+	}
+	return nil
+}
+
+// readRows reads the rows of a score request: JSON (ScoreRequest) or, as
+// text/csv, records in the pipeline's input format, decoded by its
+// decoder; rows that do not decode come back with their reason.
+func (s *Server) readRows(w http.ResponseWriter, r *http.Request) ([]input.Row, []processors.RowScore, int, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.o.MaxBodyBytes))
+	if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+		return nil, nil, http.StatusRequestEntityTooLarge, fmt.Errorf("the body is larger than api.max_body_kb (%d bytes)", s.o.MaxBodyBytes)
+	}
+	if err != nil {
+		return nil, nil, http.StatusBadRequest, fmt.Errorf("read the body: %w", err)
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var rows []input.Row
+	var refused []processors.RowScore
+	switch ct {
+	case "text/csv", "text/plain":
+		var bad []input.RowError
+		rows, bad, err = s.score.DecodeRows(s.recordKey(r), body)
+		if err != nil {
+			return nil, nil, http.StatusBadRequest, err
+		}
+		for _, b := range bad {
+			refused = append(refused, processors.RowScore{Index: b.Index, Reason: b.Reason})
+		}
+	case "application/json", "":
+		var req ScoreRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			return nil, nil, http.StatusBadRequest, fmt.Errorf("the body is not a score request: %w", err)
+		}
+		if req.Features != nil {
+			req.Rows = append([]ScoreRow{{Features: req.Features, Entity: req.Entity}}, req.Rows...)
+		}
+		for i, row := range req.Rows {
+			rows = append(rows, input.Row{Index: int32(i), Features: row.Features, Entity: row.Entity})
+		}
+	default:
+		return nil, nil, http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: send application/json or text/csv", ct)
+	}
+	switch n := len(rows) + len(refused); {
+	case n == 0:
+		return nil, nil, http.StatusBadRequest, errors.New("the request has no rows")
+	case n > s.o.MaxRows:
+		return nil, nil, http.StatusRequestEntityTooLarge, fmt.Errorf("%d rows: at most api.max_rows (%d) per request", n, s.o.MaxRows)
+	}
+	return rows, refused, 0, nil
+}
