@@ -18,8 +18,10 @@ RACE_PKGS   := ./state/... ./batchscore/... ./topology/... ./operations/... ./pr
 
 all: build
 
+# -buildvcs=auto: --version says the VCS revision (from a git checkout)
+# even where go.env sets GOFLAGS=-buildvcs=false, as this machine's does.
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/streamsgd
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/streamsgd
 
 ## demo: the SUSY walkthrough on the embedded broker (no Kafka needed).
 demo: build

@@ -33,11 +33,27 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/unpin", s.write(s.pin(processors.OpUnpin)))
 	m.HandleFunc("POST /api/score/{deployment}", s.scoreDeployment)
 	m.HandleFunc("POST /api/score", s.scoreModel)
+	// The catch-alls answer, as JSON, 404 for an unknown path and 405 for
+	// an endpoint asked with another method (without them the mux's own
+	// 405 is plain text; with them they match first).
 	notFound := func(w http.ResponseWriter, r *http.Request) {
+		for _, other := range []string{http.MethodGet, http.MethodPost} {
+			if other == r.Method || (r.Method == http.MethodHead && other == http.MethodGet) {
+				continue
+			}
+			o := r.Clone(r.Context())
+			o.Method = other
+			if _, pattern := m.Handler(o); pattern != "" && pattern != other+" /api/" {
+				w.Header().Set("Allow", other)
+				writeError(w, http.StatusMethodNotAllowed, fmt.Errorf("%s %s: use %s", r.Method, r.URL.Path, other))
+				return
+			}
+		}
 		writeError(w, http.StatusNotFound, fmt.Errorf("no endpoint %s %s", r.Method, r.URL.Path))
 	}
-	m.HandleFunc("GET /api/", notFound)
-	m.HandleFunc("POST /api/", notFound)
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		m.HandleFunc(method+" /api/", notFound)
+	}
 	s.dashboard(m)
 }
 

@@ -242,6 +242,13 @@ func TestReadEndpoints(t *testing.T) {
 		}},
 		{"/api/versions?key=per/x", 200, func(b map[string]any) bool { return len(b["versions"].([]any)) == 0 }},
 		{"/api/nothing", 404, nil},
+		{"/api/pin?key=g&version=1", 405, nil},
+		{"/api/score/d", 405, nil},
+	}
+	for _, method := range []string{"PUT", "DELETE"} {
+		if code, body := f.do(t, method, "/api/pin?key=g&version=1", "", ""); code != 405 || body["status"] != 405.0 {
+			t.Errorf("%s /api/pin: %d %v, want a JSON 405", method, code, body)
+		}
 	}
 	for _, tc := range tests {
 		code, body := f.do(t, "GET", tc.target, "", "")

@@ -35,8 +35,7 @@ import (
 // store (PartitionTable.findOffsetToLoad; without one, from the log's start
 // offset), so on the embedded broker the test also records every fetch of
 // the table by goka's consumers after a stopped and checks that none starts
-// below the offset b's replica already held: the changelog is not read again
-// from the start. Every row must have a prediction, none twice, and the
+// at the log start: the changelog is not read again from the start. Every row must have a prediction, none twice, and the
 // models must equal a reference run's.
 func TestHotStandbyTakeover(t *testing.T) {
 	const rows = 30000
@@ -114,8 +113,13 @@ func TestHotStandbyTakeover(t *testing.T) {
 		for _, part := range ofA {
 			n, low := fetches.of(part)
 			t.Logf("after a left: %d fetches of %s/%d by b, the lowest from offset %d (log start %d)", n, table, part, low, starts[part])
-			if n > 0 && low < held[part].offset {
-				t.Errorf("b read %s/%d from offset %d, below the offset %d its standby store held: the changelog was read again",
+			// The checkpoint group reads the table too, as a stream, from
+			// its committed offset (a few hundred records behind when a
+			// leaves), with the same requests: a recovery from b's replica
+			// cannot be told from it by the offsets above the log start, but
+			// a recovery without the replica starts at the log start.
+			if n > 0 && low <= starts[part] {
+				t.Errorf("b read %s/%d from offset %d, the log start, though its standby store held offset %d: the changelog was read again from the start",
 					table, part, low, held[part].offset)
 			}
 		}

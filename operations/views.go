@@ -45,7 +45,11 @@ func NewViews(p *topology.Pipeline, o RunOptions) (*Views, error) {
 			goka.WithViewAutoReconnect(),
 			goka.WithViewLogger(nopLogger{}),
 			goka.WithViewConsumerSaramaBuilder(saramaConsumerBuilder(p, cfg)),
-			goka.WithViewTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(cfg, topicManagerConfig(p))),
+			// as the groups' own: the learn and merge tables are written in
+			// transactions, and a view recovering to their high water mark
+			// would wait for a commit marker that is never delivered (and
+			// never say it recovered).
+			goka.WithViewTopicManagerBuilder(fencedTopicManagerBuilder(p, o, cls, cfg, topicManagerConfig(p))),
 			goka.WithViewStorageBuilder(state.Builder(storeOptions(p, filepath.Join(o.StateDir, "views", string(tbl))))),
 		)
 		if err != nil {

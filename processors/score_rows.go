@@ -19,8 +19,10 @@ type RowScore struct {
 	// VersionID is the registry version served (0: the latest state).
 	VersionID int64     `json:"version_id,omitempty"`
 	Scores    []float64 `json:"scores,omitempty"`
-	Predicted float64   `json:"predicted"`
-	Reason    string    `json:"reason,omitempty"`
+	// Predicted is the class (or the value) predicted; nil for a row not
+	// scored, so that its answer does not read as a prediction of 0.
+	Predicted *float64 `json:"predicted,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
 }
 
 // ScoreRows predicts rows with what deployment d serves now, exactly as
@@ -63,7 +65,8 @@ func (s *Score) ScoreRows(tables Tables, d Deployment, rows []input.Row) ([]RowS
 			out[i].Reason = err.Error()
 			continue
 		}
-		out[i].Version, out[i].VersionID, out[i].Scores, out[i].Predicted = sv.version, sv.id, ys, predicted(spec.Model.Task, ys)
+		pred := predicted(spec.Model.Task, ys)
+		out[i].Version, out[i].VersionID, out[i].Scores, out[i].Predicted = sv.version, sv.id, ys, &pred
 	}
 	return out, nil
 }

@@ -72,6 +72,9 @@ func TestScoreRows(t *testing.T) {
 				if w.scored && len(g.Scores) != 1 {
 					t.Errorf("row %d: %d scores, want 1", i, len(g.Scores))
 				}
+				if w.scored != (g.Predicted != nil) {
+					t.Errorf("row %d: scored %v, predicted %v", i, w.scored, g.Predicted)
+				}
 			}
 		})
 	}

@@ -151,6 +151,10 @@ func (c *RunCmd) watch(ctx context.Context, p *topology.Pipeline, o *operations.
 // function that runs the table views it reads (and closes its registry
 // client after them).
 func (c *RunCmd) server(p *topology.Pipeline, o operations.RunOptions, groups []string, kgoOpts []kgo.Opt) (*httpapi.Server, func(context.Context) error, error) {
+	token, err := p.Config.APIToken(os.LookupEnv)
+	if err != nil {
+		return nil, nil, err
+	}
 	views, err := operations.NewViews(p, o)
 	if err != nil {
 		return nil, nil, err
@@ -161,7 +165,7 @@ func (c *RunCmd) server(p *topology.Pipeline, o operations.RunOptions, groups []
 	}
 	srv := httpapi.New(httpapi.Options{
 		Pipeline: p, Stats: o.Stats, Groups: groups, Tables: views, Pins: pins,
-		Token:        p.Config.APIToken(os.LookupEnv),
+		Token:        token,
 		MaxBodyBytes: int64(p.Config.API.MaxBodyKB) << 10, MaxRows: p.Config.API.MaxRows,
 		Version: buildVersion(),
 	})
