@@ -47,7 +47,11 @@ func (c *Pipeline) EnsureDefaults() {
 }
 
 func (in *Input) ensureDefaults() {
+	if in.Delayed() {
+		setZero(&in.Label.From, "none")
+	}
 	setZero(&in.Label.From, DefaultLabelFrom)
+	in.Labels.ensureDefaults()
 	s := in.spec("")
 	s.EnsureDefaults() // package input owns the decoding defaults
 	in.Format, in.Avro.Mode = s.Format, s.AvroMode

@@ -18,11 +18,15 @@ func (in Input) spec(keyColumn string) input.Spec {
 		delim = r
 		break
 	}
+	classes := in.Label.Classes
+	if in.Delayed() {
+		classes = nil // of the labels topic's values, not of the input
+	}
 	return input.Spec{
 		Format: in.Format, Header: in.Header, Delimiter: delim, Columns: in.Columns,
 		AvroSchema: in.Avro.Schema, AvroMode: in.Avro.Mode, SchemaIDs: in.Avro.SchemaIDs,
 		Features: in.Features, Label: input.LabelFrom(in.Label.From), LabelColumn: in.Label.Column,
-		Classes: in.Label.Classes, KeyColumn: keyColumn,
+		Classes: classes, KeyColumn: keyColumn, IDColumn: in.IDColumn,
 	}
 }
 

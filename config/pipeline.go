@@ -63,6 +63,15 @@ type Input struct {
 	Features []string `yaml:"features"`
 	// Label says where the label is.
 	Label Label `yaml:"label"`
+	// IDColumn names the column (field) that holds each row's example id,
+	// with delayed labels (input.labels). Default: none, the id is the
+	// record's key.
+	IDColumn string `yaml:"id_column"`
+	// Labels, with a topic, makes the labels arrive apart from the
+	// features (delayed labels); input.label.from must then be "none" (its
+	// default then) and input.label.classes names the classes of the
+	// labels on that topic.
+	Labels Labels `yaml:"labels"`
 }
 
 // Avro configures Avro inputs.

@@ -68,6 +68,9 @@ func (c *Pipeline) validateInput() error {
 			return c.fieldError(fmt.Sprintf("models[%d].key", i), "per-entity models must share one key column: %q and %q", k, m.Key)
 		}
 	}
+	if err := c.validateLabels(); err != nil {
+		return err
+	}
 	if err := c.inputSpec().Validate(); err != nil {
 		field, msg := c.inputField(err)
 		return c.fieldError(field, "%s", msg)
@@ -203,6 +206,7 @@ var specKeys = map[string]string{
 	"columns": "input.columns", "features": "input.features",
 	"avro_schema": "input.avro.schema", "avro_mode": "input.avro.mode", "schema_ids": "input.avro.schema_ids",
 	"label": "input.label.from", "label_column": "input.label.column", "classes": "input.label.classes",
+	"id_column": "input.id_column",
 }
 
 // inputField names the key of an input.Spec error as the YAML does.

@@ -96,6 +96,9 @@ func checkInputs(ctx context.Context, adm *kadm.Client, p *topology.Pipeline) er
 	for _, t := range slices.Concat(p.Topics.Inputs, p.Topics.ServeInputs) {
 		names = append(names, string(t))
 	}
+	if p.Topics.Delayed() {
+		names = append(names, string(p.Topics.Labels))
+	}
 	td, err := adm.ListTopics(ctx, names...)
 	if err != nil {
 		return fmt.Errorf("operations: list input topics: %w", err)
@@ -105,7 +108,23 @@ func checkInputs(ctx context.Context, adm *kadm.Client, p *topology.Pipeline) er
 			return fmt.Errorf("operations: input topic %q does not exist (create it, or produce to it first)", n)
 		}
 	}
+	if err := checkLabelPartitions(td, p); err != nil {
+		return err
+	}
 	return checkServedPartitions(td, p)
+}
+
+// checkLabelPartitions fails when the labels topic has not the pipeline's
+// partitions: the join group reads it copartitioned with <p>.features.
+func checkLabelPartitions(td kadm.TopicDetails, p *topology.Pipeline) error {
+	if !p.Topics.Delayed() {
+		return nil
+	}
+	if n := len(td[string(p.Topics.Labels)].Partitions); n != p.Config.Partitions {
+		return fmt.Errorf("operations: the labels topic %q has %d partitions, want the pipeline's %d (the join group reads it copartitioned with %s)",
+			p.Topics.Labels, n, p.Config.Partitions, p.Topics.Features)
+	}
+	return nil
 }
 
 // checkServedPartitions fails when the served topics have different

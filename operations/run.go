@@ -162,6 +162,12 @@ func runGroup(ctx context.Context, p *topology.Pipeline, name goka.Group, o RunO
 		flushed = make(chan error, 1)
 		go func() { flushed <- q.Route.Run(flushCtx) }()
 	}
+	if name == q.Topics.JoinGroup {
+		visitCtx, stopVisits := context.WithCancel(ctx)
+		visited := make(chan struct{})
+		go func() { expireVisits(visitCtx, q, proc, o); close(visited) }()
+		defer func() { stopVisits(); <-visited }()
+	}
 	err = proc.Run(ctx)
 	stopFlush()
 	if flushed != nil {
@@ -317,7 +323,35 @@ func (nopLogger) Printf(string, ...interface{}) {}
 func saramaConsumerBuilder(p *topology.Pipeline, cfg *sarama.Config) goka.SaramaConsumerBuilder {
 	t := p.Topics
 	return resettingConsumerBuilder(goka.SaramaConsumerBuilderWithConfig(cfg),
-		string(t.LearnTable), string(t.MergeTable), string(t.CheckpointTable), string(t.Serving))
+		string(t.LearnTable), string(t.MergeTable), string(t.CheckpointTable), string(t.Serving), string(t.JoinTable))
+}
+
+// expireInterval is how often a run visits the join table to expire
+// what waited too long: a tenth of expire_after.seconds, between 1 s and
+// 1 min (each visit reads every entry of the instance's partitions).
+func expireInterval(p *topology.Pipeline) time.Duration {
+	d := time.Duration(p.Config.Input.Labels.ExpireAfter.Seconds * float64(time.Second) / 10)
+	return min(max(d, time.Second), time.Minute)
+}
+
+// expireVisits runs beside the join group's processor until ctx is done:
+// every expireInterval it visits the entries of the partitions the
+// processor owns (processors.Join.Expire). A visit that fails (the group
+// rebalancing under it) is logged, and the next one tries again.
+func expireVisits(ctx context.Context, p *topology.Pipeline, proc *goka.Processor, o RunOptions) {
+	tick := time.NewTicker(expireInterval(p))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			err := proc.VisitAll(ctx, processors.ExpireVisitor, processors.ExpireTick{NowMillis: now.UnixMilli()})
+			if err != nil && ctx.Err() == nil && o.Logger != nil {
+				o.Logger.Printf("operations: expire visit of %s: %v", p.Topics.JoinTable, err)
+			}
+		}
+	}
 }
 
 // checkpointTickInterval is how often a run looks for models whose time

@@ -37,6 +37,20 @@
 // serves changes from one record to the next without a restart. Its
 // rolling metrics live in memory, per input partition (ScorePartition).
 //
+// # Delayed labels
+//
+// When the labels come on a topic of their own (config.Labels), route
+// writes each row, keyed by its example id, to <p>.features (Features of
+// the row: Route.FeaturesOf) instead of batching it, and Join pairs rows
+// and labels in its table (table.Pending), in whichever order they come:
+// it predicts a row when it comes, with each model key's state looked up
+// in the learn (merge) table, and sends the labeled row with that
+// prediction (wire.ExampleBatch.Scores) to learn when its label comes;
+// learn then learns it and scores its metrics with that prediction
+// (learnScored), writing no prediction of its own. Duplicate, bad, late
+// and expired labels and expired rows are dead-lettered (Join's reasons);
+// a visitor run beside the group expires entries (Join.Expire).
+//
 // # Counting
 //
 // Route, Learn and Score count what they do in runstats counters they hold

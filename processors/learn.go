@@ -151,6 +151,10 @@ func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFu
 		applied = st.Mark(src.Topic, src.Partition)
 	}
 	if allApplied(b, applied) {
+		if b.Scores != nil { // delayed labels: predicted when the features came
+			events, err := learnScored(st, b, applied, nil)
+			return LearnOutput{Events: events}, err
+		}
 		preds, events, err := predictRows(st, b, applied, nil)
 		return LearnOutput{Predictions: preds, Events: events}, err
 	}
@@ -158,7 +162,13 @@ func (l *Learn) step(st *table.ModelState, b *wire.ExampleBatch, merged MergedFu
 	if err != nil {
 		return LearnOutput{}, err
 	}
-	preds, events, err := predictRows(st, b, applied, mix)
+	var preds *wire.PredictionBatch
+	var events []*wire.Event
+	if b.Scores != nil {
+		events, err = learnScored(st, b, applied, mix)
+	} else {
+		preds, events, err = predictRows(st, b, applied, mix)
+	}
 	if err != nil {
 		return LearnOutput{}, err
 	}

@@ -33,6 +33,10 @@ type Route struct {
 	Examples goka.Stream
 	// DeadLetter is the output topic of undecodable records.
 	DeadLetter goka.Stream
+	// FeaturesTopic, when set, is the features topic of delayed labels:
+	// each row goes there, keyed by its example id, instead of to Examples
+	// (see FeaturesOf).
+	FeaturesTopic goka.Stream
 	// Sink, if set, receives the ExampleBatches, gathered over consecutive
 	// input messages of a partition (up to MaxRows rows, or Linger after the
 	// first); Run must then be running. Nil emits one batch per input
@@ -116,7 +120,8 @@ type RouteOutput struct {
 
 	spare []*wire.ExampleBatch // batches of earlier messages, for reuse
 	used  int
-	rows  []input.Row // decoding scratch
+	rows  []input.Row      // decoding scratch
+	ids   map[int32]string // the example ids of its rows (input.id_column), by index
 }
 
 // reset empties out, keeping its batches for reuse.
@@ -192,11 +197,15 @@ func (r *Route) Process(ctx goka.Context, msg interface{}) {
 	} else {
 		r.StepInto(out, src, []byte(ctx.Key()), value)
 	}
+	routed := 0 // rows sent as Features, per model key
+	if r.FeaturesTopic != "" {
+		routed = r.emitFeatures(ctx, out, ctx.Key(), value)
+	}
 	for _, d := range out.Dead {
 		ctx.Emit(r.DeadLetter, r.deadLetterKey(ctx.Key()), d)
 	}
 	if r.Stats != nil {
-		r.count(src.Partition, out)
+		r.count(src.Partition, out, routed)
 	}
 	if r.Sink != nil {
 		r.buffers.process(ctx, out.Batches)
@@ -238,6 +247,15 @@ func (r *Route) StepInto(out *RouteOutput, src wire.Source, key, value []byte) {
 	rows, dead, bad := r.decodeRecord(out.rows[:0], out.Dead, src, key, value, "")
 	out.rows, out.Dead = rows[:0], dead
 	out.Decoded = len(rows) + bad
+	clear(out.ids)
+	for _, row := range rows {
+		if row.ID != "" {
+			if out.ids == nil {
+				out.ids = map[int32]string{}
+			}
+			out.ids[row.Index] = row.ID
+		}
+	}
 	var byKey batchIndex
 	for mi := range r.Models {
 		for _, row := range rows {
@@ -321,9 +339,9 @@ func (r *Route) routeRow(out *RouteOutput, byKey *batchIndex, src wire.Source, k
 	b.Rows = append(b.Rows, wire.Row{Index: row.Index, Offset: src.Offset, Features: row.Features, Label: row.Label, HasLabel: row.HasLabel})
 }
 
-// count adds what routing one record did to r.Stats.
-func (r *Route) count(partition int32, out *RouteOutput) {
-	routed := 0
+// count adds what routing one record did to r.Stats; routed are its rows
+// that went out as Features (delayed labels), once per model key.
+func (r *Route) count(partition int32, out *RouteOutput, routed int) {
 	for _, b := range out.Batches {
 		routed += len(b.Rows)
 	}

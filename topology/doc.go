@@ -19,6 +19,10 @@
 //	deployments: served topics ──► [score] ──► their outputs (<p>.scores), <p>.score-metrics
 //	                                  │    └─► <p>.deadletter
 //	   lookups: <p>-learn-table (<p>-merge-table), <p>-checkpoint-table, <p>.serving
+//	delayed labels: [route] ──► <p>.features ─┐
+//	                labels topic ─────────────┴► [join] ── table <p>-join-table
+//	                   predictions ◄─┘ │ └─► <p>.deadletter   (lookups: <p>-learn-table, <p>-merge-table)
+//	                   <p>.examples ◄──┘ (labeled rows with their feature-time prediction)
 //	side channels: route's batching emitter ──► <p>.examples
 //	               checkpoint tick loop, `models pin|unpin` ──► <p>.pins
 //	               `serve promote|rollback` ──► <p>.serving

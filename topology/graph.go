@@ -85,11 +85,40 @@ func (p *Pipeline) Graph() Graph {
 
 	// route: decode, validate, re-key to the model key, batch rows; bad
 	// records to the dead letters.
-	route := goka.DefineGroup(t.RouteGroup,
+	routeEdges := []goka.Edge{
 		goka.Inputs(t.Inputs, new(codec.Bytes), p.Route.Process),
 		goka.Output(t.Examples, examples),
 		goka.Output(t.DeadLetter, p.DeadLetterCodec),
-	)
+	}
+	if t.Delayed() {
+		routeEdges = append(routeEdges, goka.Output(t.Features, new(wire.FeaturesCodec)))
+	}
+	route := goka.DefineGroup(t.RouteGroup, routeEdges...)
+	groups := []*goka.GroupGraph{route}
+
+	// join (delayed labels only): the rows by example id and the labels
+	// in; per row a prediction with the looked-up state of each of its
+	// model keys, kept with the features in its table until the label
+	// comes; the labeled rows with those predictions out to the learner;
+	// bad, duplicate, late and expired ones to the dead letters.
+	if t.Delayed() {
+		edges := []goka.Edge{
+			goka.Input(t.Features, new(wire.FeaturesCodec), p.Join.ProcessFeatures),
+			goka.Input(t.Labels, new(codec.Bytes), p.Join.ProcessLabel),
+			goka.Persist(new(table.PendingCodec)),
+			goka.Lookup(t.LearnTable, table.NewStateViewCodec(shapes, 0)),
+		}
+		if p.Sharded() {
+			edges = append(edges, goka.Lookup(t.MergeTable, table.NewStateViewCodec(shapes, 0)))
+		}
+		edges = append(edges,
+			goka.Output(t.Predictions, p.PredictionCodec),
+			goka.Output(t.Examples, examples),
+			goka.Output(t.DeadLetter, p.DeadLetterCodec),
+			goka.Visitor(processors.ExpireVisitor, p.Join.Expire),
+		)
+		groups = append(groups, goka.DefineGroup(t.JoinGroup, edges...))
+	}
 
 	// learn: per row predict, update the rolling metrics, feed the loss
 	// to the key's drift monitor, take the SGD step; the model states
@@ -109,7 +138,7 @@ func (p *Pipeline) Graph() Graph {
 			goka.Lookup(t.MergeTable, merged),
 		)
 	}
-	groups := []*goka.GroupGraph{route, goka.DefineGroup(t.LearnGroup, learnEdges...)}
+	groups = append(groups, goka.DefineGroup(t.LearnGroup, learnEdges...))
 
 	// merge (data-parallel models only): the shards' states in, the merged
 	// model of each sharded model in its table.

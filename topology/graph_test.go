@@ -49,7 +49,7 @@ func TestNoDanglingTopics(t *testing.T) {
 // input, is read or written by something the Graph declares, so the
 // rendered DAG misses nothing.
 func TestGraphDeclaresEveryTopic(t *testing.T) {
-	for _, p := range []*Pipeline{susyPipeline(t), shardedPipeline(t), shardedServing(t)} {
+	for _, p := range []*Pipeline{susyPipeline(t), shardedPipeline(t), shardedServing(t), delayedPipeline(t)} {
 		graph := p.Graph()
 		seen := map[string]bool{}
 		for _, g := range graph.Groups {
@@ -85,10 +85,12 @@ func TestGraphDeclaresEveryTopic(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
-	p := susyPipeline(t)
+	p, d := susyPipeline(t), delayedPipeline(t)
 	for _, tt := range []struct{ file, got string }{
 		{"susy.dot", p.DOT()},
 		{"susy.txt", p.Text()},
+		{"susy-delayed.dot", d.DOT()},
+		{"susy-delayed.txt", d.Text()},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			path := filepath.Join("testdata", tt.file)

@@ -26,6 +26,9 @@ type Pipeline struct {
 	// Route and Learn are the processors behind the route and learn groups.
 	Route *processors.Route
 	Learn *processors.Learn
+	// Join pairs delayed labels with their examples; nil when the labels
+	// are in the input records.
+	Join *processors.Join
 	// Merge averages the shards of data-parallel models; nil when no model
 	// is sharded.
 	Merge *processors.Merge
@@ -65,7 +68,11 @@ func Build(c *config.Pipeline) (*Pipeline, error) {
 		Examples: p.Topics.Examples, DeadLetter: p.Topics.DeadLetter,
 		DeadLetterEncoding: c.Output.DeadLetter,
 	}
+	if p.Topics.Delayed() {
+		p.Route.FeaturesTopic = p.Topics.Features
+	}
 	p.Route.Init()
+	p.Join = p.newJoin(0)
 	p.Learn = &processors.Learn{Specs: byName, Predictions: p.Topics.Predictions, Metrics: p.Topics.Metrics, Events: p.Topics.Events}
 	if p.Sharded() {
 		p.Learn.Shards = p.Topics.Shards
@@ -79,6 +86,26 @@ func Build(c *config.Pipeline) (*Pipeline, error) {
 	}
 	p.Score = p.newScore(p.Route, 0)
 	return p, nil
+}
+
+// newJoin is the processor of the join group, its dead letters bounded
+// by deadLetterMaxBytes (0: the default); nil without delayed labels.
+func (p *Pipeline) newJoin(deadLetterMaxBytes int) *processors.Join {
+	t := p.Topics
+	if !t.Delayed() {
+		return nil
+	}
+	in := p.Config.Input
+	j := &processors.Join{
+		Specs: p.Specs, Classes: in.Label.Classes, Expiry: in.Labels.ExpireAfter, Partitions: p.Config.Partitions,
+		Features: t.Features, Examples: t.Examples, Predictions: t.Predictions, DeadLetter: t.DeadLetter,
+		LearnTable: t.LearnTable, DeadLetterMaxBytes: deadLetterMaxBytes, DeadLetterEncoding: p.Config.Output.DeadLetter,
+	}
+	if p.Sharded() {
+		j.MergeTable = t.MergeTable
+	}
+	j.Init()
+	return j
 }
 
 // buildDeployments converts the config's deployments, refusing an output
@@ -191,6 +218,7 @@ func (p *Pipeline) WithRouteSink(sink processors.Sink, limits processors.Limits)
 	r.Init()
 	q.Route = &r
 	q.Score = p.newScore(&r, limits.ScoresMaxBytes)
+	q.Join = p.newJoin(limits.DeadLetterMaxBytes)
 	return &q
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/streamsgd/streamsgd/model"
+	"github.com/streamsgd/streamsgd/processors"
 )
 
 // Text renders the DAG (Graph) for people: each group with its inputs,
@@ -30,6 +31,9 @@ func (p *Pipeline) Text() string {
 		}
 		for _, e := range g.OutputStreams() {
 			fmt.Fprintf(&b, "  out    %s\n", e.Topic())
+		}
+		if g.Group() == p.Topics.JoinGroup {
+			fmt.Fprintf(&b, "  visit  %s (a loop beside the group expires waiting entries)\n", processors.ExpireVisitor)
 		}
 	}
 	fmt.Fprintf(&b, "\nside channels (written outside the group callbacks)\n")
@@ -148,7 +152,7 @@ func (p *Pipeline) Dangling() []string {
 	ends := map[string]bool{}
 	t := p.Topics
 	for _, s := range slices.Concat(t.Inputs, t.ServeInputs, t.ScoreOutputs,
-		goka.Streams{t.Predictions, t.Metrics, t.DeadLetter, t.Events, t.ScoreMetrics}) {
+		goka.Streams{t.Predictions, t.Metrics, t.DeadLetter, t.Events, t.ScoreMetrics, t.Labels}) {
 		ends[string(s)] = true
 	}
 	var out []string

@@ -43,6 +43,13 @@ type Topics struct {
 	ServeInputs  goka.Streams
 	ScoreOutputs goka.Streams
 	ScoreMetrics goka.Stream
+	// Labels is the labels topic of delayed labels (config.Labels), empty
+	// without; Features carries the rows, keyed by example id, from route
+	// to JoinGroup, whose table (JoinTable) pairs them with their labels.
+	Labels    goka.Stream
+	Features  goka.Stream
+	JoinGroup goka.Group
+	JoinTable goka.Table
 	// Serving is the table of serving overrides (`streamsgd serve
 	// promote`), keyed by deployment name: a compacted topic that the
 	// score group looks up and no group owns.
@@ -69,6 +76,9 @@ func TopicsOf(c *config.Pipeline) Topics {
 		ScoreGroup:      goka.Group(p + "-score"),
 		ScoreMetrics:    goka.Stream(p + ".score-metrics"),
 		Serving:         goka.Table(p + ".serving"),
+		Labels:          goka.Stream(c.Input.Labels.Topic),
+		Features:        goka.Stream(p + ".features"),
+		JoinGroup:       goka.Group(p + "-join"),
 	}
 	for _, in := range c.Input.Topics {
 		t.Inputs = append(t.Inputs, goka.Stream(in))
@@ -82,6 +92,7 @@ func TopicsOf(c *config.Pipeline) Topics {
 	t.LearnTable = goka.GroupTable(t.LearnGroup)
 	t.MergeTable = goka.GroupTable(t.MergeGroup)
 	t.CheckpointTable = goka.GroupTable(t.CheckpointGroup)
+	t.JoinTable = goka.GroupTable(t.JoinGroup)
 	return t
 }
 
@@ -91,6 +102,10 @@ func appendOnce(s goka.Streams, t goka.Stream) goka.Streams {
 	}
 	return append(s, t)
 }
+
+// Delayed reports whether the labels come on a topic of their own, and so
+// the DAG has a join group.
+func (t Topics) Delayed() bool { return t.Labels != "" }
 
 // Serves reports whether the pipeline has scoring deployments, and so a
 // score group.
@@ -120,6 +135,9 @@ func (t Topics) own() []CreatedTopic {
 		{Name: string(t.MergeTable), Compacted: true},
 		{Name: string(t.Pins)},
 		{Name: string(t.CheckpointTable), Compacted: true},
+	}
+	if t.Delayed() {
+		out = append(out, CreatedTopic{Name: string(t.Features)}, CreatedTopic{Name: string(t.JoinTable), Compacted: true})
 	}
 	if t.Serves() {
 		out = append(out, CreatedTopic{Name: string(t.ScoreMetrics)}, CreatedTopic{Name: string(t.Serving), Compacted: true})

@@ -83,6 +83,9 @@ func (r *avroRun) record(i int32, p *avroPlan, native any, raw []byte) {
 	if reason == "" {
 		reason = r.setEntity(p, m, &row)
 	}
+	if reason == "" && p.id != "" {
+		row.ID, reason = avroIDOf(m[p.id], "field "+p.id)
+	}
 	if reason != "" {
 		r.fail(i, raw, reason)
 		return

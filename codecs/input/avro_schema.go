@@ -156,14 +156,15 @@ type avroPlan struct {
 	features []string
 	label    string // with LabelFromColumn
 	key      string // with a KeyColumn
+	id       string // with an IDColumn
 }
 
 // newAvroPlan resolves the Spec against a record schema: the default
 // features, and a type check of every field used.
 func newAvroPlan(rec *avroRecord, s *Spec) (*avroPlan, error) {
-	p := &avroPlan{features: s.Features, label: s.LabelColumn, key: s.KeyColumn}
+	p := &avroPlan{features: s.Features, label: s.LabelColumn, key: s.KeyColumn, id: s.IDColumn}
 	if len(p.features) == 0 {
-		p.features = rec.defaultFeatures(p.label, p.key)
+		p.features = rec.defaultFeatures(p.label, p.key, p.id)
 		if len(p.features) == 0 {
 			return nil, errors.New("features: the schema has no numeric field besides the label and key fields")
 		}
@@ -183,13 +184,18 @@ func newAvroPlan(rec *avroRecord, s *Spec) (*avroPlan, error) {
 			return nil, err
 		}
 	}
+	if p.id != "" {
+		if err := rec.expect("id_column", p.id, kindString, kindEnum, kindInt); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
-func (r *avroRecord) defaultFeatures(label, key string) []string {
+func (r *avroRecord) defaultFeatures(label, key, id string) []string {
 	var out []string
 	for _, f := range r.fields {
-		if f.kind.numeric() && f.name != label && f.name != key {
+		if f.kind.numeric() && f.name != label && f.name != key && f.name != id {
 			out = append(out, f.name)
 		}
 	}

@@ -78,6 +78,12 @@ func TestDecodeAvroBinary(t *testing.T) {
 			value: encode(t, kitchenSchema, kitchen(1)), want: []Row{row(0, 0, 1)}},
 		{name: "int entity", spec: Spec{Format: FormatAvro, AvroSchema: kitchenSchema, KeyColumn: "n", Features: []string{"x"}},
 			value: encode(t, kitchenSchema, kitchen(1)), want: []Row{withEntity(unlabelled(0, 1), "2")}},
+		{name: "example id", spec: Spec{Format: FormatAvro, AvroSchema: kitchenSchema, IDColumn: "id", Features: []string{"x"}},
+			value:   encode(t, kitchenSchema, kitchen(1), with(kitchen(2), "id", nil), with(kitchen(3), "id", goavro.Union("string", ""))),
+			want:    []Row{withID(unlabelled(0, 1), "s1")},
+			wantBad: []RowError{bad(1, "row 1: no example id: field id is null"), bad(2, "row 2: no example id: field id is empty")}},
+		{name: "int example id, not a default feature", spec: Spec{Format: FormatAvro, AvroSchema: kitchenSchema, IDColumn: "n", LabelColumn: "i"},
+			value: encode(t, kitchenSchema, kitchen(1)), want: []Row{withID(row(0, 3, 1, 0.5, 1, 4.5), "2")}},
 
 		{name: "null feature", spec: kit, value: encode(t, kitchenSchema, kitchen(1), with(kitchen(2), "opt", nil), kitchen(3)),
 			want: []Row{kitRow(0, 1), kitRow(2, 3)}, wantBad: []RowError{bad(1, "row 1: field opt: null")}},

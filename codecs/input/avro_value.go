@@ -89,3 +89,19 @@ func entityOf(v any, where string) (string, string) {
 		return "", fmt.Sprintf("%s: a %T is not an entity key", where, x)
 	}
 }
+
+// avroIDOf converts the goavro value of the example id field.
+func avroIDOf(v any, where string) (string, string) {
+	switch x := unwrap(v).(type) {
+	case nil:
+		return "", ReasonNoID + ": " + where + " is null"
+	case string:
+		return idOf([]byte(x), where)
+	case int32:
+		return strconv.FormatInt(int64(x), 10), ""
+	case int64:
+		return strconv.FormatInt(x, 10), ""
+	default:
+		return "", fmt.Sprintf("%s: %s: a %T is not an example id", ReasonNoID, where, x)
+	}
+}

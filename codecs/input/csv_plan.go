@@ -10,6 +10,7 @@ const (
 	colFeature
 	colLabel
 	colKey
+	colID
 )
 
 type colAction struct {
@@ -47,6 +48,9 @@ func (b planBuilder) build(s *Spec) error {
 		return err
 	}
 	if err := b.set(s.KeyColumn, colAction{kind: colKey}); err != nil {
+		return err
+	}
+	if err := b.set(s.IDColumn, colAction{kind: colID}); err != nil {
 		return err
 	}
 	for j, f := range s.Features {
@@ -119,7 +123,7 @@ func minPositionalWidth(s *Spec) int {
 		need = max(need, i+1)
 	}
 	if len(s.Features) == 0 {
-		for _, n := range []string{s.LabelColumn, s.KeyColumn} {
+		for _, n := range []string{s.LabelColumn, s.KeyColumn, s.IDColumn} {
 			if n != "" {
 				excluded++
 			}

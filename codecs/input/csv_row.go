@@ -21,7 +21,7 @@ type csvRun struct {
 
 // lineParts holds the label and key fields of a row.
 type lineParts struct {
-	label, key []byte
+	label, key, id []byte
 }
 
 // row decodes one non-empty line.
@@ -46,6 +46,9 @@ func (r *csvRun) row(line []byte) {
 	}
 	if reason == "" {
 		reason = r.setEntity(&parts, &row)
+	}
+	if reason == "" && r.d.spec.IDColumn != "" {
+		row.ID, reason = idOf(parts.id, "column "+r.d.spec.IDColumn)
 	}
 	if reason != "" {
 		r.fail(i, line, reason)
@@ -95,6 +98,8 @@ func (d *csvDecoder) splitRow(p *csvPlan, line []byte, out []float64, parts *lin
 			parts.label = f
 		case colKey:
 			parts.key = f
+		case colID:
+			parts.id = f
 		}
 	}
 	switch {

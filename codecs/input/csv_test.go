@@ -75,6 +75,8 @@ func unlabelled(i int32, feats ...float64) Row {
 
 func withEntity(r Row, e string) Row { r.Entity = e; return r }
 
+func withID(r Row, id string) Row { r.ID = id; return r }
+
 func bad(i int32, reason string) RowError { return RowError{Index: i, Reason: reason} }
 
 func susyFeatures() []float64 {
@@ -142,6 +144,10 @@ func TestDecodeCSV(t *testing.T) {
 		{name: "entity quoted with delimiter", spec: Spec{KeyColumn: "c0"}, value: []byte("\"a,\"\"b\"\"\",1\n"), want: []Row{withEntity(unlabelled(0, 1), `a,"b"`)}},
 		{name: "quoted number", spec: none, value: []byte(`"1", "2" ` + "\n"), want: []Row{unlabelled(0, 1, 2)}},
 		{name: "missing entity", spec: Spec{KeyColumn: "c0"}, value: []byte(",1\n"), wantBad: []RowError{bad(0, "row 0: missing entity: column c0 is empty")}},
+		{name: "example id", spec: Spec{Header: true, IDColumn: "id"}, value: []byte("x,id\n1,e1\n2,\n"),
+			want: []Row{withID(unlabelled(0, 1), "e1")}, wantBad: []RowError{bad(1, "row 1: no example id: column id is empty")}},
+		{name: "example id positional", spec: Spec{IDColumn: "c1", KeyColumn: "c0"}, value: []byte("s,e7,3\n"),
+			want: []Row{withID(withEntity(unlabelled(0, 3), "s"), "e7")}},
 
 		{name: "wrong column count", spec: Spec{Label: LabelFromKey, Columns: strings.Split("c,f0,f1,f2", ",")}, key: "1", value: []byte("1,2,3,4\n1,2,3,4\n1,2,3,4\n1,2,3\n"),
 			want:    []Row{row(0, 1, 1, 2, 3, 4), row(1, 1, 1, 2, 3, 4), row(2, 1, 1, 2, 3, 4)},

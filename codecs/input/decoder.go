@@ -22,6 +22,8 @@ type Row struct {
 	HasLabel bool
 	// Entity is the value of Spec.KeyColumn, or "" without one.
 	Entity string
+	// ID is the value of Spec.IDColumn, or "" without one.
+	ID string
 }
 
 // Decoder turns one Kafka record into rows. Decoders are safe for

@@ -20,6 +20,7 @@ var fuzzCSVSpecs = []Spec{
 	{Delimiter: ';', LabelColumn: "c0", KeyColumn: "c1"},
 	{Delimiter: '¦', Features: []string{"c1", "c0"}, Label: LabelFromKey, Classes: []string{"s", "b"}},
 	{Delimiter: '\t'},
+	{Delimiter: ';', IDColumn: "c0", KeyColumn: "c1"},
 }
 
 // FuzzCSV checks, for any message: Decode never panics; it fails whole only
@@ -37,6 +38,7 @@ func FuzzCSV(f *testing.F) {
 	f.Add([]byte(nil), []byte("0;e1;1.5\n1;;2\n2;e2\n"), uint8(4))
 	f.Add([]byte("b"), []byte("1¦2\n3¦4¦5\n"), uint8(5))
 	f.Add([]byte(nil), []byte("1\t 2\n\t\n"), uint8(6))
+	f.Add([]byte(nil), []byte("e1;s;1\n;s;2\ne3;;3\n"), uint8(7))
 	f.Fuzz(func(t *testing.T, key, value []byte, mode uint8) {
 		spec := fuzzCSVSpecs[int(mode)%len(fuzzCSVSpecs)]
 		d, err := NewDecoder(spec)
@@ -118,6 +120,9 @@ func checkRows(t *testing.T, spec *Spec, rows []Row, bad []RowError, n int) {
 		}
 		if (spec.KeyColumn != "") != (r.Entity != "") {
 			t.Fatalf("row %d entity %q", r.Index, r.Entity)
+		}
+		if (spec.IDColumn != "") != (r.ID != "") {
+			t.Fatalf("row %d example id %q", r.Index, r.ID)
 		}
 		seen[r.Index] = true
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Reasons that a dead letter starts with (after "row N: " for a row, or
@@ -65,3 +66,18 @@ func rowReason(i int32, reason string) string {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// ReasonNoID: the example id column (Spec.IDColumn) of a row is empty, or
+// not text.
+const ReasonNoID = "no example id"
+
+// idOf reads an example id field, where naming it for the reason.
+func idOf(b []byte, where string) (string, string) {
+	switch {
+	case len(b) == 0:
+		return "", ReasonNoID + ": " + where + " is empty"
+	case !utf8.Valid(b):
+		return "", ReasonNoID + ": " + where + " is not valid UTF-8: " + quoteField(b)
+	}
+	return string(b), ""
+}

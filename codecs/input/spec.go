@@ -82,6 +82,10 @@ type Spec struct {
 	// returned as Row.Entity, for per-entity models. An empty entity is a
 	// bad row.
 	KeyColumn string
+	// IDColumn, if given, names the column (field) whose string value is
+	// returned as Row.ID: the example id that delayed labels refer to. An
+	// empty id is a bad row.
+	IDColumn string
 }
 
 // EnsureDefaults fills in the zero-valued fields that have a default.
@@ -178,6 +182,9 @@ func (s *Spec) checkRoles() error {
 	if s.KeyColumn != "" && s.KeyColumn == s.LabelColumn {
 		return errorf("key_column: %q is also the label column", s.KeyColumn)
 	}
+	if s.IDColumn != "" && (slices.Contains(s.Features, s.IDColumn) || s.IDColumn == s.LabelColumn || s.IDColumn == s.KeyColumn) {
+		return errorf("id_column: %q is also a feature, the label or the key column", s.IDColumn)
+	}
 	return nil
 }
 
@@ -208,6 +215,9 @@ func (s *Spec) usedColumns() (names, fields []string) {
 	if s.KeyColumn != "" {
 		names, fields = append(names, s.KeyColumn), append(fields, "key_column")
 	}
+	if s.IDColumn != "" {
+		names, fields = append(names, s.IDColumn), append(fields, "id_column")
+	}
 	return names, fields
 }
 
@@ -235,7 +245,7 @@ func (s Spec) FeatureNames() ([]string, error) {
 	case s.Format == FormatCSV && !s.Header && len(s.Columns) > 0:
 		var out []string
 		for _, col := range s.Columns {
-			if col != s.LabelColumn && col != s.KeyColumn {
+			if col != s.LabelColumn && col != s.KeyColumn && col != s.IDColumn {
 				out = append(out, col)
 			}
 		}

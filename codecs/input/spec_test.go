@@ -56,6 +56,8 @@ func TestValidate(t *testing.T) {
 		{"feature is label", Spec{Header: true, LabelColumn: "y", Features: []string{"y"}}, `input: features: "y" is the label column`},
 		{"feature is key", Spec{Header: true, KeyColumn: "id", Features: []string{"id"}}, `input: features: "id" is the key column`},
 		{"key is label", Spec{Header: true, LabelColumn: "y", KeyColumn: "y"}, `input: key_column: "y" is also the label column`},
+		{"id is a feature", Spec{Header: true, Features: []string{"a"}, IDColumn: "a"}, `input: id_column: "a" is also a feature, the label or the key column`},
+		{"id is the key", Spec{Header: true, KeyColumn: "k", IDColumn: "k"}, `input: id_column: "k" is also a feature, the label or the key column`},
 		{"quote delimiter", Spec{Delimiter: '"'}, `input: delimiter '"' is not allowed`},
 		{"newline delimiter", Spec{Delimiter: '\n'}, `input: delimiter '\n' is not allowed`},
 		{"duplicate column", Spec{Columns: []string{"a", "a"}}, `input: columns: "a" appears twice`},

@@ -11,7 +11,7 @@ const maxVarint = 10
 // source topic, model and key, without its rows: the encoded fields and
 // the key once more, as the Kafka record's key.
 func ExampleBatchHeaderBound(topic, model, key string) int {
-	return sizeString(topic) + sizeString(model) + 2*sizeString(key) + 4*maxVarint + 1
+	return sizeString(topic) + sizeString(model) + 2*sizeString(key) + 4*maxVarint + 1 + 1 // partial, empty scores
 }
 
 // ExampleRowBound bounds the bytes of one Row of an ExampleBatch with the

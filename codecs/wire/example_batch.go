@@ -23,7 +23,8 @@ func AppendExampleBatch(b []byte, eb *ExampleBatch) []byte {
 	}
 	b = appendArrayEnd(b, len(eb.Rows))
 	b = appendInt(b, eb.Invalid)
-	return appendBoolean(b, eb.Partial)
+	b = appendBoolean(b, eb.Partial)
+	return appendDoubles(b, eb.Scores)
 }
 
 func appendRow(b []byte, r *Row, base int64) []byte {
@@ -36,7 +37,8 @@ func appendRow(b []byte, r *Row, base int64) []byte {
 // exampleBatchSize is the exact encoded size of eb.
 func exampleBatchSize(eb *ExampleBatch) int {
 	n := sizeString(eb.Source.Topic) + sizeLong(int64(eb.Source.Partition)) + sizeLong(eb.Source.Offset) +
-		sizeString(eb.Model) + sizeString(eb.Key) + sizeArray(len(eb.Rows)) + sizeLong(int64(eb.Invalid)) + 1
+		sizeString(eb.Model) + sizeString(eb.Key) + sizeArray(len(eb.Rows)) + sizeLong(int64(eb.Invalid)) + 1 +
+		sizeDoubles(len(eb.Scores))
 	for i := range eb.Rows {
 		r := &eb.Rows[i]
 		n += sizeLong(int64(r.Index)) + sizeLong(r.Offset-eb.Source.Offset) + sizeDoubles(len(r.Features)) + 1
@@ -66,6 +68,14 @@ func readExampleBatch(r *reader, eb *ExampleBatch) error {
 	eb.Invalid = r.int()
 	// Batches written before the field existed end here.
 	eb.Partial = r.Len() > 0 && r.boolean()
+	// and before this one here.
+	eb.Scores = eb.Scores[:0]
+	if r.Len() > 0 {
+		eb.Scores = r.doubles(eb.Scores)
+	}
+	if len(eb.Scores) == 0 {
+		eb.Scores = nil
+	}
 	return r.done("example batch")
 }
 

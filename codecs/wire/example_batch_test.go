@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -140,8 +141,32 @@ func TestExampleBatchPartial(t *testing.T) {
 		if err := ReadExampleBatch(data, &got); err != nil || got.Partial != partial {
 			t.Fatalf("partial %v: read %v, %+v", partial, err, got)
 		}
-		if err := ReadExampleBatch(data[:len(data)-1], &got); err != nil || got.Partial {
+		if err := ReadExampleBatch(data[:len(data)-1], &got); err != nil || got.Partial != partial || got.Scores != nil {
+			t.Fatalf("format before Scores: read %v, %+v", err, got)
+		}
+		if err := ReadExampleBatch(data[:len(data)-2], &got); err != nil || got.Partial {
 			t.Fatalf("old format: read %v, partial %v", err, got.Partial)
+		}
+	}
+}
+
+// TestExampleBatchScores: the feature-time scores of delayed labels
+// round-trip, and a batch without them reads with none.
+func TestExampleBatchScores(t *testing.T) {
+	for _, scores := range [][]float64{nil, {0.25}, {0.1, 0.2, 0.7, 0.3, 0.3, 0.4}} {
+		eb := &ExampleBatch{Source: Source{Topic: "p.features", Partition: 1, Offset: 7}, Model: "m", Key: "k",
+			Rows: []Row{{Index: 3, Offset: 7, Features: []float64{1, 2}, Label: 1, HasLabel: true}}, Scores: scores}
+		data := AppendExampleBatch(nil, eb)
+		var got ExampleBatch
+		if err := ReadExampleBatch(data, &got); err != nil || !slices.Equal(got.Scores, scores) || (scores == nil) != (got.Scores == nil) {
+			t.Fatalf("scores %v: read %v, %+v", scores, err, got)
+		}
+		if n := exampleBatchSize(eb); n != len(data) {
+			t.Fatalf("scores %v: size %d, encoded %d", scores, n, len(data))
+		}
+		v, err := ExampleBatchCodec{}.Decode(data)
+		if err != nil || !slices.Equal(v.(*ExampleBatch).Scores, scores) {
+			t.Fatalf("codec: %v, %+v", err, v)
 		}
 	}
 }

@@ -53,6 +53,7 @@ func exampleBatchNative(eb *ExampleBatch) map[string]any {
 	return map[string]any{
 		"source": map[string]any{"topic": eb.Source.Topic, "partition": eb.Source.Partition, "offset": eb.Source.Offset},
 		"model":  eb.Model, "key": eb.Key, "rows": rows, "invalid": eb.Invalid,
+		"partial": eb.Partial, "scores": doublesNative(eb.Scores),
 	}
 }
 

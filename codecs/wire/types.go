@@ -32,6 +32,12 @@ type ExampleBatch struct {
 	// one batch can take). The learner then records how far into that
 	// message it got (Watermark.Next).
 	Partial bool
+	// Scores, when set, are the predictions the rows were given when their
+	// features arrived (delayed labels: the join group sends each labeled
+	// row with them), the learner's outputs per row one after the other:
+	// the learner then scores its rolling metrics with them instead of
+	// predicting again, and writes no prediction (it was written then).
+	Scores []float64
 }
 
 // Prediction is the output of one model for one input row.
