@@ -129,6 +129,32 @@ bench:
 	$(GO) test -run '^$$' -bench 'Learn' -benchtime 2000000x ./model/
 	CGO_ENABLED=0 $(GO) run ./cmd/streamsgd-bench
 
+## pyenv: the peers' pinned Python environment (scripts/peers/requirements.txt:
+## River, Vowpal Wabbit, scikit-learn, numpy, confluent-kafka) in .cache/pyenv,
+## made again only when the requirements change.
+PYTHON ?= python3
+PYENV  := .cache/pyenv
+.PHONY: pyenv bench-peers
+pyenv: $(PYENV)/.installed
+
+$(PYENV)/.installed: scripts/peers/requirements.txt
+	rm -rf $(PYENV)
+	$(PYTHON) -m venv $(PYENV)
+	$(PYENV)/bin/python -m pip install -q --disable-pip-version-check -r scripts/peers/requirements.txt
+	touch $@
+
+## bench-peers: streamsgd against River, VW and scikit-learn on the same data,
+## the same embedded broker, in the same run (issue 14): through Kafka and
+## from a file. Prints one markdown table and writes it under bench/results/
+## with the machine, versions and commands. BENCH_ROWS SUSY-shaped rows
+## (BENCH_ROWS=100000 for a quick try), BENCH_WIDE_ROWS 784-feature ones.
+## Never fails on speed.
+BENCH_ROWS      ?= 1000000
+BENCH_WIDE_ROWS ?= 60000
+bench-peers: pyenv build
+	CGO_ENABLED=0 $(GO) run ./cmd/streamsgd-bench -peers -rows $(BENCH_ROWS) -wide-rows $(BENCH_WIDE_ROWS) \
+	  -python $(PYENV)/bin/python -streamsgd $(BIN)
+
 ## fuzz: run every fuzz target of every package for a while (FUZZTIME).
 FUZZTIME ?= 20s
 fuzz:

@@ -97,7 +97,11 @@ func trial(ctx context.Context, o options, rowsPerMessage, n int) (prod, ceil, s
 	if ceil, err = ceiling(ctx, brokers, adm, input, "bench-ceiling-"+suffix, st); err != nil {
 		return prod, ceil, sgd, err
 	}
-	sgd, err = streamsgd(ctx, brokers, adm, input, "bench"+suffix, rowsPerMessage, st)
+	cfg, err := benchConfig("bench"+suffix, input, rowsPerMessage)
+	if err != nil {
+		return prod, ceil, sgd, err
+	}
+	sgd, err = streamsgd(ctx, brokers, adm, cfg, st)
 	return prod, ceil, sgd, err
 }
 
@@ -140,11 +144,7 @@ func ceiling(ctx context.Context, brokers []string, adm *kadm.Client, input, out
 // until the predictions of every message are acknowledged. The rate is
 // measured from the first prediction on, so that goka's start-up (group
 // join and its fixed pause after a rebalance) is reported apart.
-func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, name string, rowsPerMessage int, st produce.Stats) (result, error) {
-	cfg, err := benchConfig(name, input, rowsPerMessage)
-	if err != nil {
-		return result{}, err
-	}
+func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, cfg *config.Pipeline, st produce.Stats) (result, error) {
 	p, err := topology.Build(cfg)
 	if err != nil {
 		return result{}, err
