@@ -123,10 +123,17 @@ $(VULNDB_DIR)/index/db.json:
 compose-check:
 	scripts/compose-check.sh
 
-## bench: end-to-end throughput table (prints figures; never fails on speed).
-## Built without cgo, as make build: pebble's caches are then Go heap.
+## bench: the micro-benchmarks beside the hot code (allocations and, where
+## they report it, CPU ns per op, which a loaded machine inflates less than
+## ns/op): decode per format, route batching, the learn step per learner and
+## width, state get/set at 1, 10^3, 10^4 and 10^6 keys, the encoders of every
+## output, scoring; then the end-to-end throughput table. Prints figures;
+## never fails on speed. Built without cgo, as make build: pebble's caches
+## are then Go heap. BENCHTIME sets each micro-benchmark's length.
+BENCHTIME ?= 0.5s
+MICRO_BENCH_PKGS := ./codecs/input/ ./processors/ ./model/ ./state/ ./codecs/wire/ ./batchscore/ ./score/ ./metrics/
 bench:
-	$(GO) test -run '^$$' -bench 'Learn' -benchtime 2000000x ./model/
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(MICRO_BENCH_PKGS)
 	CGO_ENABLED=0 $(GO) run ./cmd/streamsgd-bench
 
 ## pyenv: the peers' pinned Python environment (scripts/peers/requirements.txt:
