@@ -166,6 +166,13 @@ func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, cfg *con
 	operations.SetMemoryLimit(memoryLimitMB, p)
 	begin := time.Now()
 	go func() { done <- operations.Run(rctx, p, operations.RunOptions{Brokers: brokers, StateDir: dir}) }()
+	finished := false
+	defer func() {
+		if !finished {
+			cancel()
+			<-done // the stores are closed before their directory is removed
+		}
+	}()
 	counted := make(chan progress, 64)
 	cctx, stopCount := context.WithCancel(ctx)
 	defer stopCount()
@@ -176,6 +183,7 @@ func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, cfg *con
 		var pr progress
 		select {
 		case err := <-done:
+			finished = true
 			return result{}, fmt.Errorf("processors stopped: %w", err)
 		case pr = <-counted:
 		}

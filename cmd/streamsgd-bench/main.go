@@ -52,14 +52,11 @@ func main() {
 	flag.StringVar(&po.results, "results", "bench/results", "peers: directory of the markdown results")
 	flag.Int64Var(&po.sklearnRows, "sklearn-rows", 20_000, "peers: rows of scikit-learn's partial_fit per row (about 1,000 rows/s)")
 	flag.Int64Var(&po.riverWideRows, "wide-slow-rows", 3_000, "peers: rows of River and of scikit-learn's partial_fit per row on the 784-feature set (100-150 rows/s)")
+	peerSets := flag.String("peers-sets", "", "peers: comma-separated data sets to run (susy, wide; default both)")
+	flag.BoolVar(&po.noPython, "peers-streamsgd-only", false, "peers: run streamsgd's rows only (to profile them with -cpuprofile)")
 	flag.Parse()
-	if *peers {
-		po.rows, po.wideRows = o.rows, *wideRows
-		if err := runPeers(context.Background(), po); err != nil {
-			fmt.Fprintf(os.Stderr, "streamsgd-bench: peers: %v\n", err)
-			os.Exit(1)
-		}
-		return
+	if *peerSets != "" {
+		po.sets = strings.Split(*peerSets, ",")
 	}
 	if *writeData != "" {
 		if _, err := writeDataSets(*writeData, o.rows, *wideRows); err != nil {
@@ -98,6 +95,15 @@ func main() {
 			os.Exit(1)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *peers {
+		po.rows, po.wideRows = o.rows, *wideRows
+		if err := runPeers(context.Background(), po); err != nil {
+			fmt.Fprintf(os.Stderr, "streamsgd-bench: peers: %v\n", err)
+			pprof.StopCPUProfile()
+			os.Exit(1)
+		}
+		return
 	}
 	if env := os.Getenv("STREAMSGD_BROKERS"); env != "" {
 		o.brokers = strings.Split(env, ",")

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,7 +38,11 @@ type peersOptions struct {
 	streamsgd      string // the streamsgd binary (make build)
 	results        string // the directory of the markdown results
 	// Row caps of the slow peers (rows/s are measured on the first rows).
-	sklearnRows, riverWideRows int64 // riverWideRows: River's and sklearn per row's on the wide set
+	sklearnRows, riverWideRows int64
+	// sets, if set, runs only the data sets of these names; noPython runs
+	// streamsgd only (for profiling it: -cpuprofile).
+	sets     []string
+	noPython bool // riverWideRows: River's and sklearn per row's on the wide set
 }
 
 // peerRow is one line of the peers table.
@@ -84,6 +89,9 @@ func runPeers(ctx context.Context, po peersOptions) error {
 	}
 	var sets []peerSet
 	for _, d := range ds {
+		if len(po.sets) > 0 && !slices.Contains(po.sets, d.name) {
+			continue
+		}
 		s := peerSet{dataSet: d, lr: 0.01, model: "logreg"}
 		if d.classes > 2 {
 			s.lr, s.model = 0.001, "softmax"
@@ -170,8 +178,11 @@ func (po peersOptions) fileRows(ctx context.Context, s peerSet) ([]*peerRow, err
 			system, note = "VW cache (--cache_file)", "cache built by an untimed first pass"
 		}
 		r, err := po.peer(ctx, s, "file", system, args)
-		if err != nil {
-			return nil, err
+		if err != nil || r == nil {
+			if err != nil {
+				return nil, err
+			}
+			continue
 		}
 		r.note, r.base = note, sgd
 		rows = append(rows, r)
@@ -179,8 +190,8 @@ func (po peersOptions) fileRows(ctx context.Context, s peerSet) ([]*peerRow, err
 	n := s.riverRows(po)
 	r, err := po.peer(ctx, s, "file", "River", []string{"file", "--learner", "river", "--input", s.path("train", "csv"),
 		"--test", s.path("test", "csv"), "--rows", strconv.FormatInt(n, 10), "--classes", strconv.Itoa(s.classes), "--lr", fmt.Sprint(s.lr)})
-	if err != nil {
-		return nil, err
+	if err != nil || r == nil {
+		return rows, err
 	}
 	r.base = sgd
 	r.note = capNote(n, s.trainRows, "StandardScaler | "+s.riverModel())
@@ -253,6 +264,9 @@ func (s peerSet) label() string {
 
 // peer runs peers.py and reads its JSON line.
 func (po peersOptions) peer(ctx context.Context, s peerSet, path, system string, args []string) (*peerRow, error) {
+	if po.noPython {
+		return nil, nil
+	}
 	logf("%s, %s: %s", s.name, path, system)
 	out, _, err := runCmd(ctx, po.python, append([]string{po.script}, args...)...)
 	if err != nil {
@@ -350,6 +364,9 @@ func (po peersOptions) kafkaRows(ctx context.Context, brokers []string, s peerSe
 				"--classes", strconv.Itoa(s.classes), "--lr", fmt.Sprint(s.lr), "--test", s.path("test", "csv")})
 			if err != nil {
 				return nil, err
+			}
+			if r == nil {
+				continue
 			}
 			r.base = sgd
 			r.note = capNote(n, st.Rows, "confluent-kafka consumer, one JSON prediction per row")
