@@ -27,15 +27,17 @@ import (
 var memoryLimitMB int
 
 type options struct {
-	rows    int64
-	brokers []string
-	only    string
+	rows          int64
+	stateMemoryMB int // per-entity: the pipeline's state.memory_mb (0: its default)
+	brokers       []string
+	only          string
 }
 
 func main() {
 	var o options
 	flag.Int64Var(&o.rows, "rows", 1_000_000, "rows of the SUSY-shaped stream per scenario")
 	flag.StringVar(&o.only, "only", "", "run only scenarios whose name contains this")
+	flag.IntVar(&o.stateMemoryMB, "state-memory-mb", 0, "per-entity: the pipeline's state.memory_mb (0: the config's default)")
 	cpu := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	child := flag.Bool("serve-broker", false, "internal: run the embedded broker for a parent bench process")
 	pipeline := flag.String("serve-pipeline", "", "internal: run a pipeline's processors (JSON options) for a parent bench process")

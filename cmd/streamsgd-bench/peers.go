@@ -58,6 +58,10 @@ type peerRow struct {
 
 func (r *peerRow) rate() float64 { return float64(r.rows) / r.seconds }
 
+// cpuPerRow is the CPU seconds per row: on a loaded machine a steadier
+// figure than rows/s, which counts the time spent waiting for a core.
+func (r *peerRow) cpuPerRow() float64 { return r.cpu / float64(r.rows) }
+
 // peerResult is what peers.py prints.
 type peerResult struct {
 	Rows        int64              `json:"rows"`
@@ -479,18 +483,21 @@ func predictionMetrics(ctx context.Context, brokers []string, p *topology.Pipeli
 // streamsgd row it is compared with.
 func peersTable(rows []*peerRow) string {
 	var b strings.Builder
-	b.WriteString("| data | path | system | rows | rows/s | CPU µs/row | preq. accuracy | preq. log loss | held-out accuracy | streamsgd ÷ this (rows/s) | note |\n")
-	b.WriteString("|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	b.WriteString("| data | path | system | rows | rows/s | CPU µs/row | preq. accuracy | preq. log loss | held-out accuracy | streamsgd ÷ this (rows/s) | this ÷ streamsgd (CPU/row) | note |\n")
+	b.WriteString("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	for _, r := range rows {
-		cpu, ratio := "", ""
+		cpu, ratio, cpuRatio := "", "", ""
 		if r.cpu > 0 {
-			cpu = fmt.Sprintf("%.2f", r.cpu/float64(r.rows)*1e6)
+			cpu = fmt.Sprintf("%.2f", r.cpuPerRow()*1e6)
 		}
 		if r.base != nil {
 			ratio = fmt.Sprintf("%.2fx", r.base.rate()/r.rate())
+			if r.cpu > 0 && r.base.cpu > 0 {
+				cpuRatio = fmt.Sprintf("%.2fx", r.cpuPerRow()/r.base.cpuPerRow())
+			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s |\n", r.set, r.path, r.system, r.rows, r.rate(), cpu,
-			num(r.preqAcc), num(r.preqLoss), num(r.heldAcc), ratio, r.note)
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", r.set, r.path, r.system, r.rows, r.rate(), cpu,
+			num(r.preqAcc), num(r.preqLoss), num(r.heldAcc), ratio, cpuRatio, r.note)
 	}
 	return b.String()
 }

@@ -69,7 +69,12 @@ func TestPeersTableRatio(t *testing.T) {
 	sgd := &peerRow{set: "s", path: "file", system: "streamsgd", rows: 1000, seconds: 1}
 	peer := &peerRow{set: "s", path: "file", system: "River", rows: 100, seconds: 1, cpu: 0.5, base: sgd}
 	tab := peersTable([]*peerRow{sgd, peer})
-	if !strings.Contains(tab, "| River | 100 | 100 | 5000.00 |") || !strings.Contains(tab, "| 10.00x |") {
+	if strings.Contains(tab, "5000.00x") {
+		t.Errorf("a CPU ratio without streamsgd's CPU:\n%s", tab)
+	}
+	sgd.cpu = 0.001
+	tab = peersTable([]*peerRow{sgd, peer})
+	if !strings.Contains(tab, "| River | 100 | 100 | 5000.00 |") || !strings.Contains(tab, "| 10.00x | 5000.00x |") {
 		t.Errorf("table:\n%s", tab)
 	}
 }
