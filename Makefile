@@ -12,7 +12,7 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/streamsgd
 # Packages with goroutines of their own: run under the race detector.
-RACE_PKGS   := ./state/... ./batchscore/... ./topology/... ./operations/... ./processors/... ./produce/... ./kafkaclient/... ./broker/... ./registry/... ./cmd/...
+RACE_PKGS   := ./state/... ./batchscore/... ./filelearn/... ./topology/... ./operations/... ./processors/... ./produce/... ./kafkaclient/... ./broker/... ./registry/... ./cmd/...
 
 .PHONY: all build demo test lint unit race integration bench fuzz clean
 
