@@ -215,3 +215,43 @@ func (l *Learner) Results() []Result {
 	}
 	return out
 }
+
+// Evaluation is the held-out metrics of one model on a set of rows.
+type Evaluation struct {
+	// Scored rows: labeled, of the model's width and, per entity, of a
+	// key the model learned.
+	Scored int64
+	// Metrics over the scored rows, in metrics.ForTask's order.
+	Metrics []metrics.Value
+}
+
+// Evaluate scores rows with r's learned models, without learning: the
+// held-out metrics of the labeled rows it can score.
+func (r Result) Evaluate(rows []input.Row) Evaluation {
+	ms := metrics.ForTask(string(r.Spec.Model.Task))
+	out := make([]float64, outputs(r.Spec.Model))
+	var e Evaluation
+	for i := range rows {
+		row := &rows[i]
+		if !row.HasLabel || len(row.Features) != r.Spec.Model.Features ||
+			processors.LabelReason(r.Spec.Model, row.Label) != "" {
+			continue
+		}
+		key := r.Spec.Name
+		if r.Spec.PerEntity() {
+			key = table.EntityKey(r.Spec.Name, row.Entity)
+		}
+		st := r.States[key]
+		if st == nil || st.Learner.Predict(row.Features, out) != nil {
+			continue
+		}
+		for _, m := range ms {
+			m.Update(row.Label, out)
+		}
+		e.Scored++
+	}
+	for _, m := range ms {
+		e.Metrics = append(e.Metrics, metrics.Value{Name: m.Name(), Value: m.Value()})
+	}
+	return e
+}

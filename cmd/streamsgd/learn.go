@@ -23,10 +23,10 @@ import (
 // LearnCmd learns a pipeline's models from a CSV file, without Kafka.
 type LearnCmd struct {
 	Config      string   `required:"" type:"existingfile" help:"Pipeline config (YAML): its input section decodes the rows, its models are learned."`
-	Input       string   `required:"" type:"existingfile" placeholder:"FILE.csv" help:"CSV file to learn from, one pass in file order: each row is predicted, then learned (prequential)."`
+	Input       string   `required:"" type:"existingfile" placeholder:"FILE" help:"CSV file (an Avro Object Container File for an Avro pipeline) to learn from, one pass in file order: each row is predicted, then learned (prequential)."`
 	Model       []string `placeholder:"NAME" help:"Learn only these models (default: every model of the pipeline)."`
 	Output      string   `placeholder:"FILE.csv" help:"Write the prequential predictions ('-': standard output): line, key, predicted, the probabilities, label."`
-	Test        string   `type:"existingfile" placeholder:"FILE.csv" help:"Held-out CSV file (same columns): scored with the learned models, without learning; its metrics are printed."`
+	Test        string   `type:"existingfile" placeholder:"FILE" help:"Held-out file (as --input): scored with the learned models, without learning; its metrics are printed."`
 	Save        string   `placeholder:"DIR" help:"Write each learned model key to DIR as an export (as 'streamsgd models export'; 'streamsgd score --model-file' serves it)."`
 	Format      string   `enum:"json,avro" default:"json" help:"Format of --save: json or avro."`
 	Rejects     string   `placeholder:"FILE.csv" help:"Write rejected rows to this CSV file (line, reason, row) instead of standard error."`
@@ -48,7 +48,7 @@ func (c *LearnCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	spec, err := batchscore.FileSpec(p.Config.InputSpec(), batchscore.FileInput{Header: c.Header, Columns: c.Columns, LabelColumn: c.LabelColumn})
+	spec, err := c.fileSpec(p.Config.InputSpec())
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,28 @@ func (c *LearnCmd) learn(ctx context.Context, spec input.Spec, l *filelearn.Lear
 			return batchscore.Stats{}, err
 		}
 	}
-	return batchscore.DecodeFile(ctx, in, batchscore.Options{Spec: spec, Workers: c.Workers}, l.Learn)
+	return decodeFile(ctx, in, spec, batchscore.Options{Spec: spec, Workers: c.Workers}, l.Learn)
+}
+
+// fileSpec adapts the pipeline's input spec to the files: CSV, or Avro
+// Object Container Files for an Avro pipeline.
+func (c *LearnCmd) fileSpec(s input.Spec) (input.Spec, error) {
+	s.EnsureDefaults()
+	if s.Format != input.FormatAvro {
+		return batchscore.FileSpec(s, batchscore.FileInput{Header: c.Header, Columns: c.Columns, LabelColumn: c.LabelColumn})
+	}
+	if c.Header || len(c.Columns) > 0 {
+		return s, errors.New("--header and --columns describe CSV files; an Avro container carries its schema")
+	}
+	return batchscore.OCFSpec(s, c.LabelColumn)
+}
+
+// decodeFile decodes a CSV file or an Avro container, as spec says.
+func decodeFile(ctx context.Context, r io.Reader, spec input.Spec, o batchscore.Options, fn func(*batchscore.Decoded) error) (batchscore.Stats, error) {
+	if spec.Format == input.FormatAvro {
+		return batchscore.DecodeOCF(ctx, r, spec, o, fn)
+	}
+	return batchscore.DecodeFile(ctx, r, o, fn)
 }
 
 func outputsOf(m model.Config) int {
@@ -201,6 +222,9 @@ func writeValues(w io.Writer, what string, vs []metrics.Value) {
 
 // heldOut scores --test with every learned model and prints its metrics.
 func (c *LearnCmd) heldOut(ctx context.Context, w io.Writer, spec input.Spec, rs []filelearn.Result) error {
+	if spec.Format == input.FormatAvro {
+		return c.heldOutOCF(ctx, w, spec, rs)
+	}
 	for _, r := range rs {
 		f, err := os.Open(c.Test)
 		if err != nil {
@@ -214,6 +238,36 @@ func (c *LearnCmd) heldOut(ctx context.Context, w io.Writer, spec input.Spec, rs
 		fmt.Fprintf(w, "held out %s, model %s: %d rows, %d scored, %d rejected\n", asGiven(c.Test), r.Spec.Name, st.Rows, st.Scored, st.Rejected)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		writeValues(tw, "held-out", st.Metrics)
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// heldOutOCF scores the Avro container --test with every learned model
+// (filelearn.Evaluate) and prints its metrics.
+func (c *LearnCmd) heldOutOCF(ctx context.Context, w io.Writer, spec input.Spec, rs []filelearn.Result) error {
+	f, err := os.Open(c.Test)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var evals []filelearn.Evaluation
+	st, err := batchscore.DecodeOCF(ctx, f, spec, batchscore.Options{}, func(d *batchscore.Decoded) error {
+		for _, r := range rs {
+			evals = append(evals, r.Evaluate(d.Rows))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("--test %s: %w", c.Test, err)
+	}
+	for i, r := range rs {
+		e := evals[i]
+		fmt.Fprintf(w, "held out %s, model %s: %d rows, %d scored, %d rejected\n", asGiven(c.Test), r.Spec.Name, st.Rows, e.Scored, st.Rows-e.Scored)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		writeValues(tw, "held-out", e.Metrics)
 		if err := tw.Flush(); err != nil {
 			return err
 		}

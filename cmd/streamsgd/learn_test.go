@@ -1,13 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/linkedin/goavro/v2"
+
 	"github.com/streamsgd/streamsgd/config"
+	"github.com/streamsgd/streamsgd/datasets/susy"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -64,5 +71,84 @@ func TestLearnCommandRefusals(t *testing.T) {
 		if err := c.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "nope") && !strings.Contains(err.Error(), "is an input file") {
 			t.Errorf("%+v: %v", c, err)
 		}
+	}
+}
+
+// TestLearnAvroContainer: an Avro pipeline learns from an Object Container
+// File the model that the same rows give from a CSV file, and its held-out
+// metrics come from a container too.
+func TestLearnAvroContainer(t *testing.T) {
+	dir := t.TempDir()
+	names := susy.FeatureNames()
+	fields := []string{`{"name": "label", "type": "int"}`}
+	for _, n := range names {
+		fields = append(fields, `{"name": "`+n+`", "type": "double"}`)
+	}
+	w, err := goavro.NewOCFWriter(goavro.OCFConfig{W: new(bytes.Buffer),
+		Schema: `{"type": "record", "name": "Row", "fields": [` + strings.Join(fields, ", ") + `]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ocf bytes.Buffer
+	w, err = goavro.NewOCFWriter(goavro.OCFConfig{W: &ocf, Schema: w.Codec().Schema(), CompressionName: "deflate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv strings.Builder
+	g := susy.New(5)
+	x := make([]float64, susy.Features)
+	for range 3000 {
+		y, _ := g.Next(x)
+		rec := map[string]any{"label": int32(y)}
+		fmt.Fprintf(&csv, "%d", y)
+		for i, n := range names {
+			rec[n] = x[i]
+			fmt.Fprintf(&csv, ",%s", strconv.FormatFloat(x[i], 'g', -1, 64))
+		}
+		csv.WriteString("\n")
+		if err := w.Append([]any{rec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]string{"rows.csv": csv.String(), "rows.avro": ocf.String(),
+		"csv.yaml":  "name: l\ninput:\n  topics: [x]\n  columns: [label, " + strings.Join(names, ", ") + "]\n  label: {from: column, column: label}\nmodels:\n  - name: m\n",
+		"avro.yaml": "name: l\ninput:\n  topics: [x]\n  format: avro\n  avro: {mode: ocf}\n  features: [" + strings.Join(names, ", ") + "]\n  label: {from: column, column: label}\nmodels:\n  - name: m\n"}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var outs []string
+	for _, kind := range []string{"csv", "avro"} {
+		in := filepath.Join(dir, "rows."+kind)
+		var b strings.Builder
+		c := &LearnCmd{Config: filepath.Join(dir, kind+".yaml"), Input: in, Test: in, Save: filepath.Join(dir, kind), Format: "json", stdout: &b}
+		if err := c.Run(context.Background()); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		saved, err := os.ReadFile(filepath.Join(dir, kind, "m.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e struct {
+			Params struct{ Weights, Biases []float64 }
+		}
+		if err := json.Unmarshal(saved, &e); err != nil {
+			t.Fatal(err)
+		}
+		report := b.String()
+		if !strings.Contains(report, "3000 rows, 0 rejected") || !strings.Contains(report, "held-out accuracy") {
+			t.Errorf("%s report:\n%s", kind, report)
+		}
+		got := fmt.Sprint(e.Params)
+		for _, line := range strings.Split(report, "\n") {
+			if strings.HasPrefix(line, "  ") { // the metrics
+				got += "\n" + line
+			}
+		}
+		outs = append(outs, got)
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("CSV and Avro container learned differently:\n%s\n%s", outs[0], outs[1])
 	}
 }
