@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/streamsgd/streamsgd/datasets/pixels"
@@ -28,12 +29,14 @@ func (d dataSet) path(split, ext string) string {
 
 // writeDataSets writes the SUSY-shaped set (rows train rows, rows/10 test)
 // and the Fashion-MNIST-shaped one (wideRows train, wideRows/6 test, as
-// Fashion-MNIST's 60,000 and 10,000) into dir.
-func writeDataSets(dir string, rows, wideRows int64) ([]dataSet, error) {
+// Fashion-MNIST's 60,000 and 10,000) into dir; only those named in only,
+// when it is not empty.
+func writeDataSets(dir string, rows, wideRows int64, only ...string) ([]dataSet, error) {
 	sets := []dataSet{
 		{name: "susy", features: susy.Features, classes: 2, trainRows: rows, testRow: max(rows/10, 1000), dir: dir},
 		{name: "wide", features: pixels.Features, classes: pixels.Classes, trainRows: wideRows, testRow: max(wideRows/6, 1000), dir: dir},
 	}
+	sets = slices.DeleteFunc(sets, func(d dataSet) bool { return len(only) > 0 && !slices.Contains(only, d.name) })
 	for _, d := range sets {
 		for i, split := range []string{"train", "test"} {
 			n := d.trainRows

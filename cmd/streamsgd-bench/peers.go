@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -87,15 +86,12 @@ func runPeers(ctx context.Context, po peersOptions) error {
 	}
 	start := time.Now()
 	logf("writing data into %s", po.dir)
-	ds, err := writeDataSets(po.dir, po.rows, po.wideRows)
+	ds, err := writeDataSets(po.dir, po.rows, po.wideRows, po.sets...)
 	if err != nil {
 		return err
 	}
 	var sets []peerSet
 	for _, d := range ds {
-		if len(po.sets) > 0 && !slices.Contains(po.sets, d.name) {
-			continue
-		}
 		s := peerSet{dataSet: d, lr: 0.01, model: "logreg"}
 		if d.classes > 2 {
 			s.lr, s.model = 0.001, "softmax"
