@@ -12,7 +12,7 @@ func TestOCFSpec(t *testing.T) {
 	}
 	avro := input.Spec{Format: input.FormatAvro, AvroMode: input.AvroConfluent, SchemaIDs: []int32{3},
 		AvroSchema: `{"type": "record", "name": "R", "fields": [{"name": "a", "type": "double"}, {"name": "y", "type": "int"}]}`,
-		Features: []string{"a"}, Label: input.LabelFromKey}
+		Features:   []string{"a"}, Label: input.LabelFromKey}
 	s, err := OCFSpec(avro, "")
 	if err != nil || s.AvroMode != input.AvroOCF || s.SchemaIDs != nil || s.Label != input.LabelFromNone {
 		t.Errorf("label from the key: %+v, %v", s, err)
