@@ -12,7 +12,7 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/streamsgd
 # Packages with goroutines of their own: run under the race detector.
-RACE_PKGS   := ./state/... ./batchscore/... ./topology/... ./operations/... ./processors/... ./produce/... ./kafkaclient/... ./broker/... ./registry/... ./cmd/... ./runstats/... ./httpapi/...
+RACE_PKGS   := ./state/... ./batchscore/... ./filelearn/... ./topology/... ./operations/... ./processors/... ./produce/... ./kafkaclient/... ./broker/... ./registry/... ./cmd/... ./runstats/... ./httpapi/...
 
 .PHONY: all build demo test lint unit race integration bench fuzz clean
 
@@ -177,11 +177,31 @@ screenshot: chromium
 	STREAMSGD_CHROMIUM=$$(command -v $(CHROMIUM)) STREAMSGD_SCREENSHOT=$(CURDIR)/docs/dashboard.png \
 	  $(GO) test -count=1 -tags ui -timeout 10m -run '^TestDashboardScreenshot$$' -v ./integration/
 
-## bench: end-to-end throughput table (prints figures; never fails on speed).
-## Built without cgo, as make build: pebble's caches are then Go heap.
+## bench: the micro-benchmarks beside the hot code (allocations and, where
+## they report it, CPU ns per op, which a loaded machine inflates less than
+## ns/op): decode per format, route batching, the learn step per learner and
+## width, state get/set at 1, 10^3, 10^4 and 10^6 keys, the encoders of every
+## output, scoring; then the end-to-end throughput table. Prints figures;
+## never fails on speed. Built without cgo, as make build: pebble's caches
+## are then Go heap. BENCHTIME sets each micro-benchmark's length.
+BENCHTIME ?= 0.5s
+MICRO_BENCH_PKGS := ./codecs/input/ ./processors/ ./model/ ./state/ ./codecs/wire/ ./batchscore/ ./score/ ./metrics/
 bench:
-	$(GO) test -run '^$$' -bench 'Learn' -benchtime 2000000x ./model/
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(MICRO_BENCH_PKGS)
 	CGO_ENABLED=0 $(GO) run ./cmd/streamsgd-bench
+
+.PHONY: bench-peers
+## bench-peers: streamsgd against River, VW and scikit-learn on the same data,
+## the same embedded broker, in the same run (issue 14): through Kafka and
+## from a file. Prints one markdown table and writes it under bench/results/
+## with the machine, versions and commands. BENCH_ROWS SUSY-shaped rows
+## (BENCH_ROWS=100000 for a quick try), BENCH_WIDE_ROWS 784-feature ones.
+## Never fails on speed.
+BENCH_ROWS      ?= 1000000
+BENCH_WIDE_ROWS ?= 60000
+bench-peers: pyenv build
+	CGO_ENABLED=0 $(GO) run ./cmd/streamsgd-bench -peers -rows $(BENCH_ROWS) -wide-rows $(BENCH_WIDE_ROWS) \
+	  -python $(PYENV)/bin/python -streamsgd $(BIN)
 
 ## fuzz: run every fuzz target of every package for a while (FUZZTIME).
 FUZZTIME ?= 20s

@@ -70,6 +70,10 @@ var benchVariants = []struct {
 	{"linear/huber/adam/f18", Config{Task: TaskRegression, Loss: LossHuber, Features: 18, Optimizer: Optimizer{Name: OptimizerAdam}}},
 	{"softmax/adam/f18/k3", Config{Task: TaskMulticlass, Classes: 3, Features: 18, Optimizer: Optimizer{Name: OptimizerAdam}}},
 	{"softmax/sgd/f18/k10", Config{Task: TaskMulticlass, Classes: 10, Features: 18, Optimizer: Optimizer{Name: OptimizerSGD}}},
+	// Wide rows (784 features, a Fashion-MNIST-shaped image).
+	{"logistic/adam/f784/std", Config{Task: TaskBinary, Features: 784, Optimizer: Optimizer{Name: OptimizerAdam}, Standardize: true}},
+	{"softmax/adam/f784/k10/std", Config{Task: TaskMulticlass, Classes: 10, Features: 784, Optimizer: Optimizer{Name: OptimizerAdam}, Standardize: true}},
+	{"softmax/sgd/f784/k10/std", Config{Task: TaskMulticlass, Classes: 10, Features: 784, Optimizer: Optimizer{Name: OptimizerSGD}, Standardize: true}},
 }
 
 // BenchmarkLearn measures one Learn call (one row update) per op.

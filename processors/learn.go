@@ -235,11 +235,9 @@ func predictRows(st *table.ModelState, b *wire.ExampleBatch, applied wire.Waterm
 			events = redeliveredEvents(st, b, row, events)
 			continue
 		}
-		st.Window.Update(row.Label, out)
-		if err := m.Learn(row.Features, row.Label); err != nil {
+		if err := LearnRow(st, row.Features, row.Label, out); err != nil {
 			return nil, nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
-		st.Rows++
 		if err := mix.learned(st); err != nil {
 			return nil, nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
@@ -251,6 +249,24 @@ func predictRows(st *table.ModelState, b *wire.ExampleBatch, applied wire.Waterm
 	}
 	return pb, events, nil
 }
+
+// LearnRow is the prequential step of one labeled row after its prediction
+// out (m.Predict of its features): the rolling metrics see the prediction,
+// then the learner takes its step and the state counts the row. The learn
+// group and `streamsgd learn` (package filelearn) both learn through it, so
+// that a file learned in a topic's order gives the same models.
+func LearnRow(st *table.ModelState, features []float64, label float64, out []float64) error {
+	st.Window.Update(label, out)
+	if err := st.Learner.Learn(features, label); err != nil {
+		return err
+	}
+	st.Rows++
+	return nil
+}
+
+// NewState makes the empty state of a model key as the learn group does
+// for its first batch.
+func NewState(spec ModelSpec, key string) (*table.ModelState, error) { return newState(spec, key) }
 
 // prediction makes the prediction of one row; label is where its label is
 // kept (one slice per batch, instead of an allocation per row).

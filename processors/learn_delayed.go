@@ -30,11 +30,9 @@ func learnScored(st *table.ModelState, b *wire.ExampleBatch, applied wire.Waterm
 			continue
 		}
 		scores := b.Scores[i*k : (i+1)*k : (i+1)*k]
-		st.Window.Update(row.Label, scores)
-		if err := st.Learner.Learn(row.Features, row.Label); err != nil {
+		if err := LearnRow(st, row.Features, row.Label, scores); err != nil {
 			return nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}
-		st.Rows++
 		if err := mix.learned(st); err != nil {
 			return nil, fmt.Errorf("row %d/%d: %w", row.Offset, row.Index, err)
 		}

@@ -44,6 +44,13 @@ func BenchmarkGetThenSet(b *testing.B) {
 	benchGetThenSet(b, 10_000, false, true)
 }
 
+// BenchmarkGetThenSetFew is BenchmarkGetThenSet over 1 key (one global
+// model) and 1,000 keys (a few per-entity models): the memtable's case.
+func BenchmarkGetThenSetFew(b *testing.B) {
+	benchGetThenSet(b, 1, false, true)
+	benchGetThenSet(b, 1_000, false, false)
+}
+
 // BenchmarkGetThenSet1M is BenchmarkGetThenSet over 1M keys (300 MB, past
 // the memtables and the block cache). Loading takes a few seconds and
 // 300 MB of disk per store; -short skips it.

@@ -97,7 +97,11 @@ func trial(ctx context.Context, o options, rowsPerMessage, n int) (prod, ceil, s
 	if ceil, err = ceiling(ctx, brokers, adm, input, "bench-ceiling-"+suffix, st); err != nil {
 		return prod, ceil, sgd, err
 	}
-	sgd, err = streamsgd(ctx, brokers, adm, input, "bench"+suffix, rowsPerMessage, st, false)
+	cfg, err := benchConfig("bench"+suffix, input, rowsPerMessage)
+	if err != nil {
+		return prod, ceil, sgd, err
+	}
+	sgd, err = streamsgd(ctx, brokers, adm, cfg, st, false)
 	return prod, ceil, sgd, err
 }
 
@@ -142,11 +146,7 @@ func ceiling(ctx context.Context, brokers []string, adm *kadm.Client, input, out
 // join and its fixed pause after a rebalance) is reported apart. With
 // stats, the processors count what they do (runstats, as `streamsgd run`
 // does for its progress lines and --http).
-func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, name string, rowsPerMessage int, st produce.Stats, stats bool) (result, error) {
-	cfg, err := benchConfig(name, input, rowsPerMessage)
-	if err != nil {
-		return result{}, err
-	}
+func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, cfg *config.Pipeline, st produce.Stats, stats bool) (result, error) {
 	p, err := topology.Build(cfg)
 	if err != nil {
 		return result{}, err
@@ -172,6 +172,13 @@ func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, n
 		ro.Stats = p.NewStats()
 	}
 	go func() { done <- operations.Run(rctx, p, ro) }()
+	finished := false
+	defer func() {
+		if !finished {
+			cancel()
+			<-done // the stores are closed before their directory is removed
+		}
+	}()
 	counted := make(chan progress, 64)
 	cctx, stopCount := context.WithCancel(ctx)
 	defer stopCount()
@@ -182,6 +189,7 @@ func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, input, n
 		var pr progress
 		select {
 		case err := <-done:
+			finished = true
 			return result{}, fmt.Errorf("processors stopped: %w", err)
 		case pr = <-counted:
 		}

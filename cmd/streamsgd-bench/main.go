@@ -27,22 +27,47 @@ import (
 var memoryLimitMB int
 
 type options struct {
-	rows    int64
-	brokers []string
-	only    string
+	rows          int64
+	stateMemoryMB int // per-entity: the pipeline's state.memory_mb (0: its default)
+	brokers       []string
+	only          string
 }
 
 func main() {
 	var o options
 	flag.Int64Var(&o.rows, "rows", 1_000_000, "rows of the SUSY-shaped stream per scenario")
 	flag.StringVar(&o.only, "only", "", "run only scenarios whose name contains this")
+	flag.IntVar(&o.stateMemoryMB, "state-memory-mb", 0, "per-entity: the pipeline's state.memory_mb (0: the config's default)")
 	cpu := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	child := flag.Bool("serve-broker", false, "internal: run the embedded broker for a parent bench process")
 	pipeline := flag.String("serve-pipeline", "", "internal: run a pipeline's processors (JSON options) for a parent bench process")
 	load := flag.String("http-load", "", "internal: send an HTTP load (JSON options) for a parent bench process")
 	gogc := flag.Int("gogc", 400, "GC percentage of this process and the broker's (as streamsgd's --gogc); GOGC wins when set")
 	flag.IntVar(&memoryLimitMB, "memory-limit-mb", 0, "soft memory limit of the processes that run a pipeline, MiB, as streamsgd run's --memory-limit-mb (0: the config's state.memory_mb + 96; negative: none); GOMEMLIMIT wins when set")
+	writeData := flag.String("write-data", "", "write the peers benchmark's data files (CSV and VW text: -rows SUSY-shaped rows, -wide-rows Fashion-MNIST-shaped ones) into this directory and exit")
+	wideRows := flag.Int64("wide-rows", 60_000, "train rows of the 784-feature set of the peers benchmark")
+	var po peersOptions
+	peers := flag.Bool("peers", false, "run the peers benchmark (make bench-peers) instead of the scenarios: -rows SUSY-shaped rows, -wide-rows 784-feature ones")
+	flag.StringVar(&po.dir, "peers-dir", ".cache/bench-peers", "peers: directory of the data files and scratch")
+	flag.StringVar(&po.python, "python", ".cache/pyenv/bin/python", "peers: the interpreter of the pinned environment (make pyenv)")
+	flag.StringVar(&po.script, "peers-script", "scripts/peers/peers.py", "peers: the peers' script")
+	flag.StringVar(&po.streamsgd, "streamsgd", "bin/streamsgd", "peers: the streamsgd binary (make build)")
+	flag.StringVar(&po.results, "results", "bench/results", "peers: directory of the markdown results")
+	flag.Int64Var(&po.sklearnRows, "sklearn-rows", 20_000, "peers: rows of scikit-learn's partial_fit per row (about 1,000 rows/s)")
+	flag.Int64Var(&po.riverWideRows, "wide-slow-rows", 3_000, "peers: rows of River and of scikit-learn's partial_fit per row on the 784-feature set (100-150 rows/s)")
+	peerSets := flag.String("peers-sets", "", "peers: comma-separated data sets to run (susy, wide; default both)")
+	flag.BoolVar(&po.noPython, "peers-streamsgd-only", false, "peers: run streamsgd's rows only (to profile them with -cpuprofile)")
 	flag.Parse()
+	if *peerSets != "" {
+		po.sets = strings.Split(*peerSets, ",")
+	}
+	if *writeData != "" {
+		if _, err := writeDataSets(*writeData, o.rows, *wideRows); err != nil {
+			fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(*gogc)
 		os.Setenv("GOGC", strconv.Itoa(*gogc)) // for the broker child
@@ -80,6 +105,15 @@ func main() {
 			os.Exit(1)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *peers {
+		po.rows, po.wideRows = o.rows, *wideRows
+		if err := runPeers(context.Background(), po); err != nil {
+			fmt.Fprintf(os.Stderr, "streamsgd-bench: peers: %v\n", err)
+			pprof.StopCPUProfile()
+			os.Exit(1)
+		}
+		return
 	}
 	if env := os.Getenv("STREAMSGD_BROKERS"); env != "" {
 		o.brokers = strings.Split(env, ",")

@@ -51,7 +51,11 @@ func metricsCost(ctx context.Context, o options) ([]result, error) {
 		var pair [2]result
 		for j, stats := range []bool{false, true} {
 			cpu0 := processCPU()
-			r, err := streamsgd(ctx, brokers, adm, input, fmt.Sprintf("benchm%s-%d-%d", suffix, i, j), 1, st, stats)
+			cfg, err := benchConfig(fmt.Sprintf("benchm%s-%d-%d", suffix, i, j), input, 1)
+			if err != nil {
+				return nil, err
+			}
+			r, err := streamsgd(ctx, brokers, adm, cfg, st, stats)
 			if err != nil {
 				return nil, err
 			}

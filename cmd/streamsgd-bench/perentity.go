@@ -70,7 +70,11 @@ func perEntity(ctx context.Context, o options) ([]result, error) {
 	}
 	prod := result{name: "produce input (franz-go), per-sensor rows", rows: rows, elapsed: time.Since(start),
 		note: fmt.Sprintf("%d sensors x %d rows, keyed by sensor", keys, perEntityPasses)}
-	run, err := runPipelineChild(ctx, brokers, adm, sensorYAML("bench-entity-"+suffix, input)+perEntityState, rows, pipelineChildOptions{
+	yaml := sensorYAML("bench-entity-"+suffix, input, o.stateMemoryMB)
+	if o.stateMemoryMB <= 0 {
+		yaml += perEntityState
+	}
+	run, err := runPipelineChild(ctx, brokers, adm, yaml, rows, pipelineChildOptions{
 		HeapProfile: os.Getenv("STREAMSGD_BENCH_HEAPPROFILE"),
 		CPUProfile:  os.Getenv("STREAMSGD_BENCH_CPUPROFILE"),
 		Env:         []string{"GOMEMLIMIT=" + perEntityMemLimit},
@@ -187,7 +191,7 @@ func produceSensors(ctx context.Context, cl *kgo.Client, topic string, rows int6
 
 // sensorYAML is the per-sensor pipeline: one small linear regression per
 // sensor (plain SGD, online standardisation), keyed by the sensor column.
-func sensorYAML(name, input string) string {
+func sensorYAML(name, input string, memoryMB int) string {
 	fs := make([]string, sensorFeatures)
 	for i := range fs {
 		fs[i] = "f" + strconv.Itoa(i)
@@ -207,7 +211,16 @@ models:
     key: sensor
     optimizer: {name: sgd, learning_rate: 0.02}
     metrics: {window: 100, buckets: 5, emit_every: 1000}
-`, name, partitions, input, features, features)
+`, name, partitions, input, features, features) + stateSection(memoryMB)
+}
+
+// stateSection is the pipeline's state section giving the stores memoryMB
+// (-state-memory-mb), or none (the default, state.memory_mb's) for 0.
+func stateSection(memoryMB int) string {
+	if memoryMB <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("state: {memory_mb: %d}\n", memoryMB)
 }
 
 // childRun is one run of a pipeline child over an input.

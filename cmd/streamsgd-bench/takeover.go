@@ -81,7 +81,7 @@ func takeoverSeries(ctx context.Context, brokers []string, standby bool) ([]resu
 	if err := operations.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
 		return nil, err
 	}
-	yaml := sensorYAML("bench-to-"+suffix, input)
+	yaml := sensorYAML("bench-to-"+suffix, input, 0)
 	cfg, err := config.Parse([]byte(yaml), "bench.yaml")
 	if err != nil {
 		return nil, err

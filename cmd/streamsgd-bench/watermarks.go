@@ -38,7 +38,7 @@ func watermarks(ctx context.Context, o options) ([]result, error) {
 		}
 		for _, skip := range order {
 			name := fmt.Sprintf("bench-wm-%s-%d-%t", suffix, i, skip)
-			run, err := runPipelineChild(ctx, brokers, adm, sensorYAML(name, input), rows, pipelineChildOptions{SkipWatermarks: skip})
+			run, err := runPipelineChild(ctx, brokers, adm, sensorYAML(name, input, 0), rows, pipelineChildOptions{SkipWatermarks: skip})
 			if err != nil {
 				return nil, err
 			}

@@ -29,6 +29,7 @@ type CLI struct {
 	Restore  RestoreCmd  `cmd:"" help:"Rebuild the local stores of a pipeline's tables from their changelogs, ahead of a run; reports records/s."`
 	Replay   ReplayCmd   `cmd:"" help:"Reprocess the input from the earliest offset into a fresh generation; compare its models with the live ones."`
 	Models   ModelsCmd   `cmd:"" help:"List, show, export, pin and unpin the versions of a pipeline's models (checkpoint registry)."`
+	Learn    LearnCmd    `cmd:"" help:"Learn a pipeline's models from a CSV file, without Kafka (one prequential pass, as run): rows/s, prequential and held-out metrics."`
 	Score    ScoreCmd    `cmd:"" help:"Score a CSV file or a topic with a model version (registry or exported file), without learning; --evaluate prints whole-set metrics."`
 	Serve    ServeCmd    `cmd:"" help:"Promote another model to a scoring deployment at runtime, roll it back, or show what each deployment serves."`
 	Evaluate EvaluateCmd `cmd:"" help:"Held-out metrics of a scoring deployment: accuracy, log loss, AUC (or RMSE, MAE, R²) over every row it scored."`

@@ -264,20 +264,26 @@ type rejectSink struct {
 }
 
 func (c *ScoreCmd) rejects() (rejectSink, error) {
-	if c.Rejects == "" {
+	return rejectsTo(c.Rejects, "score", c.InputTopic != "")
+}
+
+// rejectsTo is the sink of a command's rejected rows: the CSV file path,
+// or standard error when path is empty; topic: the rows are a topic's.
+func rejectsTo(path, command string, topic bool) (rejectSink, error) {
+	if path == "" {
 		return rejectSink{
 			on: func(r batchscore.Reject) {
-				fmt.Fprintf(os.Stderr, "streamsgd score: rejected %s: %s\n", r.Where(), r.Reason)
+				fmt.Fprintf(os.Stderr, "streamsgd %s: rejected %s: %s\n", command, r.Where(), r.Reason)
 			},
 			close: func() error { return nil },
 		}, nil
 	}
-	f, err := os.Create(c.Rejects)
+	f, err := os.Create(path)
 	if err != nil {
 		return rejectSink{}, err
 	}
 	w := bufio.NewWriter(f)
-	on, flush := batchscore.RejectsCSV(w, c.InputTopic != "")
+	on, flush := batchscore.RejectsCSV(w, topic)
 	return rejectSink{on: on, close: func() error { return errors.Join(flush(), w.Flush(), f.Close()) }}, nil
 }
 

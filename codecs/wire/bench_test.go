@@ -129,3 +129,54 @@ func BenchmarkAppendPredictionBatchJSON(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOutputEncoders encodes one record of every output topic the
+// pipeline writes besides the predictions (BenchmarkPredictionBatch) and
+// the examples (BenchmarkExampleBatch), in each encoding: a metric
+// snapshot, a dead letter of a SUSY-sized line, and a 784-wide prediction
+// of 10 classes.
+func BenchmarkOutputEncoders(b *testing.B) {
+	line := []byte("0.97286147,0.65385455,1.17622459,1.15715647,-1.73987317,-0.87430906,0.56776500,-0.17500004,0.81006080,-0.25255212,1.92188704,0.88963741,0.41077185,1.14562082,1.93263209,0.99446410,1.36781549,abc")
+	wide := benchPredictions(1)
+	wide.Predictions[0].Scores = []float64{0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.55}
+	wide.Predictions[0].Predicted = 9
+	for _, encoding := range []string{JSON, Avro} {
+		snap, err := MetricSnapshotCodec(encoding)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dead, err := DeadLetterCodec(encoding)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pred, err := PredictionCodec(encoding)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range []struct {
+			name  string
+			codec interface{ Encode(any) ([]byte, error) }
+			value any
+		}{
+			{"metric-snapshot", snap, &MetricSnapshot{Model: "logistic", Key: "global-3", Version: 123456, Rows: 123456, Invalid: 7, Window: 1000,
+				Metrics:     []Metric{{Name: "accuracy", Value: 0.79}, {Name: "logloss", Value: 0.45}, {Name: "auc", Value: 0.87}},
+				SourceTopic: "susy", SourcePartition: 3, SourceOffset: 1234567}},
+			{"dead-letter", dead, NewDeadLetter(Source{Topic: "susy", Partition: 3, Offset: 1234567}, 0, []byte("1"), line, "column f17: parse \"abc\": invalid syntax")},
+			{"prediction-10-classes", pred, wide},
+		} {
+			b.Run(encoding+"/"+c.name, func(b *testing.B) {
+				data, err := c.codec.Encode(c.value)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					if _, err := c.codec.Encode(c.value); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
