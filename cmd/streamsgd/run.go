@@ -61,7 +61,11 @@ func (c *RunCmd) Run(ctx context.Context) error {
 	}
 	err = sec.Explain(operations.EnsureTopics(ctx, adm, p))
 	cl.Close()
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Stopped by a signal before the groups started: a normal stop.
+		return nil
+	case err != nil:
 		return err
 	}
 	o := operations.RunOptions{
