@@ -45,14 +45,14 @@ func TestCrashBrokerRestartLong(t *testing.T) {
 // TestCrashBrokerKill9 kills the embedded broker with SIGKILL instead.
 // kfake's data directory keeps the records and the committed offsets across
 // a kill, but two things it saves only on a clean stop are lost, and with
-// them exactly-once model state (seen in about half of the runs here):
+// them exactly-once model state:
 //   - the consumer groups' members: the restarted broker hands an
-//     instance's partitions to another while the first is still stopping
-//     with table writes in flight, and such a late write can replace a newer
-//     state of its key (goka does not fence a former owner's writes);
+//     instance's partitions to another while the first is still stopping;
 //   - the idempotent producers' sequence windows: a batch retried across the
 //     kill can land after a later batch of the same producer and partition,
 //     and the learner's watermark, already past it, skips its rows.
+//
+// Apache Kafka keeps both in its logs; TestKafkaBrokerKill9 checks it.
 //
 // So this test checks what still holds: every row is predicted, and no model
 // learns a row twice (never more rows than the reference); it logs the rows
