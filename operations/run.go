@@ -138,8 +138,9 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions, started func()
 func runGroup(ctx context.Context, p *topology.Pipeline, name goka.Group, o RunOptions, cls kafkaclient.Clients,
 	emitter *goka.Emitter, limits processors.Limits) error {
 	q := p.WithRouteSink(emitterSink{emitter}, limits)
+	graph := q.Graph()
 	var g *goka.GroupGraph
-	for _, gg := range q.Graph().Groups {
+	for _, gg := range graph.Groups {
 		if gg.Group() == name {
 			g = gg
 		}
@@ -162,10 +163,10 @@ func runGroup(ctx context.Context, p *topology.Pipeline, name goka.Group, o RunO
 		flushed = make(chan error, 1)
 		go func() { flushed <- q.Route.Run(flushCtx) }()
 	}
-	if name == q.Topics.JoinGroup {
+	if v, ok := graph.Visit(name); ok {
 		visitCtx, stopVisits := context.WithCancel(ctx)
 		visited := make(chan struct{})
-		go func() { expireVisits(visitCtx, q, proc, o); close(visited) }()
+		go func() { expireVisits(visitCtx, q, proc, o, v.Name); close(visited) }()
 		defer func() { stopVisits(); <-visited }()
 	}
 	err = proc.Run(ctx)
@@ -334,11 +335,12 @@ func expireInterval(p *topology.Pipeline) time.Duration {
 	return min(max(d, time.Second), time.Minute)
 }
 
-// expireVisits runs beside the join group's processor until ctx is done:
-// every expireInterval it visits the entries of the partitions the
-// processor owns (processors.Join.Expire). A visit that fails (the group
-// rebalancing under it) is logged, and the next one tries again.
-func expireVisits(ctx context.Context, p *topology.Pipeline, proc *goka.Processor, o RunOptions) {
+// expireVisits is the visit loop beside the join group (topology.Visit):
+// until ctx is done, every expireInterval it visits, through the visitor
+// edge named visitor, the entries of the partitions the processor owns
+// (processors.Join.Expire). A visit that fails (the group rebalancing
+// under it) is logged, and the next one tries again.
+func expireVisits(ctx context.Context, p *topology.Pipeline, proc *goka.Processor, o RunOptions, visitor string) {
 	tick := time.NewTicker(expireInterval(p))
 	defer tick.Stop()
 	for {
@@ -346,7 +348,7 @@ func expireVisits(ctx context.Context, p *topology.Pipeline, proc *goka.Processo
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			err := proc.VisitAll(ctx, processors.ExpireVisitor, processors.ExpireTick{NowMillis: now.UnixMilli()})
+			err := proc.VisitAll(ctx, visitor, processors.ExpireTick{NowMillis: now.UnixMilli()})
 			if err != nil && ctx.Err() == nil && o.Logger != nil {
 				o.Logger.Printf("operations: expire visit of %s: %v", p.Topics.JoinTable, err)
 			}
