@@ -28,7 +28,7 @@ type Tables interface {
 
 // Pinner pins and unpins versions (registry.Client).
 type Pinner interface {
-	Pin(ctx context.Context, key string, version int64, op processors.PinOp, timeout time.Duration) (*table.CommandResult, error)
+	Pin(ctx context.Context, key string, version int64, op table.PinOp, timeout time.Duration) (*table.CommandResult, error)
 }
 
 // Processor is what the server asks a running goka processor

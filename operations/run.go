@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
@@ -378,7 +379,7 @@ func checkpointTicks(ctx context.Context, p *topology.Pipeline, o RunOptions, cl
 		case now := <-tick.C:
 			var recs []*kgo.Record
 			for _, key := range p.Checkpoint.DueKeys(now) {
-				recs = append(recs, &kgo.Record{Topic: string(topic), Key: []byte(key), Value: processors.TickCommand})
+				recs = append(recs, &kgo.Record{Topic: string(topic), Key: []byte(key), Value: table.TickCommand})
 			}
 			if len(recs) == 0 {
 				continue

@@ -189,7 +189,7 @@ func (p *Pipeline) Graph() Graph {
 	// learn table (the merge table for sharded models), the registry and
 	// the serving overrides; predictions to the deployments' outputs.
 	if t.Serves() {
-		overrides := new(processors.ServingCodec)
+		overrides := new(table.ServingCodec)
 		edges := []goka.Edge{
 			goka.Inputs(t.ServeInputs, new(codec.Bytes), p.Score.Process),
 			goka.Lookup(t.LearnTable, table.NewStateViewCodec(shapes, 0)),
