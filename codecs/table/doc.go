@@ -51,7 +51,7 @@
 // # Imports
 //
 // table imports the standard library, model, metrics, drift,
-// codecs/binio and codecs/wire (for Watermark); its codecs satisfy goka.Codec without
-// importing goka. It must not import processors or topology: they import
-// table.
+// codecs/binio and codecs/wire (for Watermark); its codecs satisfy
+// goka.Codec without importing goka. It must not import config, processors
+// or topology: they import table.
 package table
