@@ -30,9 +30,10 @@ type RunOptions struct {
 	// Groups to run; empty runs every group of the pipeline.
 	Groups []goka.Group
 	// StateDir holds the local pebble stores, one folder per group.
-	// Default "./streamsgd-state".
+	// Default DefaultStateDir.
 	StateDir string
-	// ClientID identifies this instance to the brokers. Default "streamsgd".
+	// ClientID identifies this instance to the brokers. Default
+	// DefaultClientID.
 	ClientID string
 	// HotStandby keeps replicas of the tables of partitions this instance
 	// does not own, for faster takeovers, and recovers its own tables
@@ -63,6 +64,13 @@ type RunOptions struct {
 	Processor func(group goka.Group, proc *goka.Processor)
 }
 
+// The defaults of RunOptions and RestoreOptions (and of the CLI's
+// --state-dir and --client-id).
+const (
+	DefaultStateDir = "streamsgd-state"
+	DefaultClientID = "streamsgd"
+)
+
 // clients resolves the run's client configs once (kafkaclient.Clients).
 func (o RunOptions) clients() (kafkaclient.Clients, error) {
 	cls, err := o.Security.Clients(o.Sarama)
@@ -87,10 +95,10 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions, started func()
 		return configError{fmt.Errorf("operations: run: %w", err)}
 	}
 	if o.StateDir == "" {
-		o.StateDir = "streamsgd-state"
+		o.StateDir = DefaultStateDir
 	}
 	if o.ClientID == "" {
-		o.ClientID = "streamsgd"
+		o.ClientID = DefaultClientID
 	}
 	cls, err := o.clients()
 	if err != nil {

@@ -34,7 +34,7 @@ func NewViews(p *topology.Pipeline, o RunOptions) (*Views, error) {
 		return nil, err
 	}
 	if o.StateDir == "" {
-		o.StateDir = "streamsgd-state"
+		o.StateDir = DefaultStateDir
 	}
 	cfg := kafkaclient.SaramaConfig(cls.Sarama, o.ClientID)
 	t := p.Topics
