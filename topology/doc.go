@@ -25,7 +25,7 @@
 //	                   predictions ◄─┘ │ └─► <p>.deadletter   (lookups: <p>-learn-table, <p>-merge-table)
 //	                   <p>.examples ◄──┘ (labeled rows with their feature-time prediction)
 //	side channels: route's batching emitter ──► <p>.examples
-//	               checkpoint tick loop, `models pin|unpin` ──► <p>.pins
+//	               checkpoint tick loop, `models pin|unpin`, POST /api/pin|unpin ──► <p>.pins
 //	               `serve promote|rollback` ──► <p>.serving
 //	visit loops:   join's expiry (visitor "expire") ──► join's outputs
 //

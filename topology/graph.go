@@ -58,6 +58,10 @@ const (
 	WriterCheckpointTicks = "checkpoint tick loop"
 	// WriterPinCommands is `streamsgd models pin|unpin`.
 	WriterPinCommands = "streamsgd models pin|unpin"
+	// WriterAPIPinCommands is the HTTP API of `streamsgd run --http`
+	// (package httpapi; the dashboard's pin button): pin and unpin
+	// commands, as WriterPinCommands writes them.
+	WriterAPIPinCommands = "streamsgd run --http: POST /api/pin|unpin"
 	// WriterServingOverrides is `streamsgd serve promote|rollback`: the
 	// model and state a deployment serves instead of its config's, on the
 	// compacted <p>.serving, which the score group looks up.
@@ -182,6 +186,7 @@ func (p *Pipeline) Graph() Graph {
 		{Name: WriterRouteBatches, Group: t.RouteGroup, Topic: t.Examples, Codec: examples},
 		{Name: WriterCheckpointTicks, Group: t.CheckpointGroup, Topic: t.Pins, Codec: new(codec.Bytes)},
 		{Name: WriterPinCommands, Topic: t.Pins, Codec: new(codec.Bytes)},
+		{Name: WriterAPIPinCommands, Topic: t.Pins, Codec: new(codec.Bytes)},
 	}
 
 	// score (scoring deployments only): the served topics in, decoded as

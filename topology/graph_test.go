@@ -74,7 +74,7 @@ func TestGraphDeclaresEveryTopic(t *testing.T) {
 				t.Errorf("%s: input %s is in no declaration of the Graph", p.Config.Name, in)
 			}
 		}
-		for _, name := range []string{WriterRouteBatches, WriterCheckpointTicks, WriterPinCommands, WriterServingOverrides} {
+		for _, name := range []string{WriterRouteBatches, WriterCheckpointTicks, WriterPinCommands, WriterAPIPinCommands, WriterServingOverrides} {
 			if _, ok := graph.Writer(name); !ok && (name != WriterServingOverrides || p.Topics.Serves()) {
 				t.Errorf("%s: no writer %q", p.Config.Name, name)
 			}
