@@ -212,5 +212,16 @@ fuzz:
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done; done
 
+## clean: the build outputs (bin/, binaries built in the root, test
+## binaries, profiles), the local stores of `streamsgd run` (streamsgd-state)
+## and the scratch data of make bench-peers (.cache/bench-peers). The caches
+## that are slow to make again stay: .cache/pyenv, .cache/vulndb, .cache/kafka
+## (the broker's jars) and .cache/docker; make distclean removes them too.
 clean:
-	rm -rf bin streamsgd-state streamsgd streamsgd-bench *.test *.out *.prof
+	rm -rf bin streamsgd-state streamsgd streamsgd-bench *.test *.out *.prof .cache/bench-peers
+
+## distclean: clean, stop the broker of make kafka-up, and remove .cache.
+.PHONY: distclean
+distclean: clean
+	integration/kafka/stop.sh
+	rm -rf .cache

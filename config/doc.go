@@ -24,6 +24,7 @@
 //
 //	examples/susy.yaml: models[0].optimizer.learning_rate: must be > 0, got -1
 //
-// config imports model, metrics, kafkaclient and codecs/input; it must not
+// config imports model, metrics, drift, kafkaclient, codecs/input and
+// codecs/table (a deployment's state is a table.ServeState); it must not
 // import topology, processors or anything that talks to Kafka.
 package config

@@ -2,7 +2,8 @@ package config
 
 import (
 	"regexp"
-	"strconv"
+
+	"github.com/streamsgd/streamsgd/codecs/table"
 )
 
 // Serve declares a scoring deployment: the score group of the pipeline
@@ -29,45 +30,17 @@ type Serve struct {
 	// learn group holds now; for a sharded model the merged model), "pinned"
 	// (the newest pinned version in the checkpoint registry) or a version
 	// id (e.g. 7). Default "latest".
-	State ServeState `yaml:"state"`
+	State table.ServeState `yaml:"state"`
 	// Output is the topic of the predictions, records of the shape of
 	// <p>.predictions. Default "<name>.scores", name being the pipeline's.
 	Output string `yaml:"output"`
 }
 
-// ServeState says which state of a model a deployment serves: StateLatest,
-// StatePinned, or a version id in decimal.
-type ServeState string
-
-// The states a deployment serves besides a fixed version.
-const (
-	// StateLatest is the model state the learn group holds now.
-	StateLatest ServeState = "latest"
-	// StatePinned is the newest pinned version of the model key.
-	StatePinned ServeState = "pinned"
-)
-
 // DefaultServeState is the default of Serve.State.
-const DefaultServeState = StateLatest
+const DefaultServeState = table.StateLatest
 
 // DefaultServeOutput is the default of Serve.Output for pipeline name.
 func DefaultServeOutput(pipeline string) string { return pipeline + ".scores" }
-
-// Version returns the version id of a fixed-version state, and false for
-// "latest", "pinned" or anything that is not a version id >= 1.
-func (s ServeState) Version() (int64, bool) {
-	id, err := strconv.ParseInt(string(s), 10, 64)
-	if err != nil || id < 1 {
-		return 0, false
-	}
-	return id, true
-}
-
-// Valid reports whether s is "latest", "pinned" or a version id >= 1.
-func (s ServeState) Valid() bool {
-	_, fixed := s.Version()
-	return s == StateLatest || s == StatePinned || fixed
-}
 
 // topicRE is what Kafka accepts as a topic name.
 var topicRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/streamsgd/streamsgd/codecs/table"
 )
 
 const serveYAML = validYAML + `  - name: other
@@ -20,28 +22,12 @@ func TestServeDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := c.Serve[0]
-	if s.State != StateLatest || s.Output != "susy.scores" {
+	if s.State != table.StateLatest || s.Output != "susy.scores" {
 		t.Errorf("defaults: state %q output %q, want latest and susy.scores", s.State, s.Output)
 	}
 	c, err = Parse([]byte(validYAML), "p.yaml")
 	if err != nil || len(c.Serve) != 0 {
 		t.Errorf("no serve section: %v %v", c.Serve, err)
-	}
-}
-
-func TestServeState(t *testing.T) {
-	for _, tt := range []struct {
-		state   ServeState
-		valid   bool
-		version int64
-	}{
-		{"latest", true, 0}, {"pinned", true, 0}, {"7", true, 7}, {"0", false, 0}, {"-3", false, 0},
-		{"newest", false, 0}, {"", false, 0}, {"1.5", false, 0},
-	} {
-		v, fixed := tt.state.Version()
-		if tt.state.Valid() != tt.valid || v != tt.version || fixed != (tt.version > 0) {
-			t.Errorf("%q: valid %v version %d %v", tt.state, tt.state.Valid(), v, fixed)
-		}
 	}
 }
 

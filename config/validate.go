@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/drift"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/metrics"
@@ -253,7 +254,7 @@ func (c *Pipeline) validateServe() error {
 		case !c.hasModel(s.Model):
 			return fe("model", "no model %q in models (have: %s)", s.Model, strings.Join(c.ModelNames(), ", "))
 		case !s.State.Valid():
-			return fe("state", "must be %q, %q or a version id (1, 2, ...), got %q", StateLatest, StatePinned, s.State)
+			return fe("state", "must be %q, %q or a version id (1, 2, ...), got %q", table.StateLatest, table.StatePinned, s.State)
 		case !ValidTopic(s.Output):
 			return fe("output", "must be a topic name (letters, digits, '.', '_' and '-'), got %q", s.Output)
 		case served[s.Output] || slices.Contains(c.Input.Topics, s.Output):

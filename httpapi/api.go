@@ -29,8 +29,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/curve", s.curve)
 	m.HandleFunc("GET /api/state", s.state)
 	m.HandleFunc("GET /api/versions", s.versions)
-	m.HandleFunc("POST /api/pin", s.write(s.pin(processors.OpPin)))
-	m.HandleFunc("POST /api/unpin", s.write(s.pin(processors.OpUnpin)))
+	m.HandleFunc("POST /api/pin", s.write(s.pin(table.OpPin)))
+	m.HandleFunc("POST /api/unpin", s.write(s.pin(table.OpUnpin)))
 	m.HandleFunc("POST /api/score/{deployment}", s.scoreDeployment)
 	m.HandleFunc("POST /api/score", s.scoreModel)
 	// The catch-alls answer, as JSON, 404 for an unknown path and 405 for
@@ -361,7 +361,7 @@ func (s *Server) write(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *Server) pin(op processors.PinOp) http.HandlerFunc {
+func (s *Server) pin(op table.PinOp) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.o.Pins == nil {
 			writeError(w, http.StatusServiceUnavailable, errors.New("this server cannot write pin commands"))

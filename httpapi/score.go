@@ -10,7 +10,7 @@ import (
 	"sort"
 
 	"github.com/streamsgd/streamsgd/codecs/input"
-	"github.com/streamsgd/streamsgd/config"
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/processors"
 )
 
@@ -52,16 +52,16 @@ func (s *Server) scoreDeployment(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) scoreModel(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	model, state := q.Get("model"), config.ServeState(q.Get("state"))
+	model, state := q.Get("model"), table.ServeState(q.Get("state"))
 	if state == "" {
-		state = config.StateLatest
+		state = table.StateLatest
 	}
 	if _, ok := s.o.Pipeline.Specs[model]; !ok {
 		writeError(w, http.StatusNotFound, fmt.Errorf("model: no model %q in pipeline %s (have: %v)", model, s.o.Pipeline.Config.Name, s.o.Pipeline.Config.ModelNames()))
 		return
 	}
 	if !state.Valid() {
-		writeError(w, http.StatusBadRequest, fmt.Errorf("state: must be %q, %q or a version id (1, 2, ...), got %q", config.StateLatest, config.StatePinned, state))
+		writeError(w, http.StatusBadRequest, fmt.Errorf("state: must be %q, %q or a version id (1, 2, ...), got %q", table.StateLatest, table.StatePinned, state))
 		return
 	}
 	s.scoreWith(w, r, processors.Deployment{Model: model, State: state})

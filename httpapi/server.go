@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/streamsgd/streamsgd/codecs/table"
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/runstats"
 	"github.com/streamsgd/streamsgd/topology"
@@ -28,7 +29,7 @@ type Tables interface {
 
 // Pinner pins and unpins versions (registry.Client).
 type Pinner interface {
-	Pin(ctx context.Context, key string, version int64, op processors.PinOp, timeout time.Duration) (*table.CommandResult, error)
+	Pin(ctx context.Context, key string, version int64, op table.PinOp, timeout time.Duration) (*table.CommandResult, error)
 }
 
 // Processor is what the server asks a running goka processor
@@ -55,7 +56,7 @@ type Options struct {
 	// Token of the write endpoints; empty refuses them.
 	Token string
 	// MaxBodyBytes bounds a request body, MaxRows the rows of a score
-	// request (config.API; defaults there).
+	// request (config.API; zero takes its defaults).
 	MaxBodyBytes int64
 	MaxRows      int
 	// PinTimeout bounds the wait for a pin to apply. Default 30 s.
@@ -84,10 +85,10 @@ func New(o Options) *Server {
 		}
 	}
 	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = 1 << 20
+		o.MaxBodyBytes = config.DefaultAPIMaxBodyKB << 10
 	}
 	if o.MaxRows <= 0 {
-		o.MaxRows = 1000
+		o.MaxRows = config.DefaultAPIMaxRows
 	}
 	if o.PinTimeout <= 0 {
 		o.PinTimeout = 30 * time.Second

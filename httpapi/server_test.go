@@ -40,12 +40,12 @@ const testToken = "0123456789abcdef-token"
 type tables struct {
 	states    map[string]*table.ModelState
 	regs      map[string]*table.Registry
-	overrides map[string]*processors.ServingOverride
+	overrides map[string]*table.ServingOverride
 }
 
 func (m *tables) State(key string, _ bool) (*table.ModelState, error) { return m.states[key], nil }
 func (m *tables) Registry(key string) (*table.Registry, error)        { return m.regs[key], nil }
-func (m *tables) Override(d string) (*processors.ServingOverride, error) {
+func (m *tables) Override(d string) (*table.ServingOverride, error) {
 	return m.overrides[d], nil
 }
 func (m *tables) Recovered() bool { return true }
@@ -56,7 +56,7 @@ type pinner struct {
 	err   error
 }
 
-func (p *pinner) Pin(_ context.Context, key string, version int64, op processors.PinOp, _ time.Duration) (*table.CommandResult, error) {
+func (p *pinner) Pin(_ context.Context, key string, version int64, op table.PinOp, _ time.Duration) (*table.CommandResult, error) {
 	p.calls = append(p.calls, fmt.Sprintf("%s %s %d", op, key, version))
 	if p.err != nil {
 		return nil, p.err
@@ -96,7 +96,7 @@ func newFixture(t *testing.T, token string) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{p: p, tables: &tables{states: map[string]*table.ModelState{}, regs: map[string]*table.Registry{},
-		overrides: map[string]*processors.ServingOverride{}}, pins: &pinner{}}
+		overrides: map[string]*table.ServingOverride{}}, pins: &pinner{}}
 	f.srv = New(Options{Pipeline: p, Stats: p.NewStats(), Tables: f.tables, Pins: f.pins, Token: token,
 		MaxBodyBytes: 4 << 10, MaxRows: 3, Version: "test"})
 	return f

@@ -20,7 +20,6 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/operations"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/registry"
 	"github.com/streamsgd/streamsgd/schemas"
 	"github.com/streamsgd/streamsgd/topology"
@@ -104,14 +103,14 @@ func TestCheckpoints(t *testing.T) {
 
 	// Pin the oldest kept version; a dropped one cannot be pinned.
 	oldest := global.Versions[0].ID
-	res, err := c.Pin(ctx, "global", oldest, processors.OpPin, 30*time.Second)
+	res, err := c.Pin(ctx, "global", oldest, table.OpPin, 30*time.Second)
 	if err != nil || !res.OK {
 		t.Fatalf("pin %d: %+v %v", oldest, res, err)
 	}
-	if _, err := c.Pin(ctx, "global", oldest-1, processors.OpPin, 30*time.Second); !errors.Is(err, registry.ErrNoVersion) || !strings.Contains(err.Error(), "kept:") {
+	if _, err := c.Pin(ctx, "global", oldest-1, table.OpPin, 30*time.Second); !errors.Is(err, registry.ErrNoVersion) || !strings.Contains(err.Error(), "kept:") {
 		t.Errorf("pin of a dropped version: %v", err)
 	}
-	if _, err := c.Pin(ctx, "global", global.LastID+5, processors.OpPin, 30*time.Second); !errors.Is(err, registry.ErrNoVersion) {
+	if _, err := c.Pin(ctx, "global", global.LastID+5, table.OpPin, 30*time.Second); !errors.Is(err, registry.ErrNoVersion) {
 		t.Errorf("pin of a future version: %v", err)
 	}
 
@@ -155,7 +154,7 @@ func TestCheckpoints(t *testing.T) {
 	}
 
 	// Unpin: retention drops it at once.
-	res, err = c.Pin(ctx, "global", oldest, processors.OpUnpin, 30*time.Second)
+	res, err = c.Pin(ctx, "global", oldest, table.OpUnpin, 30*time.Second)
 	if err != nil || !strings.Contains(res.Message, "dropped") {
 		t.Fatalf("unpin: %+v %v", res, err)
 	}

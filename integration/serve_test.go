@@ -245,7 +245,7 @@ func TestServeHeldOut(t *testing.T) {
 	}
 	defer c.Close()
 	v := awaitRegistry(t, c, in, "a", trained)["a"].Latest()
-	if _, err := c.Pin(context.Background(), "a", v.ID, processors.OpPin, 30*time.Second); err != nil {
+	if _, err := c.Pin(context.Background(), "a", v.ID, table.OpPin, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
 
@@ -418,14 +418,14 @@ func TestServeSwitchesMidStream(t *testing.T) {
 		}
 		return awaitRegistry(t, c, in, "a", rows)["a"].Latest()
 	}
-	pin := func(v *table.Version, op processors.PinOp) {
+	pin := func(v *table.Version, op table.PinOp) {
 		t.Helper()
 		if _, err := c.Pin(ctx, "a", v.ID, op, 30*time.Second); err != nil {
 			t.Fatal(err)
 		}
 	}
 	v1 := learn(1000)
-	pin(v1, processors.OpPin)
+	pin(v1, table.OpPin)
 
 	stream := producePacedRows(t, brokers, test, 5*time.Millisecond)
 	phase := func(what string) {
@@ -435,9 +435,9 @@ func TestServeSwitchesMidStream(t *testing.T) {
 	phase("serving a@1000, pinned v1")
 	v2 := learn(2000)
 	phase("learned a@2000")
-	pin(v2, processors.OpPin)
+	pin(v2, table.OpPin)
 	phase("pinned v2")
-	pin(v2, processors.OpUnpin)
+	pin(v2, table.OpUnpin)
 	phase("unpinned v2")
 	if _, _, err := operations.Promote(ctx, p, operations.PromoteOptions{Brokers: brokers, Deployment: "held", Model: "b"}); err != nil {
 		t.Fatal(err)

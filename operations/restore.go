@@ -149,10 +149,10 @@ func restore(ctx context.Context, p *topology.Pipeline, o RestoreOptions) (Resto
 		return rep, fmt.Errorf("operations: restore: no brokers")
 	}
 	if o.StateDir == "" {
-		o.StateDir = "streamsgd-state"
+		o.StateDir = DefaultStateDir
 	}
 	if o.ClientID == "" {
-		o.ClientID = "streamsgd"
+		o.ClientID = DefaultClientID
 	}
 	if o.ProgressEvery <= 0 {
 		o.ProgressEvery = 200 * time.Millisecond

@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
@@ -29,9 +30,10 @@ type RunOptions struct {
 	// Groups to run; empty runs every group of the pipeline.
 	Groups []goka.Group
 	// StateDir holds the local pebble stores, one folder per group.
-	// Default "./streamsgd-state".
+	// Default DefaultStateDir.
 	StateDir string
-	// ClientID identifies this instance to the brokers. Default "streamsgd".
+	// ClientID identifies this instance to the brokers. Default
+	// DefaultClientID.
 	ClientID string
 	// HotStandby keeps replicas of the tables of partitions this instance
 	// does not own, for faster takeovers, and recovers its own tables
@@ -62,6 +64,13 @@ type RunOptions struct {
 	Processor func(group goka.Group, proc *goka.Processor)
 }
 
+// The defaults of RunOptions and RestoreOptions (and of the CLI's
+// --state-dir and --client-id).
+const (
+	DefaultStateDir = "streamsgd-state"
+	DefaultClientID = "streamsgd"
+)
+
 // clients resolves the run's client configs once (kafkaclient.Clients).
 func (o RunOptions) clients() (kafkaclient.Clients, error) {
 	cls, err := o.Security.Clients(o.Sarama)
@@ -86,10 +95,10 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions, started func()
 		return configError{fmt.Errorf("operations: run: %w", err)}
 	}
 	if o.StateDir == "" {
-		o.StateDir = "streamsgd-state"
+		o.StateDir = DefaultStateDir
 	}
 	if o.ClientID == "" {
-		o.ClientID = "streamsgd"
+		o.ClientID = DefaultClientID
 	}
 	cls, err := o.clients()
 	if err != nil {
@@ -138,8 +147,9 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions, started func()
 func runGroup(ctx context.Context, p *topology.Pipeline, name goka.Group, o RunOptions, cls kafkaclient.Clients,
 	emitter *goka.Emitter, limits processors.Limits) error {
 	q := p.WithRouteSink(emitterSink{emitter}, limits)
+	graph := q.Graph()
 	var g *goka.GroupGraph
-	for _, gg := range q.Graph().Groups {
+	for _, gg := range graph.Groups {
 		if gg.Group() == name {
 			g = gg
 		}
@@ -162,10 +172,10 @@ func runGroup(ctx context.Context, p *topology.Pipeline, name goka.Group, o RunO
 		flushed = make(chan error, 1)
 		go func() { flushed <- q.Route.Run(flushCtx) }()
 	}
-	if name == q.Topics.JoinGroup {
+	if v, ok := graph.Visit(name); ok {
 		visitCtx, stopVisits := context.WithCancel(ctx)
 		visited := make(chan struct{})
-		go func() { expireVisits(visitCtx, q, proc, o); close(visited) }()
+		go func() { expireVisits(visitCtx, q, proc, o, v.Name); close(visited) }()
 		defer func() { stopVisits(); <-visited }()
 	}
 	err = proc.Run(ctx)
@@ -334,11 +344,12 @@ func expireInterval(p *topology.Pipeline) time.Duration {
 	return min(max(d, time.Second), time.Minute)
 }
 
-// expireVisits runs beside the join group's processor until ctx is done:
-// every expireInterval it visits the entries of the partitions the
-// processor owns (processors.Join.Expire). A visit that fails (the group
-// rebalancing under it) is logged, and the next one tries again.
-func expireVisits(ctx context.Context, p *topology.Pipeline, proc *goka.Processor, o RunOptions) {
+// expireVisits is the visit loop beside the join group (topology.Visit):
+// until ctx is done, every expireInterval it visits, through the visitor
+// edge named visitor, the entries of the partitions the processor owns
+// (processors.Join.Expire). A visit that fails (the group rebalancing
+// under it) is logged, and the next one tries again.
+func expireVisits(ctx context.Context, p *topology.Pipeline, proc *goka.Processor, o RunOptions, visitor string) {
 	tick := time.NewTicker(expireInterval(p))
 	defer tick.Stop()
 	for {
@@ -346,7 +357,7 @@ func expireVisits(ctx context.Context, p *topology.Pipeline, proc *goka.Processo
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			err := proc.VisitAll(ctx, processors.ExpireVisitor, processors.ExpireTick{NowMillis: now.UnixMilli()})
+			err := proc.VisitAll(ctx, visitor, processors.ExpireTick{NowMillis: now.UnixMilli()})
 			if err != nil && ctx.Err() == nil && o.Logger != nil {
 				o.Logger.Printf("operations: expire visit of %s: %v", p.Topics.JoinTable, err)
 			}
@@ -376,7 +387,7 @@ func checkpointTicks(ctx context.Context, p *topology.Pipeline, o RunOptions, cl
 		case now := <-tick.C:
 			var recs []*kgo.Record
 			for _, key := range p.Checkpoint.DueKeys(now) {
-				recs = append(recs, &kgo.Record{Topic: string(topic), Key: []byte(key), Value: processors.TickCommand})
+				recs = append(recs, &kgo.Record{Topic: string(topic), Key: []byte(key), Value: table.TickCommand})
 			}
 			if len(recs) == 0 {
 				continue

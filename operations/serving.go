@@ -11,7 +11,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/streamsgd/streamsgd/codecs/table"
-	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
@@ -30,7 +29,7 @@ type PromoteOptions struct {
 	// the state of Model it serves ("" keeps the deployment's configured
 	// state).
 	Deployment, Model string
-	State             config.ServeState
+	State             table.ServeState
 	// Force writes the override even when the model has nothing to serve
 	// yet (its rows are dead-lettered until it has).
 	Force bool
@@ -46,7 +45,7 @@ type PromoteOptions struct {
 // without a restart. It returns the override written and what the model
 // serves now (e.g. "version 3, 200000 rows"; "" for a per-entity model,
 // whose keys are not read).
-func Promote(ctx context.Context, p *topology.Pipeline, o PromoteOptions) (*processors.ServingOverride, string, error) {
+func Promote(ctx context.Context, p *topology.Pipeline, o PromoteOptions) (*table.ServingOverride, string, error) {
 	d, err := p.CheckPromote(o.Deployment, o.Model, o.State)
 	if err != nil {
 		return nil, "", err
@@ -63,7 +62,7 @@ func Promote(ctx context.Context, p *topology.Pipeline, o PromoteOptions) (*proc
 	if err != nil {
 		return nil, "", err
 	}
-	ov := &processors.ServingOverride{Model: o.Model, State: o.State, ID: id, Time: time.Now().UTC()}
+	ov := &table.ServingOverride{Model: o.Model, State: o.State, ID: id, Time: time.Now().UTC()}
 	value, err := ov.Encode()
 	if err != nil {
 		return nil, "", err
@@ -86,16 +85,16 @@ func Rollback(ctx context.Context, p *topology.Pipeline, brokers []string, opts 
 
 // Overrides reads <p>.serving from its start to its end: the override of
 // every deployment that has one.
-func Overrides(ctx context.Context, p *topology.Pipeline, brokers []string, opts []kgo.Opt) (map[string]*processors.ServingOverride, error) {
+func Overrides(ctx context.Context, p *topology.Pipeline, brokers []string, opts []kgo.Opt) (map[string]*table.ServingOverride, error) {
 	raw, err := ReadTable(ctx, brokers, opts, string(p.Topics.Serving))
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]*processors.ServingOverride, len(raw))
+	out := make(map[string]*table.ServingOverride, len(raw))
 	for k, v := range raw {
-		o, err := processors.ParseServingOverride(v)
+		o, err := table.ParseServingOverride(v)
 		if err != nil {
-			o = &processors.ServingOverride{Err: err}
+			o = &table.ServingOverride{Err: err}
 		}
 		out[k] = o
 	}
@@ -120,12 +119,12 @@ func writeServing(ctx context.Context, p *topology.Pipeline, brokers []string, o
 // servedNow says what a global model serves in state now, reading its key
 // from the learn (or merge) table or the registry; ErrNothingToServe when
 // nothing. Per-entity models are not read ("").
-func ServedNow(ctx context.Context, p *topology.Pipeline, brokers []string, opts []kgo.Opt, model string, state config.ServeState) (string, error) {
+func ServedNow(ctx context.Context, p *topology.Pipeline, brokers []string, opts []kgo.Opt, model string, state table.ServeState) (string, error) {
 	spec := p.Specs[model]
 	if spec.PerEntity() {
 		return "", nil
 	}
-	if state == config.StateLatest {
+	if state == table.StateLatest {
 		topic := p.Topics.LearnTable
 		if spec.Shards > 1 {
 			topic = p.Topics.MergeTable

@@ -34,7 +34,7 @@ func NewViews(p *topology.Pipeline, o RunOptions) (*Views, error) {
 		return nil, err
 	}
 	if o.StateDir == "" {
-		o.StateDir = "streamsgd-state"
+		o.StateDir = DefaultStateDir
 	}
 	cfg := kafkaclient.SaramaConfig(cls.Sarama, o.ClientID)
 	t := p.Topics
@@ -70,7 +70,7 @@ func NewViews(p *topology.Pipeline, o RunOptions) (*Views, error) {
 		return nil, err
 	}
 	if t.Serves() {
-		if v.serving, err = view(t.Serving, new(processors.ServingCodec)); err != nil {
+		if v.serving, err = view(t.Serving, new(table.ServingCodec)); err != nil {
 			return nil, err
 		}
 	}
@@ -131,11 +131,11 @@ func (v *Views) Registry(key string) (*table.Registry, error) {
 }
 
 // Override implements processors.Tables.
-func (v *Views) Override(deployment string) (*processors.ServingOverride, error) {
+func (v *Views) Override(deployment string) (*table.ServingOverride, error) {
 	if v.serving == nil {
 		return nil, nil
 	}
-	return viewGet[*processors.ServingOverride](v.serving, deployment)
+	return viewGet[*table.ServingOverride](v.serving, deployment)
 }
 
 // viewGet reads key from a view and asserts its type; a value that does

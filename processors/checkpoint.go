@@ -1,7 +1,6 @@
 package processors
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -168,7 +167,7 @@ func (c *Checkpoint) ProcessState(ctx goka.Context, msg interface{}) {
 }
 
 // ProcessPin is the goka callback of the pins topic (values []byte, JSON
-// PinCommands). A command that is not one is recorded as rejected.
+// table.PinCommands). A command that is not one is recorded as rejected.
 func (c *Checkpoint) ProcessPin(ctx goka.Context, msg interface{}) {
 	data, ok := msg.([]byte)
 	if !ok && msg != nil {
@@ -181,7 +180,7 @@ func (c *Checkpoint) ProcessPin(ctx goka.Context, msg interface{}) {
 	}
 	reg, _ := ctx.Value().(*table.Registry)
 	var out *table.Registry
-	if isTick(data) {
+	if table.IsTick(data) {
 		out = c.StepTick(reg, ctx.Key(), ctx.Timestamp())
 	} else {
 		out = c.StepPin(reg, ctx.Key(), data, ctx.Timestamp())
@@ -360,7 +359,7 @@ func skip(reg *table.Registry, name, key, reason string) *table.Registry {
 // returns the registry to store, or nil when the command was applied
 // already (a redelivery). It may modify reg.
 func (c *Checkpoint) StepPin(reg *table.Registry, key string, data []byte, at time.Time) *table.Registry {
-	cmd, err := ParsePinCommand(data)
+	cmd, err := table.ParsePinCommand(data)
 	if reg != nil && cmd.ID != "" && reg.Command(cmd.ID) != nil {
 		return nil
 	}
@@ -387,9 +386,9 @@ func (c *Checkpoint) StepPin(reg *table.Registry, key string, data []byte, at ti
 	}
 	res.OK = true
 	switch {
-	case cmd.Op == OpPin && v.Pinned:
+	case cmd.Op == table.OpPin && v.Pinned:
 		res.Message = fmt.Sprintf("version %d was pinned already", cmd.Version)
-	case cmd.Op == OpPin:
+	case cmd.Op == table.OpPin:
 		v.Pinned = true
 		res.Message = fmt.Sprintf("version %d pinned", cmd.Version)
 	case !v.Pinned:
@@ -404,12 +403,6 @@ func (c *Checkpoint) StepPin(reg *table.Registry, key string, data []byte, at ti
 	addCommand(reg, res)
 	return reg
 }
-
-// TickCommand is the message on the pins topic that makes a key's pending
-// state a version (see DueKeys).
-var TickCommand = []byte(`{"op":"tick"}`)
-
-func isTick(data []byte) bool { return bytes.Equal(data, TickCommand) }
 
 func (c *Checkpoint) setPending(key string, p *pendingState) {
 	c.mu.Lock()
@@ -438,8 +431,8 @@ func (c *Checkpoint) takePending(key string) *pendingState {
 // DueKeys returns the keys whose newest state made no version and whose
 // time or idle trigger has fired by now: a model that stopped learning
 // (the stream ended) would otherwise keep its last rows unversioned until
-// it learns again. The caller writes TickCommand to the pins topic for each key; the
-// group then makes the version in the key's partition. Each pending state
+// it learns again. The caller writes table.TickCommand to the pins topic
+// for each key; the group then makes the version in the key's partition. Each pending state
 // is returned once.
 //
 // Pending states live in memory (at most MaxPending keys): after a restart

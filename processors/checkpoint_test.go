@@ -189,8 +189,8 @@ func TestCheckpointMaxBytes(t *testing.T) {
 	}
 }
 
-func pin(op PinOp, v int64, id string) []byte {
-	b, _ := PinCommand{Op: op, Version: v, ID: id}.Encode()
+func pin(op table.PinOp, v int64, id string) []byte {
+	b, _ := table.PinCommand{Op: op, Version: v, ID: id}.Encode()
 	return b
 }
 
@@ -211,10 +211,10 @@ func TestCheckpointPins(t *testing.T) {
 		pinned []int64
 		kept   []int64
 	}{
-		{pin(OpPin, 2, "a"), true, "version 2 pinned", []int64{2}, []int64{2, 3}},
-		{pin(OpPin, 1, "b"), false, `key "m" has no version 1 (kept: 2-3)`, []int64{2}, []int64{2, 3}},
-		{pin(OpPin, 9, "c"), false, `key "m" has no version 9 yet (newest: 3)`, []int64{2}, []int64{2, 3}},
-		{pin(OpUnpin, 3, "d"), true, "version 3 was not pinned", []int64{2}, []int64{2, 3}},
+		{pin(table.OpPin, 2, "a"), true, "version 2 pinned", []int64{2}, []int64{2, 3}},
+		{pin(table.OpPin, 1, "b"), false, `key "m" has no version 1 (kept: 2-3)`, []int64{2}, []int64{2, 3}},
+		{pin(table.OpPin, 9, "c"), false, `key "m" has no version 9 yet (newest: 3)`, []int64{2}, []int64{2, 3}},
+		{pin(table.OpUnpin, 3, "d"), true, "version 3 was not pinned", []int64{2}, []int64{2, 3}},
 		{[]byte(`{"op":"frob","version":2}`), false, `op must be "pin" or "unpin"`, []int64{2}, []int64{2, 3}},
 		{[]byte(`not json`), false, "pin command", []int64{2}, []int64{2, 3}},
 	}
@@ -239,7 +239,7 @@ func TestCheckpointPins(t *testing.T) {
 		}
 	}
 	// A redelivered command is applied once.
-	if c.StepPin(reg, "m", pin(OpPin, 2, "a"), now) != nil {
+	if c.StepPin(reg, "m", pin(table.OpPin, 2, "a"), now) != nil {
 		t.Error("a redelivered command changed the registry")
 	}
 	// The pinned version outlives retention...
@@ -250,13 +250,13 @@ func TestCheckpointPins(t *testing.T) {
 		t.Fatalf("kept %v, want [2 4 5] with 2 pinned", got)
 	}
 	// ...and goes when unpinned.
-	reg = c.StepPin(reg, "m", pin(OpUnpin, 2, "e"), now)
+	reg = c.StepPin(reg, "m", pin(table.OpUnpin, 2, "e"), now)
 	res := reg.Command("e")
 	if res == nil || !res.OK || !strings.Contains(res.Message, "dropped") || !slices.Equal(ids(reg), []int64{4, 5}) || reg.Pinned() != nil {
 		t.Fatalf("after unpin: %+v, kept %v", res, ids(reg))
 	}
 	// A key without versions.
-	r := c.StepPin(nil, "nope", pin(OpPin, 1, "f"), now)
+	r := c.StepPin(nil, "nope", pin(table.OpPin, 1, "f"), now)
 	if r == nil || r.Command("f").OK || !strings.Contains(r.Command("f").Message, `key "nope" has no version 1`) {
 		t.Errorf("pin of an unknown key: %+v", r)
 	}
@@ -269,18 +269,6 @@ func TestRegistryCommandsBounded(t *testing.T) {
 	}
 	if len(r.Commands) != maxCommands || r.Commands[maxCommands-1].Version != 3*maxCommands-1 {
 		t.Errorf("%d commands, last %+v", len(r.Commands), r.Commands[len(r.Commands)-1])
-	}
-}
-
-func TestParsePinCommand(t *testing.T) {
-	c, err := ParsePinCommand([]byte(`{"op":"unpin","version":7}`))
-	if err != nil || c.Op != OpUnpin || c.Version != 7 || c.ID != "" {
-		t.Fatalf("%+v %v", c, err)
-	}
-	for _, bad := range []string{`{"op":"pin"}`, `{"op":"pin","version":-1}`, `{"op":"PIN","version":1}`, `[`} {
-		if _, err := ParsePinCommand([]byte(bad)); err == nil {
-			t.Errorf("accepted %s", bad)
-		}
 	}
 }
 
@@ -332,8 +320,8 @@ func TestCheckpointTick(t *testing.T) {
 	if len(c.pending) != 1 {
 		t.Errorf("%d pending, limit 1", len(c.pending))
 	}
-	if !isTick(TickCommand) || isTick(pin(OpPin, 1, "")) {
-		t.Error("isTick")
+	if !table.IsTick(table.TickCommand) || table.IsTick(pin(table.OpPin, 1, "")) {
+		t.Error("IsTick")
 	}
 }
 

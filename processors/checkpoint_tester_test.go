@@ -90,7 +90,7 @@ func TestCheckpointOnTester(t *testing.T) {
 	}
 
 	// Pin version 2, then make two versions more: 2 outlives retention.
-	tt.Consume(string(pins), "m", pin(OpPin, 2, "p1"))
+	tt.Consume(string(pins), "m", pin(table.OpPin, 2, "p1"))
 	if res := registry("m").Command("p1"); res == nil || !res.OK {
 		t.Fatalf("pin result %+v", res)
 	}
@@ -102,7 +102,7 @@ func TestCheckpointOnTester(t *testing.T) {
 		t.Fatalf("kept %v, pinned %v, last %d", got, r.Pinned(), r.LastID)
 	}
 	// A version that retention dropped cannot be pinned.
-	tt.Consume(string(pins), "m", pin(OpPin, 3, "p2"))
+	tt.Consume(string(pins), "m", pin(table.OpPin, 3, "p2"))
 	if res := registry("m").Command("p2"); res == nil || res.OK || !strings.Contains(res.Message, "no version 3") {
 		t.Fatalf("pin of a dropped version: %+v", res)
 	}
@@ -118,7 +118,7 @@ func TestCheckpointOnTester(t *testing.T) {
 		t.Fatalf("registry of an unknown model %+v", r)
 	}
 	// The group still works.
-	tt.Consume(string(pins), "m", pin(OpUnpin, 2, "p3"))
+	tt.Consume(string(pins), "m", pin(table.OpUnpin, 2, "p3"))
 	if res := registry("m").Command("p3"); res == nil || !res.OK || len(registry("m").Versions) != 2 {
 		t.Fatalf("unpin result %+v", res)
 	}

@@ -33,7 +33,7 @@
 // goka lookups: the learn or merge table for the latest state, the
 // checkpoint registry for a pinned or fixed version (each version's
 // learner decoded once, learnerCache), and <p>.serving for the overrides
-// `streamsgd serve promote` writes (ServingOverride), so that what it
+// `streamsgd serve promote` writes (table.ServingOverride), so that what it
 // serves changes from one record to the next without a restart. Its
 // rolling metrics live in memory, per input partition (ScorePartition).
 //
@@ -65,8 +65,9 @@
 // (table.ModelState, table.ShardState, table.Registry), the table keys and
 // the goka codecs of those values live in codecs/table; ModelSpec.Shape
 // (and Shapes) tells those codecs the shape of each model. The pure steps
-// here decide how the values change; the pin commands on <p>.pins are
-// parsed here too (PinCommand).
+// here decide how the values change. The serving overrides the score group
+// looks up (table.ServingOverride) and the pin commands on <p>.pins
+// (table.PinCommand) are codecs/table's too.
 //
 // # Imports
 //

@@ -10,7 +10,6 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
-	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/runstats"
 )
@@ -21,7 +20,7 @@ type Deployment struct {
 	Name   string
 	Topics []string
 	Model  string
-	State  config.ServeState
+	State  table.ServeState
 	Output goka.Stream
 }
 
@@ -40,7 +39,7 @@ type Tables interface {
 	Registry(key string) (*table.Registry, error)
 	// Override returns the serving override of a deployment, nil if there
 	// is none.
-	Override(deployment string) (*ServingOverride, error)
+	Override(deployment string) (*table.ServingOverride, error)
 }
 
 // Score is the score group: it reads the deployments' topics, decodes
@@ -54,7 +53,7 @@ type Tables interface {
 // rows update rolling metrics of the served model, snapshots of which go
 // to Metrics.
 //
-// What a deployment serves (config.ServeState; a ServingOverride on the
+// What a deployment serves (table.ServeState; a table.ServingOverride on the
 // Serving table replaces the model and maybe the state):
 //
 //   - latest: the learn table's state of the row's model key: the model
@@ -239,7 +238,7 @@ func (s *Score) deploy(out *ScoreOutput, tables Tables, part *ScorePartition, d 
 // serving returns the model and state deployment d serves now: the
 // config's, or its override's; reason says why it serves nothing (an
 // override that is not valid), and spec is then the config's model.
-func (s *Score) serving(tables Tables, d *Deployment) (spec ModelSpec, state config.ServeState, reason string, err error) {
+func (s *Score) serving(tables Tables, d *Deployment) (spec ModelSpec, state table.ServeState, reason string, err error) {
 	base := s.Specs[d.Model]
 	o, err := tables.Override(d.Name)
 	if err != nil || o == nil {
@@ -269,7 +268,7 @@ func outputs(s ModelSpec) int {
 
 // predict predicts the rows of one record with model spec's state,
 // dead-lettering those it cannot, and updates the rolling metrics.
-func (s *Score) predict(out *ScoreOutput, tables Tables, win *scoreWindow, rec *record, spec ModelSpec, state config.ServeState,
+func (s *Score) predict(out *ScoreOutput, tables Tables, win *scoreWindow, rec *record, spec ModelSpec, state table.ServeState,
 	rows []input.Row) (*wire.PredictionBatch, error) {
 	if len(rows) == 0 {
 		return nil, nil
@@ -353,7 +352,7 @@ func (u Unservable) Error() string { return u.Reason }
 
 // served looks up what model key serves in the given state. An
 // Unservable read is a reason; any other error is returned.
-func (s *Score) served(tables Tables, spec ModelSpec, state config.ServeState, key string) (served, error) {
+func (s *Score) served(tables Tables, spec ModelSpec, state table.ServeState, key string) (served, error) {
 	sv, err := s.lookupServed(tables, spec, state, key)
 	if u, ok := errors.AsType[Unservable](err); ok {
 		return served{reason: u.Reason}, nil
@@ -361,8 +360,8 @@ func (s *Score) served(tables Tables, spec ModelSpec, state config.ServeState, k
 	return sv, err
 }
 
-func (s *Score) lookupServed(tables Tables, spec ModelSpec, state config.ServeState, key string) (served, error) {
-	if state == config.StateLatest {
+func (s *Score) lookupServed(tables Tables, spec ModelSpec, state table.ServeState, key string) (served, error) {
+	if state == table.StateLatest {
 		st, err := tables.State(key, !spec.PerEntity() && spec.Shards > 1)
 		switch {
 		case err != nil:
@@ -390,11 +389,11 @@ func (s *Score) lookupServed(tables Tables, spec ModelSpec, state config.ServeSt
 // PickVersion returns the version of reg (key's registry, nil if it has
 // none) that state (pinned, or a version id) selects, or why there is
 // none: the reason the score group dead-letters rows with.
-func PickVersion(reg *table.Registry, key string, state config.ServeState) (*table.Version, string) {
+func PickVersion(reg *table.Registry, key string, state table.ServeState) (*table.Version, string) {
 	if reg == nil || len(reg.Versions) == 0 {
 		return nil, fmt.Sprintf("no model version for key %q yet", key)
 	}
-	if state == config.StatePinned {
+	if state == table.StatePinned {
 		if v := reg.Pinned(); v != nil {
 			return v, ""
 		}
@@ -453,8 +452,8 @@ func (t gokaTables) Registry(key string) (*table.Registry, error) {
 	return lookup[*table.Registry](t.ctx, t.s.CheckpointTable, key)
 }
 
-func (t gokaTables) Override(deployment string) (*ServingOverride, error) {
-	return lookup[*ServingOverride](t.ctx, t.s.Serving, deployment)
+func (t gokaTables) Override(deployment string) (*table.ServingOverride, error) {
+	return lookup[*table.ServingOverride](t.ctx, t.s.Serving, deployment)
 }
 
 // lookup reads key from a lookup table (ctx.Lookup fails the callback

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/streamsgd/streamsgd/codecs/input"
-	"github.com/streamsgd/streamsgd/config"
+	"github.com/streamsgd/streamsgd/codecs/table"
 )
 
 // RowScore is the answer for one row scored on request (ScoreRows): the
@@ -85,7 +85,7 @@ func (s *Score) rowReason(spec ModelSpec, row input.Row) string {
 
 // Served says which model and state deployment d serves now (its
 // override, else its config).
-func (s *Score) Served(tables Tables, d Deployment) (model string, state config.ServeState, reason string, err error) {
+func (s *Score) Served(tables Tables, d Deployment) (model string, state table.ServeState, reason string, err error) {
 	spec, state, reason, err := s.serving(tables, &d)
 	return spec.Name, state, reason, err
 }

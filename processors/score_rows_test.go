@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/streamsgd/streamsgd/codecs/input"
-	"github.com/streamsgd/streamsgd/config"
+	"github.com/streamsgd/streamsgd/codecs/table"
 )
 
 func TestScoreRows(t *testing.T) {
@@ -25,27 +25,27 @@ func TestScoreRows(t *testing.T) {
 		rows  []input.Row
 		want  []want
 	}{
-		{name: "latest, nothing learned", d: Deployment{Model: "g", State: config.StateLatest},
+		{name: "latest, nothing learned", d: Deployment{Model: "g", State: table.StateLatest},
 			rows: []input.Row{row(0, "", 1, 2)},
 			want: []want{{key: "g", reasonPrefix: `no model state for key "g" yet`}}},
-		{name: "latest", d: Deployment{Model: "g", State: config.StateLatest},
+		{name: "latest", d: Deployment{Model: "g", State: table.StateLatest},
 			setup: func(m *mapTables) { m.states["g"] = trained(t, specs["g"], "g", 50) },
 			rows:  []input.Row{row(0, "", 1, 2), row(1, "", 1), row(2, "", 0, 0)},
 			want: []want{{key: "g", version: 50, scored: true}, {reasonPrefix: "row 1: 1 features, want 2"},
 				{key: "g", version: 50, scored: true}}},
-		{name: "pinned", d: Deployment{Model: "g", State: config.StatePinned},
+		{name: "pinned", d: Deployment{Model: "g", State: table.StatePinned},
 			setup: func(m *mapTables) { m.regs["g"] = registry(t, specs["g"], "g", []int{10, 20, 30}, 2) },
 			rows:  []input.Row{row(0, "", 1, 2)},
 			want:  []want{{key: "g", version: 20, id: 2, scored: true}}},
-		{name: "per entity", d: Deployment{Model: "per", State: config.StateLatest},
+		{name: "per entity", d: Deployment{Model: "per", State: table.StateLatest},
 			setup: func(m *mapTables) { m.states["per/a"] = trained(t, specs["per"], "per/a", 7) },
 			rows:  []input.Row{row(0, "a", 1, 2), row(1, "", 1, 2), row(2, "b", 1, 2)},
 			want: []want{{key: "per/a", version: 7, scored: true}, {reasonPrefix: `model per: row 1 has an empty "sensor"`},
 				{key: "per/b", reasonPrefix: `no model state for key "per/b" yet`}}},
-		{name: "override", d: Deployment{Name: "latest", Model: "g", State: config.StateLatest},
+		{name: "override", d: Deployment{Name: "latest", Model: "g", State: table.StateLatest},
 			setup: func(m *mapTables) {
 				m.states["g2"] = trained(t, specs["g2"], "g2", 9)
-				m.overrides["latest"] = &ServingOverride{Model: "g2"}
+				m.overrides["latest"] = &table.ServingOverride{Model: "g2"}
 			},
 			rows: []input.Row{row(0, "", 1, 2)},
 			want: []want{{key: "g2", version: 9, scored: true}}},

@@ -11,7 +11,6 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
-	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/model"
 )
 
@@ -19,13 +18,13 @@ import (
 type mapTables struct {
 	states, merged map[string]*table.ModelState
 	regs           map[string]*table.Registry
-	overrides      map[string]*ServingOverride
+	overrides      map[string]*table.ServingOverride
 	reads          int
 }
 
 func newMapTables() *mapTables {
 	return &mapTables{states: map[string]*table.ModelState{}, merged: map[string]*table.ModelState{},
-		regs: map[string]*table.Registry{}, overrides: map[string]*ServingOverride{}}
+		regs: map[string]*table.Registry{}, overrides: map[string]*table.ServingOverride{}}
 }
 
 func (m *mapTables) State(key string, merged bool) (*table.ModelState, error) {
@@ -41,7 +40,7 @@ func (m *mapTables) Registry(key string) (*table.Registry, error) {
 	return m.regs[key], nil
 }
 
-func (m *mapTables) Override(d string) (*ServingOverride, error) { return m.overrides[d], nil }
+func (m *mapTables) Override(d string) (*table.ServingOverride, error) { return m.overrides[d], nil }
 
 // scoreFixture is a Score over rows "sensor,y,x0,x1" (label y, entity
 // sensor) with a global binary model g, another g2, a regression r, a
@@ -64,13 +63,13 @@ func scoreFixture(t *testing.T) (*Score, map[string]ModelSpec) {
 		Route: route, Specs: specs, DeadLetter: "dead", Metrics: "score-metrics",
 		LearnTable: "learn-table", MergeTable: "merge-table", CheckpointTable: "checkpoint-table", Serving: "serving",
 		Deployments: []Deployment{
-			{Name: "latest", Topics: []string{"t-latest", "t-both"}, Model: "g", State: config.StateLatest, Output: "scores"},
-			{Name: "pinned", Topics: []string{"t-pinned"}, Model: "g", State: config.StatePinned, Output: "scores"},
+			{Name: "latest", Topics: []string{"t-latest", "t-both"}, Model: "g", State: table.StateLatest, Output: "scores"},
+			{Name: "pinned", Topics: []string{"t-pinned"}, Model: "g", State: table.StatePinned, Output: "scores"},
 			{Name: "fixed", Topics: []string{"t-fixed"}, Model: "g", State: "2", Output: "scores"},
-			{Name: "entity", Topics: []string{"t-entity"}, Model: "per", State: config.StateLatest, Output: "scores"},
-			{Name: "sharded", Topics: []string{"t-sharded"}, Model: "sh", State: config.StateLatest, Output: "scores"},
-			{Name: "multi", Topics: []string{"t-multi"}, Model: "mc", State: config.StateLatest, Output: "scores"},
-			{Name: "other", Topics: []string{"t-both"}, Model: "g2", State: config.StateLatest, Output: "other"},
+			{Name: "entity", Topics: []string{"t-entity"}, Model: "per", State: table.StateLatest, Output: "scores"},
+			{Name: "sharded", Topics: []string{"t-sharded"}, Model: "sh", State: table.StateLatest, Output: "scores"},
+			{Name: "multi", Topics: []string{"t-multi"}, Model: "mc", State: table.StateLatest, Output: "scores"},
+			{Name: "other", Topics: []string{"t-both"}, Model: "g2", State: table.StateLatest, Output: "other"},
 		},
 	}
 	s.Init()
@@ -194,26 +193,26 @@ func TestScoreStep(t *testing.T) {
 			setup: func(m *mapTables) {
 				m.states["g"] = trained(t, specs["g"], "g", 40)
 				m.states["g2"] = trained(t, specs["g2"], "g2", 41)
-				m.overrides["latest"] = &ServingOverride{Model: "g2"}
+				m.overrides["latest"] = &table.ServingOverride{Model: "g2"}
 			},
 			preds: []wantPred{{"scores", "g2", "g2", 41}}},
 		{name: "promoted: another model and state", topic: "t-latest", value: "a,1,1,1",
 			setup: func(m *mapTables) {
 				m.states["g2"] = trained(t, specs["g2"], "g2", 41)
 				m.regs["g2"] = registry(t, specs["g2"], "g2", []int{5, 6, 7})
-				m.overrides["latest"] = &ServingOverride{Model: "g2", State: "2"}
+				m.overrides["latest"] = &table.ServingOverride{Model: "g2", State: "2"}
 			},
 			preds: []wantPred{{"scores", "g2", "g2", 6}}},
 		{name: "promoted: a model not in the config", topic: "t-latest", value: "a,1,1,1\nb,1,1,1",
-			setup: func(m *mapTables) { m.overrides["latest"] = &ServingOverride{Model: "gone"} },
+			setup: func(m *mapTables) { m.overrides["latest"] = &table.ServingOverride{Model: "gone"} },
 			dead:  []string{`promoted model "gone" is not in the pipeline config`, "gone"}},
 		{name: "promoted: a model of another task", topic: "t-latest", value: "a,1,1,1",
-			setup: func(m *mapTables) { m.overrides["latest"] = &ServingOverride{Model: "r"} },
+			setup: func(m *mapTables) { m.overrides["latest"] = &table.ServingOverride{Model: "r"} },
 			dead:  []string{`promoted model "r" is a regression model`}},
 		{name: "an override that does not decode", topic: "t-latest", value: "a,1,1,1",
 			setup: func(m *mapTables) {
-				o, _ := new(ServingCodec).Decode([]byte("{not json"))
-				m.overrides["latest"] = o.(*ServingOverride)
+				o, _ := new(table.ServingCodec).Decode([]byte("{not json"))
+				m.overrides["latest"] = o.(*table.ServingOverride)
 			},
 			dead: []string{"the serving override is not valid"}},
 		{name: "a topic no deployment serves", topic: "t-none", value: "a,1,1,1"},
@@ -350,7 +349,7 @@ func TestScoreMetrics(t *testing.T) {
 	if acc := snap.Metrics[0]; acc.Name != "accuracy" || acc.Value < 0 || acc.Value > 1 {
 		t.Errorf("accuracy %+v", acc)
 	}
-	tables.overrides["latest"] = &ServingOverride{Model: "g2"}
+	tables.overrides["latest"] = &table.ServingOverride{Model: "g2"}
 	for off := int64(2); off < 5; off++ {
 		if out := step(0, off, "a,1,1,-1"); len(out.Snapshots) != 0 {
 			t.Fatalf("g2 shares g's window: %+v", out.Snapshots)

@@ -37,7 +37,7 @@ func scoreOnTester(t *testing.T, s *Score) *tester.Tester {
 		goka.Lookup(s.LearnTable, table.NewStateViewCodec(shapes, 0)),
 		goka.Lookup(s.MergeTable, table.NewStateViewCodec(shapes, 0)),
 		goka.Lookup(s.CheckpointTable, table.NewRegistryViewCodec(0)),
-		goka.Lookup(s.Serving, new(ServingCodec)),
+		goka.Lookup(s.Serving, new(table.ServingCodec)),
 		goka.Output(s.DeadLetter, deadCodec),
 		goka.Output(s.Metrics, metCodec),
 	}
@@ -116,11 +116,11 @@ func TestScoreOnTester(t *testing.T) {
 		{name: "promoted", topic: "t-latest", value: "a,1,1,1",
 			set: func() {
 				tt.SetTableValue(s.LearnTable, "g2", trained(t, specs["g2"], "g2", 7))
-				tt.SetTableValue(s.Serving, "latest", &ServingOverride{Model: "g2"})
+				tt.SetTableValue(s.Serving, "latest", &table.ServingOverride{Model: "g2"})
 			},
 			versions: "g2@7"},
 		{name: "rolled back", topic: "t-latest", value: "a,1,1,1",
-			set:      func() { tt.SetTableValue(s.Serving, "latest", &ServingOverride{Model: "g"}) },
+			set:      func() { tt.SetTableValue(s.Serving, "latest", &table.ServingOverride{Model: "g"}) },
 			versions: "g@41"},
 		{name: "undecodable state", topic: "t-entity", value: "a,1,1,1",
 			set: func() {

@@ -8,7 +8,7 @@
 //
 // The registries it reads are table.Registry values, decoded with
 // table.RegistryCodec (codecs/table); the pin commands it writes are
-// processors.PinCommand.
+// table.PinCommand.
 //
 // # Imports
 //

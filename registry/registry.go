@@ -15,7 +15,6 @@ import (
 
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/kafkaclient"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -227,14 +226,14 @@ func commandID() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-// Pin pins (op processors.OpPin) or unpins (OpUnpin) a version of key. It
+// Pin pins (op table.OpPin) or unpins (OpUnpin) a version of key. It
 // checks that the registry has the version, writes the command to the pins
 // topic, and waits up to timeout until the checkpoint group has applied it:
 // the returned result is the group's. A version the registry does not have
 // gives an error wrapping ErrNoVersion; a command the group rejected (the
 // version was dropped meanwhile) one wrapping ErrRejected; no answer in
 // time one wrapping ErrNotApplied.
-func (c *Client) Pin(ctx context.Context, key string, version int64, op processors.PinOp, timeout time.Duration) (*table.CommandResult, error) {
+func (c *Client) Pin(ctx context.Context, key string, version int64, op table.PinOp, timeout time.Duration) (*table.CommandResult, error) {
 	reg, at, err := c.registryAt(ctx, key)
 	if err != nil {
 		return nil, err
@@ -249,7 +248,7 @@ func (c *Client) Pin(ctx context.Context, key string, version int64, op processo
 	if err != nil {
 		return nil, err
 	}
-	cmd, err := processors.PinCommand{Op: op, Version: version, ID: id}.Encode()
+	cmd, err := table.PinCommand{Op: op, Version: version, ID: id}.Encode()
 	if err != nil {
 		return nil, err
 	}

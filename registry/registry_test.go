@@ -20,7 +20,6 @@ import (
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -273,13 +272,13 @@ func TestClientWithoutGroup(t *testing.T) {
 		t.Fatalf("registry of an unknown key: %+v %v", reg, err)
 	}
 
-	if _, err := c.Pin(ctx, "m/a", 7, processors.OpPin, time.Second); !errors.Is(err, ErrNoVersion) || !strings.Contains(err.Error(), "kept: 1-3") {
+	if _, err := c.Pin(ctx, "m/a", 7, table.OpPin, time.Second); !errors.Is(err, ErrNoVersion) || !strings.Contains(err.Error(), "kept: 1-3") {
 		t.Errorf("pin of a missing version: %v", err)
 	}
-	if _, err := c.Pin(ctx, "m/zz", 1, processors.OpPin, time.Second); !errors.Is(err, ErrNoVersion) {
+	if _, err := c.Pin(ctx, "m/zz", 1, table.OpPin, time.Second); !errors.Is(err, ErrNoVersion) {
 		t.Errorf("pin of an unknown key: %v", err)
 	}
-	if _, err := c.Pin(ctx, "m/a", 2, processors.OpPin, 500*time.Millisecond); !errors.Is(err, ErrNotApplied) || !strings.Contains(err.Error(), "r-checkpoint") {
+	if _, err := c.Pin(ctx, "m/a", 2, table.OpPin, 500*time.Millisecond); !errors.Is(err, ErrNotApplied) || !strings.Contains(err.Error(), "r-checkpoint") {
 		t.Errorf("pin without a checkpoint group: %v", err)
 	}
 }

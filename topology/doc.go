@@ -4,8 +4,9 @@
 // builds the processors with their topics, codecs and model specs as struct
 // fields (pipeline.go), and declares the whole DAG in one function, Graph
 // (graph.go): every goka group with its inputs, outputs, table and lookups,
-// and the side channels written outside the groups' callbacks. Text, DOT
-// and Dangling render that declaration and nothing else.
+// the side channels written outside the groups' callbacks, and the loops
+// that visit a group's table beside it. Text, DOT and Dangling render that
+// declaration and nothing else.
 //
 // The DAG:
 //
@@ -24,8 +25,9 @@
 //	                   predictions ◄─┘ │ └─► <p>.deadletter   (lookups: <p>-learn-table, <p>-merge-table)
 //	                   <p>.examples ◄──┘ (labeled rows with their feature-time prediction)
 //	side channels: route's batching emitter ──► <p>.examples
-//	               checkpoint tick loop, `models pin|unpin` ──► <p>.pins
+//	               checkpoint tick loop, `models pin|unpin`, POST /api/pin|unpin ──► <p>.pins
 //	               `serve promote|rollback` ──► <p>.serving
+//	visit loops:   join's expiry (visitor "expire") ──► join's outputs
 //
 // topology declares; it runs nothing and opens no connection. What is done
 // to a running pipeline (run, restore, replay, topic creation) is package

@@ -12,12 +12,25 @@ import (
 )
 
 // Graph is the whole DAG of a pipeline: the goka group graphs in data-flow
-// order, and the writers that feed its topics from outside a group's
-// callbacks. Everything that reads or writes a topic of the pipeline is in
-// it; Text, DOT and Dangling render it and nothing else.
+// order, the writers that feed its topics from outside a group's
+// callbacks, and the loops that visit a group's table beside it.
+// Everything that reads or writes a topic of the pipeline is in it; Text,
+// DOT and Dangling render it and nothing else.
 type Graph struct {
 	Groups  []*goka.GroupGraph
 	Writers []Writer
+	Visits  []Visit
+}
+
+// Visit is a loop that a run drives beside a group: every so often it
+// visits the entries of the group's table through the group's visitor edge
+// of the same name (goka.Visitor), whose callback may emit to the group's
+// outputs.
+type Visit struct {
+	Group goka.Group
+	// Name is the visitor edge's name; What says what the loop does.
+	Name string
+	What string
 }
 
 // Writer is a side channel: a topic written outside the callbacks of the
@@ -45,6 +58,10 @@ const (
 	WriterCheckpointTicks = "checkpoint tick loop"
 	// WriterPinCommands is `streamsgd models pin|unpin`.
 	WriterPinCommands = "streamsgd models pin|unpin"
+	// WriterAPIPinCommands is the HTTP API of `streamsgd run --http`
+	// (package httpapi; the dashboard's pin button): pin and unpin
+	// commands, as WriterPinCommands writes them.
+	WriterAPIPinCommands = "streamsgd run --http: POST /api/pin|unpin"
 	// WriterServingOverrides is `streamsgd serve promote|rollback`: the
 	// model and state a deployment serves instead of its config's, on the
 	// compacted <p>.serving, which the score group looks up.
@@ -64,8 +81,8 @@ const (
 )
 
 // Graph declares the DAG, top to bottom in data-flow order. This is the one
-// place where groups, their inputs, outputs, tables and lookups, and the
-// side channels are declared.
+// place where groups, their inputs, outputs, tables and lookups, the side
+// channels and the visit loops are declared.
 func (p *Pipeline) Graph() Graph {
 	t := p.Topics
 	examples := new(wire.ExampleBatchCodec)
@@ -95,6 +112,7 @@ func (p *Pipeline) Graph() Graph {
 	}
 	route := goka.DefineGroup(t.RouteGroup, routeEdges...)
 	groups := []*goka.GroupGraph{route}
+	var visits []Visit
 
 	// join (delayed labels only): the rows by example id and the labels
 	// in; per row a prediction with the looked-up state of each of its
@@ -118,6 +136,8 @@ func (p *Pipeline) Graph() Graph {
 			goka.Visitor(processors.ExpireVisitor, p.Join.Expire),
 		)
 		groups = append(groups, goka.DefineGroup(t.JoinGroup, edges...))
+		visits = append(visits, Visit{Group: t.JoinGroup, Name: processors.ExpireVisitor,
+			What: "a loop beside the group expires waiting entries"})
 	}
 
 	// learn: per row predict, update the rolling metrics, feed the loss
@@ -166,6 +186,7 @@ func (p *Pipeline) Graph() Graph {
 		{Name: WriterRouteBatches, Group: t.RouteGroup, Topic: t.Examples, Codec: examples},
 		{Name: WriterCheckpointTicks, Group: t.CheckpointGroup, Topic: t.Pins, Codec: new(codec.Bytes)},
 		{Name: WriterPinCommands, Topic: t.Pins, Codec: new(codec.Bytes)},
+		{Name: WriterAPIPinCommands, Topic: t.Pins, Codec: new(codec.Bytes)},
 	}
 
 	// score (scoring deployments only): the served topics in, decoded as
@@ -173,7 +194,7 @@ func (p *Pipeline) Graph() Graph {
 	// learn table (the merge table for sharded models), the registry and
 	// the serving overrides; predictions to the deployments' outputs.
 	if t.Serves() {
-		overrides := new(processors.ServingCodec)
+		overrides := new(table.ServingCodec)
 		edges := []goka.Edge{
 			goka.Inputs(t.ServeInputs, new(codec.Bytes), p.Score.Process),
 			goka.Lookup(t.LearnTable, table.NewStateViewCodec(shapes, 0)),
@@ -192,7 +213,7 @@ func (p *Pipeline) Graph() Graph {
 		groups = append(groups, goka.DefineGroup(t.ScoreGroup, edges...))
 		writers = append(writers, Writer{Name: WriterServingOverrides, Topic: goka.Stream(t.Serving), Codec: overrides})
 	}
-	return Graph{Groups: groups, Writers: writers}
+	return Graph{Groups: groups, Writers: writers, Visits: visits}
 }
 
 // Groups returns the group graphs of the DAG in data-flow order.
@@ -206,6 +227,16 @@ func (p *Pipeline) Group(name goka.Group) (*goka.GroupGraph, error) {
 		}
 	}
 	return nil, fmt.Errorf("topology: pipeline %s has no group %q", p.Config.Name, name)
+}
+
+// Visit returns the visit loop beside group g, if it has one.
+func (g Graph) Visit(group goka.Group) (Visit, bool) {
+	for _, v := range g.Visits {
+		if v.Group == group {
+			return v, true
+		}
+	}
+	return Visit{}, false
 }
 
 // Writer returns the writer of the given name.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/examples"
 )
@@ -73,7 +74,7 @@ func TestGraphDeclaresEveryTopic(t *testing.T) {
 				t.Errorf("%s: input %s is in no declaration of the Graph", p.Config.Name, in)
 			}
 		}
-		for _, name := range []string{WriterRouteBatches, WriterCheckpointTicks, WriterPinCommands, WriterServingOverrides} {
+		for _, name := range []string{WriterRouteBatches, WriterCheckpointTicks, WriterPinCommands, WriterAPIPinCommands, WriterServingOverrides} {
 			if _, ok := graph.Writer(name); !ok && (name != WriterServingOverrides || p.Topics.Serves()) {
 				t.Errorf("%s: no writer %q", p.Config.Name, name)
 			}
@@ -225,7 +226,7 @@ serve: [{name: d, topics: [t], model: m}]
 		{"d", "r", "", "the task must be the same"},
 		{"d", "m2", "newest", `got "newest"`},
 	} {
-		_, err := p.CheckPromote(tt.deployment, tt.model, config.ServeState(tt.state))
+		_, err := p.CheckPromote(tt.deployment, tt.model, table.ServeState(tt.state))
 		if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
 			t.Errorf("promote %s on %s (%q): %v, want %q", tt.model, tt.deployment, tt.state, err, tt.err)
 		}

@@ -249,7 +249,7 @@ func (p *Pipeline) DeploymentNames() string {
 // keeps its configured state) instead of its config's: a model of the
 // pipeline with the same task and outputs as the deployment's. It returns
 // the deployment.
-func (p *Pipeline) CheckPromote(deployment, model string, state config.ServeState) (processors.Deployment, error) {
+func (p *Pipeline) CheckPromote(deployment, model string, state table.ServeState) (processors.Deployment, error) {
 	d, ok := p.Deployment(deployment)
 	if !ok {
 		return d, fmt.Errorf("topology: no deployment %q in pipeline %s (have: %s)", deployment, p.Config.Name, p.DeploymentNames())
@@ -264,7 +264,7 @@ func (p *Pipeline) CheckPromote(deployment, model string, state config.ServeStat
 			model, spec.Model.Task, spec.Model.Classes, d.Name, d.Model, base.Model.Task, base.Model.Classes)
 	}
 	if state != "" && !state.Valid() {
-		return d, fmt.Errorf("topology: state must be %q, %q or a version id (1, 2, ...), got %q", config.StateLatest, config.StatePinned, state)
+		return d, fmt.Errorf("topology: state must be %q, %q or a version id (1, 2, ...), got %q", table.StateLatest, table.StatePinned, state)
 	}
 	return d, nil
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/streamsgd/streamsgd/model"
-	"github.com/streamsgd/streamsgd/processors"
 )
 
 // Text renders the DAG (Graph) for people: each group with its inputs,
@@ -32,8 +31,8 @@ func (p *Pipeline) Text() string {
 		for _, e := range g.OutputStreams() {
 			fmt.Fprintf(&b, "  out    %s\n", e.Topic())
 		}
-		if g.Group() == p.Topics.JoinGroup {
-			fmt.Fprintf(&b, "  visit  %s (a loop beside the group expires waiting entries)\n", processors.ExpireVisitor)
+		if v, ok := graph.Visit(g.Group()); ok {
+			fmt.Fprintf(&b, "  visit  %s (%s)\n", v.Name, v.What)
 		}
 	}
 	fmt.Fprintf(&b, "\nside channels (written outside the group callbacks)\n")

@@ -111,7 +111,7 @@ func ceiling(ctx context.Context, brokers []string, adm *kadm.Client, input, out
 	if err := operations.CreateTopic(ctx, adm, output, partitions, 1); err != nil {
 		return result{}, err
 	}
-	cons, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(input),
+	cons, err := kafkaclient.New(brokers, kgo.ConsumeTopics(input),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxBytes(64<<20))
 	if err != nil {
 		return result{}, err
@@ -215,7 +215,7 @@ type progress struct {
 
 // countPredictions counts the predictions (JSON lines) written to topic.
 func countPredictions(ctx context.Context, brokers []string, topic string, out chan<- progress) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
+	cl, err := kafkaclient.New(brokers, kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxBytes(64<<20))
 	if err != nil {
 		out <- progress{err: err}

@@ -89,7 +89,7 @@ serve:
 	if err != nil {
 		return nil, err
 	}
-	srv := httpapi.New(httpapi.Options{Pipeline: p, Stats: ro.Stats, Tables: views, MaxRows: 1000, MaxBodyBytes: 1 << 20})
+	srv := httpapi.New(httpapi.Options{Pipeline: p, Stats: ro.Stats, Tables: views})
 	ro.Processor = srv.SetProcessor
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -431,7 +431,7 @@ func (po peersOptions) runPipeline(ctx context.Context, brokers []string, adm *k
 // predictionMetrics reads n predictions of p's predictions topic and
 // returns their accuracy and log loss.
 func predictionMetrics(ctx context.Context, brokers []string, p *topology.Pipeline, n int64) (float64, float64, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(string(p.Topics.Predictions)),
+	cl, err := kafkaclient.New(brokers, kgo.ConsumeTopics(string(p.Topics.Predictions)),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxBytes(64<<20))
 	if err != nil {
 		return 0, 0, err

@@ -272,7 +272,7 @@ type arrivals struct {
 }
 
 func (a *arrivals) watch(ctx context.Context, brokers []string, topic string) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
+	cl, err := kafkaclient.New(brokers, kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err == nil {
 		defer cl.Close()

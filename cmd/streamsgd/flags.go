@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -37,7 +39,27 @@ func (b Brokers) Pipeline(path string) (*topology.Pipeline, kafkaclient.Security
 	if err != nil {
 		return nil, kafkaclient.Security{}, err
 	}
+	if _, err := sec.TLS.Config(); err != nil {
+		return nil, kafkaclient.Security{}, b.tlsFileError(p.Config, err)
+	}
 	return p, sec, nil
+}
+
+// tlsFileError names the config file and its field when err is about a TLS
+// file that the config's security section names and no --tls-* flag
+// replaced (kafkaclient reads the files when it makes the clients, after
+// the config was loaded); otherwise it returns err.
+func (b Brokers) tlsFileError(c *config.Pipeline, err error) error {
+	var fe *kafkaclient.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	switch {
+	case fe.Field == "tls.ca_file" && b.TLSCA == "",
+		fe.Field == "tls.cert_file" && b.TLSCert == "" && b.TLSKey == "":
+		return &config.FieldError{File: c.File, Field: "security." + fe.Field, Msg: fe.Msg}
+	}
+	return err
 }
 
 // List splits the flag.

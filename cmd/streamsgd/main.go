@@ -12,6 +12,9 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/operations"
 )
 
 // CLI is the command line: one struct per command, each in its own file.
@@ -43,7 +46,14 @@ func main() {
 		kong.Name("streamsgd"),
 		kong.Description("Online learning on Kafka streams: one SGD step per example, exactly-once model state."),
 		kong.BindTo(ctx, (*context.Context)(nil)),
-		kong.Vars{"version": "streamsgd " + buildVersion()},
+		// Flags whose defaults are the packages' own, spelled there once.
+		kong.Vars{
+			"version":         "streamsgd " + buildVersion(),
+			"state_dir":       operations.DefaultStateDir,
+			"client_id":       operations.DefaultClientID,
+			"session_timeout": kafkaclient.DefaultSessionTimeout.String(),
+			"heartbeat":       kafkaclient.DefaultHeartbeat.String(),
+		},
 	)
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(cli.GCPercent)

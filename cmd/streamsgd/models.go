@@ -418,7 +418,7 @@ type ModelsPinCmd struct {
 
 // Run implements the command.
 func (c *ModelsPinCmd) Run(ctx context.Context) error {
-	return pinCommand(ctx, &c.modelsFlags, c.Key, c.Version, processors.OpPin)
+	return pinCommand(ctx, &c.modelsFlags, c.Key, c.Version, table.OpPin)
 }
 
 // ModelsUnpinCmd unpins a version.
@@ -430,12 +430,12 @@ type ModelsUnpinCmd struct {
 
 // Run implements the command.
 func (c *ModelsUnpinCmd) Run(ctx context.Context) error {
-	return pinCommand(ctx, &c.modelsFlags, c.Key, c.Version, processors.OpUnpin)
+	return pinCommand(ctx, &c.modelsFlags, c.Key, c.Version, table.OpUnpin)
 }
 
 // pinCommand sends a pin or unpin command and waits until the checkpoint
 // group applied it.
-func pinCommand(ctx context.Context, f *modelsFlags, key string, version int64, op processors.PinOp) error {
+func pinCommand(ctx context.Context, f *modelsFlags, key string, version int64, op table.PinOp) error {
 	c, _, err := f.open()
 	if err != nil {
 		return err

@@ -18,9 +18,9 @@ import (
 type RestoreCmd struct {
 	Brokers
 	Config   string   `required:"" type:"existingfile" help:"Pipeline config (YAML)."`
-	StateDir string   `default:"streamsgd-state" help:"Local pebble stores of the tables (the --state-dir that run will use)."`
+	StateDir string   `default:"${state_dir}" help:"Local pebble stores of the tables (the --state-dir that run will use)."`
 	Groups   []string `help:"Restore only the tables of these groups (default: all), e.g. susy-learn."`
-	ClientID string   `default:"streamsgd" help:"Client id of this instance."`
+	ClientID string   `default:"${client_id}" help:"Client id of this instance."`
 	Quiet    bool     `help:"No progress bar."`
 }
 

@@ -27,15 +27,15 @@ import (
 type RunCmd struct {
 	Brokers
 	Config     string   `required:"" type:"existingfile" help:"Pipeline config (YAML)."`
-	StateDir   string   `default:"streamsgd-state" help:"Local pebble stores of the tables."`
+	StateDir   string   `default:"${state_dir}" help:"Local pebble stores of the tables."`
 	Groups     []string `help:"Run only these groups (default: all), e.g. susy-learn."`
-	ClientID   string   `default:"streamsgd" help:"Client id of this instance."`
+	ClientID   string   `default:"${client_id}" help:"Client id of this instance."`
 	HotStandby bool     `help:"Keep replicas of the tables of other partitions for fast takeover."`
 	Verbose    bool     `short:"v" help:"Log goka's messages to stderr."`
 	// Group timing: a killed instance's partitions move after its session
 	// times out.
-	SessionTimeout time.Duration `default:"10s" help:"Consumer-group session timeout: how long a killed instance holds its partitions. On Apache Kafka 6s (its group.min.session.timeout.ms) shortens takeovers; keep 10s on the embedded broker."`
-	Heartbeat      time.Duration `default:"3s" help:"Consumer-group heartbeat interval (at most a third of --session-timeout)."`
+	SessionTimeout time.Duration `default:"${session_timeout}" help:"Consumer-group session timeout: how long a killed instance holds its partitions. On Apache Kafka 6s (its group.min.session.timeout.ms) shortens takeovers; keep 10s on the embedded broker."`
+	Heartbeat      time.Duration `default:"${heartbeat}" help:"Consumer-group heartbeat interval (at most a third of --session-timeout)."`
 	HTTP           string        `name:"http" default:"127.0.0.1:8080" help:"Serve metrics, the API and the dashboard on this address; an empty one (--http=) turns the server off."`
 	Quiet          bool          `short:"q" help:"No progress lines (rows/s, lag, dead letters per group every --progress)."`
 	ProgressEvery  time.Duration `name:"progress" default:"5s" help:"Interval of the progress lines."`

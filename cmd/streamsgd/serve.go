@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/streamsgd/streamsgd/config"
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
@@ -71,7 +71,7 @@ func (c *ServePromoteCmd) Run(ctx context.Context) error {
 		return err
 	}
 	defer cancel()
-	o.Deployment, o.Model, o.State, o.Force = c.Deployment, c.Model, config.ServeState(c.State), c.Force
+	o.Deployment, o.Model, o.State, o.Force = c.Deployment, c.Model, table.ServeState(c.State), c.Force
 	ov, now, err := operations.Promote(ctx, p, o)
 	if err != nil {
 		return err
@@ -146,7 +146,7 @@ func (c *ServeStatusCmd) Run(ctx context.Context) error {
 }
 
 // served is the model and state deployment d serves under override o.
-func served(d processors.Deployment, o *processors.ServingOverride) (string, config.ServeState) {
+func served(d processors.Deployment, o *table.ServingOverride) (string, table.ServeState) {
 	if o == nil || o.Err != nil {
 		return d.Model, d.State
 	}
@@ -156,7 +156,7 @@ func served(d processors.Deployment, o *processors.ServingOverride) (string, con
 	return o.Model, o.State
 }
 
-func writeStatus(w io.Writer, p *topology.Pipeline, overrides map[string]*processors.ServingOverride, now map[string]string) error {
+func writeStatus(w io.Writer, p *topology.Pipeline, overrides map[string]*table.ServingOverride, now map[string]string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "DEPLOYMENT\tTOPICS\tOUTPUT\tCONFIGURED\tPROMOTED\tSERVES NOW")
 	for _, d := range p.Deployments {

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/operations"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -34,7 +34,7 @@ func TestWriteStatus(t *testing.T) {
 	p := servePipeline(t)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	var b bytes.Buffer
-	err := writeStatus(&b, p, map[string]*processors.ServingOverride{"b": {Model: "m2", Time: at}},
+	err := writeStatus(&b, p, map[string]*table.ServingOverride{"b": {Model: "m2", Time: at}},
 		map[string]string{"a": "latest state, 10 rows learned", "b": "version 2, 8 rows learned"})
 	if err != nil {
 		t.Fatal(err)

@@ -2,9 +2,10 @@ package input
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/streamsgd/streamsgd/codecs/binio"
 )
 
 // Object Container File framing (Avro 1.11 specification, "Object Container
@@ -22,24 +23,24 @@ type ocfHeader struct {
 }
 
 // readLong reads an Avro long (a zig-zag varint).
-func readLong(buf []byte) (int64, []byte, error) {
-	v, n := binary.Varint(buf)
-	if n <= 0 {
-		return 0, nil, errors.New("truncated or overlong varint")
+func readLong(r *binio.Reader) (int64, error) {
+	v := r.Varint()
+	if r.Err() != nil {
+		return 0, errors.New("truncated or overlong varint")
 	}
-	return v, buf[n:], nil
+	return v, nil
 }
 
 // readBytes reads Avro bytes: a long length, then that many bytes.
-func readBytes(buf []byte) ([]byte, []byte, error) {
-	n, rest, err := readLong(buf)
+func readBytes(r *binio.Reader) ([]byte, error) {
+	n, err := readLong(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if n < 0 || n > int64(len(rest)) {
-		return nil, nil, fmt.Errorf("length %d does not fit the %d bytes left", n, len(rest))
+	if n < 0 || n > int64(r.Len()) {
+		return nil, fmt.Errorf("length %d does not fit the %d bytes left", n, r.Len())
 	}
-	return rest[:n], rest[n:], nil
+	return r.Next(int(n)), nil
 }
 
 // parseOCFHeader reads the header and returns the blocks that follow it.
@@ -68,39 +69,39 @@ func parseOCFHeader(buf []byte) (*ocfHeader, []byte, error) {
 // readMetadata reads the metadata map (blocks of key/value pairs ending with
 // a zero count) and keeps avro.schema and avro.codec.
 func (h *ocfHeader) readMetadata(buf []byte) ([]byte, error) {
+	r := binio.NewReader(buf)
 	for {
-		count, rest, err := readLong(buf)
+		count, err := readLong(&r)
 		if err != nil {
 			return nil, err
 		}
-		buf = rest
 		if count == 0 {
-			return buf, nil
+			return r.Next(r.Len()), nil
 		}
 		if count < 0 { // a negative count is followed by the block's byte size
 			count = -count
-			if _, buf, err = readLong(buf); err != nil {
+			if _, err = readLong(&r); err != nil {
 				return nil, err
 			}
 		}
-		if count < 0 || count > int64(len(buf)) {
-			return nil, fmt.Errorf("entry count %d does not fit the %d bytes left", count, len(buf))
+		if count < 0 || count > int64(r.Len()) {
+			return nil, fmt.Errorf("entry count %d does not fit the %d bytes left", count, r.Len())
 		}
-		if buf, err = h.readEntries(buf, count); err != nil {
+		if err = h.readEntries(&r, count); err != nil {
 			return nil, err
 		}
 	}
 }
 
-func (h *ocfHeader) readEntries(buf []byte, count int64) ([]byte, error) {
+func (h *ocfHeader) readEntries(r *binio.Reader, count int64) error {
 	for ; count > 0; count-- {
-		var k, v []byte
-		var err error
-		if k, buf, err = readBytes(buf); err != nil {
-			return nil, err
+		k, err := readBytes(r)
+		if err != nil {
+			return err
 		}
-		if v, buf, err = readBytes(buf); err != nil {
-			return nil, err
+		v, err := readBytes(r)
+		if err != nil {
+			return err
 		}
 		switch string(k) {
 		case "avro.schema":
@@ -109,7 +110,7 @@ func (h *ocfHeader) readEntries(buf []byte, count int64) ([]byte, error) {
 			h.codec = string(v)
 		}
 	}
-	return buf, nil
+	return nil
 }
 
 // ocfBlock is one framed block.
@@ -121,20 +122,20 @@ type ocfBlock struct {
 // nextBlock frames the next block of buf; the error says why the rest of the
 // file cannot be read.
 func (h *ocfHeader) nextBlock(buf []byte) (ocfBlock, []byte, error) {
-	count, buf, err := readLong(buf)
+	r := binio.NewReader(buf)
+	count, err := readLong(&r)
 	if err != nil || count <= 0 {
 		return ocfBlock{}, nil, fmt.Errorf("bad record count %d", count)
 	}
-	size, buf, err := readLong(buf)
-	if err != nil || size <= 0 || size > int64(len(buf)) {
-		return ocfBlock{}, nil, fmt.Errorf("bad block size %d (%d bytes left)", size, len(buf))
+	size, err := readLong(&r)
+	if err != nil || size <= 0 || size > int64(r.Len()) {
+		return ocfBlock{}, nil, fmt.Errorf("bad block size %d (%d bytes left)", size, r.Len())
 	}
-	b := ocfBlock{count: count, data: buf[:size]}
-	buf = buf[size:]
-	if len(buf) < ocfSyncLen || !bytes.Equal(buf[:ocfSyncLen], h.sync) {
+	b := ocfBlock{count: count, data: r.Next(int(size))}
+	if sync := r.Next(ocfSyncLen); r.Err() != nil || !bytes.Equal(sync, h.sync) {
 		return ocfBlock{}, nil, errors.New("sync marker mismatch")
 	}
-	return b, buf[ocfSyncLen:], nil
+	return b, r.Next(r.Len()), nil
 }
 
 // ocf decodes an Object Container File. A corrupt header fails the whole

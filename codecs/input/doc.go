@@ -43,7 +43,8 @@
 //
 // # Imports
 //
-// This package is a leaf: it imports the standard library, goavro and
-// compression libraries only. It must not import goka, franz-go, the model,
+// This package is a leaf: it imports the standard library, goavro,
+// compression libraries and codecs/binio (the framing of Object Container
+// Files) only. It must not import goka, franz-go, the model,
 // the processors or the topology.
 package input

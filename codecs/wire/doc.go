@@ -7,9 +7,14 @@
 //     more consecutive input messages, on <p>.examples. ExampleBatchCodec writes the Avro binary of the Example
 //     schema by hand (no reflection, no goavro on the hot path), byte for
 //     byte what goavro writes for the same record.
+//   - Features: one input row of a pipeline with delayed labels, keyed by
+//     its example id, on <p>.features from route to the join group.
+//     FeaturesCodec (binary).
 //   - PredictionBatch: the predictions of one example batch, on
-//     <p>.predictions.
-//   - MetricSnapshot: rolling metrics of one model key, on <p>.metrics.
+//     <p>.predictions, and those of one served record, on a scoring
+//     deployment's output (<p>.scores by default).
+//   - MetricSnapshot: rolling metrics of one model key, on <p>.metrics
+//     (of one deployment's served model, on <p>.score-metrics).
 //   - Event: a drift warning, drift or model replacement of one model key,
 //     on <p>.events.
 //   - DeadLetter: a record, or one row of it, that could not be used, on

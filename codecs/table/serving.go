@@ -1,13 +1,42 @@
-package processors
+package table
 
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
-
-	"github.com/streamsgd/streamsgd/config"
 )
+
+// ServeState says which state of a model a deployment serves: StateLatest,
+// StatePinned, or a version id of its key's Registry, in decimal. It is
+// the type of a deployment's state in the pipeline config (config.Serve)
+// and in a ServingOverride.
+type ServeState string
+
+// The states a deployment serves besides a fixed version.
+const (
+	// StateLatest is the model state the learn group holds now.
+	StateLatest ServeState = "latest"
+	// StatePinned is the newest pinned version of the model key.
+	StatePinned ServeState = "pinned"
+)
+
+// Version returns the version id of a fixed-version state, and false for
+// "latest", "pinned" or anything that is not a version id >= 1.
+func (s ServeState) Version() (int64, bool) {
+	id, err := strconv.ParseInt(string(s), 10, 64)
+	if err != nil || id < 1 {
+		return 0, false
+	}
+	return id, true
+}
+
+// Valid reports whether s is "latest", "pinned" or a version id >= 1.
+func (s ServeState) Valid() bool {
+	_, fixed := s.Version()
+	return s == StateLatest || s == StatePinned || fixed
+}
 
 // ServingOverride is a value of the <p>.serving table, keyed by deployment
 // name, as JSON: {"model":"logreg_b","state":"latest","id":"...","time":"..."}.
@@ -19,9 +48,8 @@ type ServingOverride struct {
 	// Model served instead of the config's: a model of the pipeline with
 	// the deployment's task.
 	Model string `json:"model"`
-	// State of Model served (config.ServeState); empty is the
-	// deployment's configured state.
-	State config.ServeState `json:"state,omitempty"`
+	// State of Model served; empty is the deployment's configured state.
+	State ServeState `json:"state,omitempty"`
 	// ID identifies the command that wrote it (chosen by the sender);
 	// Time is when it was written.
 	ID   string    `json:"id,omitempty"`
@@ -36,7 +64,7 @@ type ServingOverride struct {
 func (o ServingOverride) Encode() ([]byte, error) {
 	b, err := json.Marshal(o)
 	if err != nil {
-		return nil, fmt.Errorf("processors: encode serving override: %w", err)
+		return nil, fmt.Errorf("table: encode serving override: %w", err)
 	}
 	return b, nil
 }
@@ -45,13 +73,13 @@ func (o ServingOverride) Encode() ([]byte, error) {
 func ParseServingOverride(data []byte) (*ServingOverride, error) {
 	var o ServingOverride
 	if err := json.Unmarshal(data, &o); err != nil {
-		return nil, fmt.Errorf("processors: serving override %q: %w", clip(data, 64), err)
+		return nil, fmt.Errorf("table: serving override %q: %w", clip(data, 64), err)
 	}
 	if o.Model == "" {
-		return nil, fmt.Errorf("processors: serving override %q names no model", clip(data, 64))
+		return nil, fmt.Errorf("table: serving override %q names no model", clip(data, 64))
 	}
 	if o.State != "" && !o.State.Valid() {
-		return nil, fmt.Errorf("processors: serving override: state must be %q, %q or a version id, got %q", config.StateLatest, config.StatePinned, o.State)
+		return nil, fmt.Errorf("table: serving override: state must be %q, %q or a version id, got %q", StateLatest, StatePinned, o.State)
 	}
 	return &o, nil
 }
@@ -77,7 +105,7 @@ func (c *ServingCodec) Encode(value any) ([]byte, error) {
 	case ServingOverride:
 		return o.Encode()
 	}
-	return nil, fmt.Errorf("processors: serving codec: cannot encode %T", value)
+	return nil, fmt.Errorf("table: serving codec: cannot encode %T", value)
 }
 
 // Decode implements goka.Codec.
@@ -99,4 +127,12 @@ func (c *ServingCodec) Decode(data []byte) (any, error) {
 	}
 	c.cache[string(data)] = o
 	return o, nil
+}
+
+// clip is b as a string, cut after n bytes, for error messages.
+func clip(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
 }
