@@ -22,7 +22,7 @@ func blockRows(nf int) int { return min(max(blockValues/max(nf, 1), 16), 1024) }
 type scorer struct {
 	ms    *Models
 	cfg   model.Config
-	multi bool // multiclass: labels must be classes
+	classify bool // binary or multiclass: labels must be classes
 	nk    int
 	look  *lookup
 	block *score.Block // rebound to each key's scorer
@@ -40,7 +40,7 @@ type scorer struct {
 func newScorer(ms *Models) *scorer {
 	cfg := ms.Config()
 	return &scorer{
-		ms: ms, cfg: cfg, multi: cfg.Task == model.TaskMulticlass, nk: ms.Outputs(), look: newLookup(ms),
+		ms: ms, cfg: cfg, classify: cfg.Task != model.TaskRegression, nk: ms.Outputs(), look: newLookup(ms),
 		rows:    blockRows(cfg.Features),
 		pending: map[*Served][]int{},
 	}
@@ -103,8 +103,8 @@ func (s *scorer) scoreGroups(rows []input.Row) error {
 
 // assign finds the served version of a row, or why it cannot be scored.
 func (s *scorer) assign(r *input.Row) (*Served, string) {
-	// Decoded labels are finite: only a multiclass model refuses some.
-	if r.HasLabel && (s.multi || r.Label-r.Label != 0) {
+	// Decoded labels are finite: only a classifier refuses some.
+	if r.HasLabel && (s.classify || r.Label-r.Label != 0) {
 		if why := processors.LabelReason(s.cfg, r.Label); why != "" {
 			return nil, why
 		}

@@ -157,6 +157,29 @@ func TestLabelOutOfRangeOverTCP(t *testing.T) {
 	checkRun(t, brokers, p, start(t, p, brokers, name), produceMessages(t, brokers, in, mix(r, msgs)))
 }
 
+// TestBinaryLabelOutOfRangeOverTCP: a binary model learned from labels 2, 7
+// and -2 as if they were 1 or 0 (anything above 0.5 counted as 1), so a
+// broken producer went unnoticed. Now route dead-letters every label but
+// 0, 1 and -1 (the negative class of -1/+1 labels).
+func TestBinaryLabelOutOfRangeOverTCP(t *testing.T) {
+	brokers := cluster(t)
+	in := inputTopic(t, brokers, "binlabel-in", 2)
+	name := unique("binlabel")
+	p := pipeline(t, brokers, name+".yaml", poisonYAML(name, in, "binary"))
+	r := rand.New(rand.NewPCG(17, 18))
+	var msgs []message
+	for i := range 200 {
+		label := []string{"0", "1", "-1"}[i%3]
+		line := fmt.Sprintf("%s,%g,%g,%g", label, r.NormFloat64(), r.NormFloat64(), r.NormFloat64())
+		msgs = append(msgs, message{rec: &kgo.Record{Value: []byte(line)}, good: []int32{0}})
+	}
+	for _, label := range []string{"2", "7", "-2", "0.5"} {
+		line := label + ",0.1,0.2,0.3"
+		msgs = append(msgs, message{rec: &kgo.Record{Value: []byte(line)}, bad: []badRow{{0, line, input.ReasonLabelNotClass}}})
+	}
+	checkRun(t, brokers, p, start(t, p, brokers, name), produceMessages(t, brokers, in, mix(r, msgs)))
+}
+
 // TestEmptyMessagesOverTCP: empty CSV and Avro messages made neither a
 // prediction nor a dead letter. Now each is one dead letter.
 func TestEmptyMessagesOverTCP(t *testing.T) {

@@ -7,7 +7,7 @@ type Task string
 
 // The tasks.
 const (
-	TaskBinary     Task = "binary"     // labels 0/1; any label > 0.5 counts as 1
+	TaskBinary     Task = "binary"     // labels 0/1 (-1 is read as 0); others are refused
 	TaskMulticlass Task = "multiclass" // labels 0..Classes-1
 	TaskRegression Task = "regression" // real-valued labels
 )

@@ -478,6 +478,19 @@ func checkShapes(t *testing.T, cfg Config) {
 				want error
 			}{"class-fraction", good, 0.5, ErrLabel})
 	}
+	if cfg.Task == TaskBinary {
+		type labelCase = struct {
+			name string
+			x    []float64
+			y    float64
+			want error
+		}
+		cases = append(cases,
+			labelCase{"binary-two", good, 2, ErrLabel},
+			labelCase{"binary-seven", good, 7, ErrLabel},
+			labelCase{"binary-minus-two", good, -2, ErrLabel},
+			labelCase{"binary-fraction", good, 0.5, ErrLabel})
+	}
 	out := make([]float64, m.Outputs())
 	for _, c := range cases {
 		if err := noPanic(func() error { return m.Learn(c.x, c.y) }); !errors.Is(err, c.want) {

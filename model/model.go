@@ -206,32 +206,44 @@ func checkFinite(x []float64) error {
 // target maps a label to the value the gradient uses: 0/1 for binary, the
 // class index for multiclass, the value itself for regression.
 func (m *Model) target(y float64) (float64, error) {
-	if err := checkLabel(m.k.learner == learnerSoftmax, m.nk, y); err != nil {
+	task := TaskRegression
+	switch m.k.learner {
+	case learnerSoftmax:
+		task = TaskMulticlass
+	case learnerLogistic:
+		task = TaskBinary
+	}
+	if err := checkLabel(task, m.nk, y); err != nil {
 		return 0, err
 	}
-	if m.k.learner == learnerLogistic {
-		if y > 0.5 {
-			return 1, nil
-		}
-		return 0, nil
+	if task == TaskBinary && y < 0 {
+		return 0, nil // -1, the negative class of -1/+1 labels
 	}
 	return y, nil
 }
 
 // CheckLabel reports why Learn would refuse the label y for a model of
 // config c (an error wrapping ErrLabel), or nil: a label that is not
-// finite, or for a multiclass task one that is not a class index
+// finite; for a binary task one that is not 0 or 1 (-1 is taken as 0, as
+// in -1/+1 labels); for a multiclass task one that is not a class index
 // 0..Classes-1. Learn refuses exactly these labels.
 func (c Config) CheckLabel(y float64) error {
-	return checkLabel(c.Task == TaskMulticlass, c.Classes, y)
+	return checkLabel(c.Task, c.Classes, y)
 }
 
-func checkLabel(multiclass bool, classes int, y float64) error {
+func checkLabel(task Task, classes int, y float64) error {
 	if !finite(y) {
 		return fmt.Errorf("%w: label is %v", ErrLabel, y)
 	}
-	if multiclass && (!(y >= 0 && y < float64(classes)) || y != float64(int(y))) {
-		return fmt.Errorf("%w: label %v is not a class in 0..%d", ErrLabel, y, classes-1)
+	switch task {
+	case TaskMulticlass:
+		if !(y >= 0 && y < float64(classes)) || y != float64(int(y)) {
+			return fmt.Errorf("%w: label %v is not a class in 0..%d", ErrLabel, y, classes-1)
+		}
+	case TaskBinary:
+		if y != 0 && y != 1 && y != -1 {
+			return fmt.Errorf("%w: label %v is not a binary class (0 or 1; -1 is read as 0)", ErrLabel, y)
+		}
 	}
 	return nil
 }

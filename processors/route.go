@@ -361,6 +361,8 @@ func LabelReason(c model.Config, y float64) string {
 		return ""
 	case c.Task == model.TaskMulticlass && !math.IsNaN(y) && !math.IsInf(y, 0):
 		return fmt.Sprintf("%s: label %v is not in 0..%d", input.ReasonLabelNotClass, y, c.Classes-1)
+	case c.Task == model.TaskBinary && !math.IsNaN(y) && !math.IsInf(y, 0):
+		return fmt.Sprintf("%s: label %v is not 0 or 1 (-1 is read as 0)", input.ReasonLabelNotClass, y)
 	}
 	return fmt.Sprintf("%s: label is %v", input.ReasonLabelNotFinite, y)
 }
