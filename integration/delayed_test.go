@@ -10,10 +10,10 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/operations"
-	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -169,7 +169,7 @@ func readDelayed(t *testing.T, brokers []string, p *topology.Pipeline) delayedCo
 		if k := fmt.Sprintf("%s/%d/%d/%d %s", d.Topic, d.Partition, d.Offset, d.Index, d.Reason); !seen[k] {
 			seen[k] = true
 			c.dead[deadKind(d.Reason)]++
-			if deadKind(d.Reason) == processors.ReasonExpired+": no label" {
+			if deadKind(d.Reason) == input.ReasonExpired+": no label" {
 				c.expired[string(d.Key)] = true
 			}
 		}
@@ -202,8 +202,8 @@ func readDelayed(t *testing.T, brokers []string, p *topology.Pipeline) delayedCo
 
 // deadKind classifies a dead letter's reason.
 func deadKind(reason string) string {
-	for _, k := range []string{processors.ReasonExpired + ": no label", processors.ReasonExpired + ": no features",
-		processors.ReasonDuplicateLabel, processors.ReasonBadLabel, processors.ReasonLateLabel, processors.ReasonDuplicateID} {
+	for _, k := range []string{input.ReasonExpired + ": no label", input.ReasonExpired + ": no features",
+		input.ReasonDuplicateLabel, input.ReasonBadLabel, input.ReasonLateLabel, input.ReasonDuplicateID} {
 		if strings.HasPrefix(reason, k) {
 			return k
 		}
@@ -225,13 +225,13 @@ func (s *delayedStream) expect(models []string, expired map[string]bool) (delaye
 		}
 	}
 	c := delayedCounts{predicted: map[string]int{}, learned: map[string]int64{}, dead: map[string]int{
-		processors.ReasonExpired + ": no label":    s.missing + gone,
-		processors.ReasonExpired + ": no features": s.stray,
-		processors.ReasonDuplicateLabel:            s.duplicates,
-		processors.ReasonBadLabel:                  s.bad,
+		input.ReasonExpired + ": no label":    s.missing + gone,
+		input.ReasonExpired + ": no features": s.stray,
+		input.ReasonDuplicateLabel:            s.duplicates,
+		input.ReasonBadLabel:                  s.bad,
 	}}
 	if gone > 0 {
-		for _, k := range []string{processors.ReasonExpired + ": no features", processors.ReasonDuplicateLabel, processors.ReasonLateLabel} {
+		for _, k := range []string{input.ReasonExpired + ": no features", input.ReasonDuplicateLabel, input.ReasonLateLabel} {
 			c.dead[k] = -1
 		}
 	}
@@ -267,8 +267,8 @@ func (c delayedCounts) check(s *delayedStream, models []string) []string {
 	// The balances: per model, every example sent is predicted, and then
 	// learned or expired; every label record sent is learned (by every
 	// model) or dead-lettered (bad, duplicate) or expired.
-	expired, strays := c.dead[processors.ReasonExpired+": no label"], c.dead[processors.ReasonExpired+": no features"]
-	badLabels := c.dead[processors.ReasonDuplicateLabel] + c.dead[processors.ReasonBadLabel] + c.dead[processors.ReasonLateLabel]
+	expired, strays := c.dead[input.ReasonExpired+": no label"], c.dead[input.ReasonExpired+": no features"]
+	badLabels := c.dead[input.ReasonDuplicateLabel] + c.dead[input.ReasonBadLabel] + c.dead[input.ReasonLateLabel]
 	for _, m := range models {
 		if c.predicted[m] != len(s.ids) || int(c.learned[m])+expired != len(s.ids) {
 			errs = append(errs, fmt.Sprintf("model %s: examples: %d predicted, %d learned + %d expired, %d sent",

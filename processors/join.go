@@ -9,6 +9,7 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/config"
@@ -44,7 +45,7 @@ import (
 // Bad labels, duplicates, expiry: a label that does not parse, that a
 // model would refuse, or with an empty key is dead-lettered. A second
 // label of an example (a different message) is dead-lettered as a
-// duplicate (ReasonDuplicateLabel) and never learned, and a second
+// duplicate (input.ReasonDuplicateLabel) and never learned, and a second
 // features message of an id as a duplicate id. Entries expire (Expire,
 // the visitor ExpireVisitor run by a loop beside the group): what waited
 // is dead-lettered with a reason starting "expired" and the entry becomes
@@ -80,17 +81,6 @@ type Join struct {
 	positions map[int32]int64         // the last offset of Features seen, by partition
 	fresh     map[string]*model.Model // new learners by model, for keys with no state yet
 }
-
-// Reasons of the join's dead letters.
-const (
-	ReasonNoExampleID    = "no example id"
-	ReasonBadLabel       = "label does not parse"
-	ReasonDuplicateLabel = "duplicate label"
-	ReasonDuplicateID    = "duplicate example id"
-	ReasonLateLabel      = "late label: its example expired"
-	// ReasonExpired starts the reason of whatever expired.
-	ReasonExpired = "expired"
-)
 
 // ExpireVisitor is the name of the join group's visitor that expires
 // entries (goka.Visitor; the meta of a visit is an ExpireTick).
@@ -258,7 +248,7 @@ func (j *Join) StepFeatures(e *table.Pending, f *wire.Features, in JoinInput, st
 		return out, nil
 	case e != nil && e.Features != nil && !e.Expired:
 		out.Dead = append(out.Dead, j.deadFeatures(f, fmt.Sprintf("%s %q: its features arrived already from %s",
-			ReasonDuplicateID, f.ID, sourceText(e.FeaturesSource))))
+			input.ReasonDuplicateID, f.ID, sourceText(e.FeaturesSource))))
 		return out, nil
 	}
 	preds, err := j.predict(&out, f, states)
@@ -340,7 +330,7 @@ func (j *Join) StepLabel(e *table.Pending, id string, value []byte, in JoinInput
 		return out
 	}
 	if id == "" {
-		return dead(ReasonNoExampleID + ": the label record has no key")
+		return dead(input.ReasonNoID + ": the label record has no key")
 	}
 	y, reason := j.parseLabel(value)
 	if reason != "" {
@@ -355,9 +345,9 @@ func (j *Join) StepLabel(e *table.Pending, id string, value []byte, in JoinInput
 		out.Predictions = nil
 		return out
 	case e.Expired:
-		return dead(fmt.Sprintf("%s: example %q expired", ReasonLateLabel, id))
+		return dead(fmt.Sprintf("%s: example %q expired", input.ReasonLateLabel, id))
 	case e.HasLabel:
-		return dead(fmt.Sprintf("%s for example %q: the first came from %s", ReasonDuplicateLabel, id, sourceText(e.LabelSource)))
+		return dead(fmt.Sprintf("%s for example %q: the first came from %s", input.ReasonDuplicateLabel, id, sourceText(e.LabelSource)))
 	}
 	for _, p := range e.Predictions {
 		spec, ok := j.Specs[p.Model]
@@ -386,11 +376,11 @@ func (j *Join) parseLabel(value []byte) (float64, string) {
 		if i := slices.Index(j.Classes, s); i >= 0 {
 			return float64(i), ""
 		}
-		return 0, fmt.Sprintf("%s: %q is not one of the classes %q", ReasonBadLabel, s, j.Classes)
+		return 0, fmt.Sprintf("%s: %q is not one of the classes %q", input.ReasonBadLabel, s, j.Classes)
 	}
 	y, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return 0, fmt.Sprintf("%s: %q is not a number", ReasonBadLabel, s)
+		return 0, fmt.Sprintf("%s: %q is not a number", input.ReasonBadLabel, s)
 	}
 	return y, ""
 }
@@ -475,10 +465,10 @@ func (j *Join) StepExpire(e *table.Pending, id string, nowMillis, row int64) Joi
 		// The tombstone keeps the input row's coordinates, to tell its
 		// redelivery from a new example of the same id.
 		n.Features = &wire.Features{ID: f.ID, Source: f.Source, Index: f.Index}
-		out.Dead = append(out.Dead, j.deadFeatures(f, fmt.Sprintf("%s: no label for example %q after %s", ReasonExpired, id, why)))
+		out.Dead = append(out.Dead, j.deadFeatures(f, fmt.Sprintf("%s: no label for example %q after %s", input.ReasonExpired, id, why)))
 	} else {
 		out.Dead = append(out.Dead, j.deadLetter(e.LabelSource, wire.WholeMessage, []byte(id), []byte(strconv.FormatFloat(e.Label, 'g', -1, 64)),
-			fmt.Sprintf("%s: no features for the label of example %q after %s", ReasonExpired, id, why)))
+			fmt.Sprintf("%s: no features for the label of example %q after %s", input.ReasonExpired, id, why)))
 	}
 	out.Entry = n
 	return out

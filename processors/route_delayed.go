@@ -6,6 +6,7 @@ import (
 
 	"github.com/lovoo/goka"
 
+	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 )
 
@@ -30,7 +31,7 @@ func (r *Route) emitFeatures(ctx goka.Context, out *RouteOutput, key string, val
 // dead-letters a row without one), else the record's key, or
 // "<key>/<index>" when the record has more than one row; then a record
 // without a key has no ids: its rows are dead-lettered
-// (ReasonNoExampleID).
+// (input.ReasonNoID).
 func (r *Route) FeaturesOf(out *RouteOutput, key string, value []byte) []*wire.Features {
 	var feats []*wire.Features
 	at := map[int32]int{} // row index -> place in feats
@@ -69,7 +70,7 @@ func (r *Route) FeaturesOf(out *RouteOutput, key string, value []byte) []*wire.F
 	if key == "" && len(out.ids) == 0 {
 		for _, f := range feats {
 			out.Dead = append(out.Dead, r.deadLetter(f.Source, f.Index, nil, value,
-				ReasonNoExampleID+": the record has no key (delayed labels find their rows by it)"))
+				input.ReasonNoID+": the record has no key (delayed labels find their rows by it)"))
 		}
 		return nil
 	}

@@ -134,6 +134,9 @@ const (
 	KindEntity       = "bad_entity"
 	KindWidth        = "wrong_width"
 	KindNotServed    = "not_served"
+	KindExpired      = "expired"   // delayed labels: an example or label waited too long
+	KindDuplicate    = "duplicate" // delayed labels: a second label or example of an id
+	KindNoID         = "no_id"     // delayed labels: a row or label without an example id
 	KindDecode       = "decode"
 )
 
@@ -147,11 +150,18 @@ func ReasonKind(reason string) string {
 		return KindNoRows
 	case strings.Contains(reason, input.ReasonTooLarge):
 		return KindTooLarge
-	case strings.Contains(reason, input.ReasonLabelNotClass), strings.Contains(reason, input.ReasonLabelNotFinite):
+	case strings.Contains(reason, input.ReasonLabelNotClass), strings.Contains(reason, input.ReasonLabelNotFinite),
+		strings.Contains(reason, input.ReasonBadLabel):
 		return KindLabel
+	case strings.Contains(reason, input.ReasonExpired+": "), strings.Contains(reason, input.ReasonLateLabel):
+		return KindExpired
+	case strings.Contains(reason, input.ReasonDuplicateLabel), strings.Contains(reason, input.ReasonDuplicateID):
+		return KindDuplicate
+	case strings.Contains(reason, input.ReasonNoID):
+		return KindNoID
 	case strings.Contains(reason, input.ReasonEntityNotUTF8), strings.Contains(reason, " has an empty "):
 		return KindEntity
-	case strings.Contains(reason, " features, want "):
+	case strings.Contains(reason, " features, want "), strings.Contains(reason, " columns, got "):
 		return KindWidth
 	case strings.HasPrefix(reason, "serve ") && notServed(reason):
 		return KindNotServed

@@ -11,6 +11,7 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
+	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/config"
@@ -172,21 +173,21 @@ func TestDelayedLabelsOnTester(t *testing.T) {
 		{name: "out of order", events: []string{"f a 1,2", "f b -1,0.5", "f c 3,-1", "l c 1", "l a 1", "l b 0"}, learned: []string{"c", "a", "b"}},
 		{name: "label before features", events: []string{"l a 1", "f b 2,2", "f a 1,2", "l b 0"}, learned: []string{"a", "b"}},
 		{name: "duplicated label", events: []string{"f a 1,2", "l a 1", "l a 0", "l a 1"}, learned: []string{"a"},
-			dead: []string{processors.ReasonDuplicateLabel, processors.ReasonDuplicateLabel}},
+			dead: []string{input.ReasonDuplicateLabel, input.ReasonDuplicateLabel}},
 		{name: "duplicated label before features", events: []string{"l a 1", "l a 0", "f a 1,2"}, learned: []string{"a"},
-			dead: []string{processors.ReasonDuplicateLabel}},
+			dead: []string{input.ReasonDuplicateLabel}},
 		{name: "duplicated example id", events: []string{"f a 1,2", "f a 3,3", "l a 1"}, learned: []string{"a"},
-			dead: []string{processors.ReasonDuplicateID}},
+			dead: []string{input.ReasonDuplicateID}},
 		{name: "missing label expires", events: []string{"f a 1,2", "f b 0,1", "l a 1", "expire 30", "expire 61"}, learned: []string{"a"},
-			dead: []string{processors.ReasonExpired + `: no label for example "b" after 60 seconds`}},
+			dead: []string{input.ReasonExpired + `: no label for example "b" after 60 seconds`}},
 		{name: "late label", events: []string{"f a 1,2", "expire 61", "l a 1", "f b 1,1", "l b 1"}, learned: []string{"b"},
-			dead: []string{processors.ReasonExpired + ": no label", processors.ReasonLateLabel}},
+			dead: []string{input.ReasonExpired + ": no label", input.ReasonLateLabel}},
 		{name: "label without features expires", events: []string{"l z 1", "expire 61", "f z 1,1", "expire 200"}, learned: nil,
-			dead: []string{processors.ReasonExpired + ": no features", processors.ReasonExpired + ": no label"}},
+			dead: []string{input.ReasonExpired + ": no features", input.ReasonExpired + ": no label"}},
 		{name: "done entries are deleted", events: []string{"f a 1,2", "l a 1", "expire 61", "l a 1"}, learned: []string{"a"},
 			dead: nil}, // the second label is new: it waits
 		{name: "bad labels", events: []string{"f a 1,2", "l a x", "l - 1", "l a NaN", "l a 0"}, learned: []string{"a"},
-			dead: []string{processors.ReasonBadLabel, processors.ReasonNoExampleID, "model logreg: label is not a finite number"}},
+			dead: []string{input.ReasonBadLabel, input.ReasonNoID, "model logreg: label is not a finite number"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runDelayed(t, delayedYAML)
@@ -292,7 +293,7 @@ func TestDelayedExpiryByRows(t *testing.T) {
 		r.do(t, ev)
 	}
 	dead := r.deadReasons()
-	if len(dead) != 1 || !strings.HasPrefix(dead[0], processors.ReasonExpired+`: no label for example "a" after 8 rows`) {
+	if len(dead) != 1 || !strings.HasPrefix(dead[0], input.ReasonExpired+`: no label for example "a" after 8 rows`) {
 		t.Fatalf("dead letters %q, want a expired after 8 rows", dead)
 	}
 	if st := r.state(t); st == nil || st.Rows != 1 {

@@ -23,7 +23,7 @@ const (
 	// not valid UTF-8 (model keys are text).
 	ReasonEntityNotUTF8 = "entity is not valid UTF-8"
 	// ReasonLabelNotClass: a multiclass model's label is not a class index
-	// 0..K-1 of the model.
+	// 0..K-1 of the model, or a binary model's is not 0 or 1 (or -1).
 	ReasonLabelNotClass = "label is not a class of the model"
 	// ReasonLabelNotFinite: the label is NaN or infinite.
 	ReasonLabelNotFinite = "label is not a finite number"
@@ -68,8 +68,18 @@ func rowReason(i int32, reason string) string {
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // ReasonNoID: the example id column (Spec.IDColumn) of a row is empty, or
-// not text.
+// not text; or a label record has no id (its key).
 const ReasonNoID = "no example id"
+
+// Reasons of the delayed-label join's dead letters (processors' join).
+const (
+	ReasonBadLabel       = "label does not parse"
+	ReasonDuplicateLabel = "duplicate label"
+	ReasonDuplicateID    = "duplicate example id"
+	ReasonLateLabel      = "late label: its example expired"
+	// ReasonExpired starts the reason of whatever expired.
+	ReasonExpired = "expired"
+)
 
 // idOf reads an example id field, where naming it for the reason.
 func idOf(b []byte, where string) (string, string) {
