@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/produce"
@@ -66,8 +67,10 @@ func (c *ProduceCmd) Run(ctx context.Context) error {
 	return nil
 }
 
+// bar draws on a terminal only: redrawn frames in a log or a pipe are noise
+// (the summary line says what was produced).
 func (c *ProduceCmd) bar(total int64) *progressbar.ProgressBar {
-	if c.Quiet {
+	if c.Quiet || !term.IsTerminal(int(os.Stderr.Fd())) {
 		return progressbar.DefaultSilent(total)
 	}
 	return progressbar.NewOptions64(total,

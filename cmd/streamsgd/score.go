@@ -158,16 +158,16 @@ func modelFile(p *topology.Pipeline, path string) (*batchscore.Models, string, e
 	}
 	e, err := registry.ReadExport(data)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, err)
+		return nil, "", fmt.Errorf("%s: %w", asGiven(path), err)
 	}
 	m, err := e.Restore()
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, err)
+		return nil, "", fmt.Errorf("%s: %w", asGiven(path), err)
 	}
 	if n := p.Config.FeatureCount(); n > 0 && n != m.Config().Features {
-		return nil, "", fmt.Errorf("%s: the model has %d features, the pipeline's input %d", path, m.Config().Features, n)
+		return nil, "", fmt.Errorf("%s: the model has %d features, the pipeline's input %d", asGiven(path), m.Config().Features, n)
 	}
-	what := fmt.Sprintf("%s (key %s, version %d, %d rows learned)", path, e.Key, e.Version, e.Rows)
+	what := fmt.Sprintf("%s (key %s, version %d, %d rows learned)", asGiven(path), e.Key, e.Version, e.Rows)
 	if spec, ok := p.Specs[e.Model]; ok && spec.PerEntity() {
 		ms := batchscore.NewModels(e.Model, true, m.Config(), "the model file holds key "+e.Key+" only")
 		ms.Add(e.Key, e.Version, func() (*model.Model, error) { return m, nil })
