@@ -20,13 +20,13 @@ func blockRows(nf int) int { return min(max(blockValues/max(nf, 1), 16), 1024) }
 // scorer scores the decoded rows of one chunk or record at a time, with the
 // served version of each row's key; one per goroutine.
 type scorer struct {
-	ms    *Models
-	cfg   model.Config
+	ms       *Models
+	cfg      model.Config
 	classify bool // binary or multiclass: labels must be classes
-	nk    int
-	look  *lookup
-	block *score.Block // rebound to each key's scorer
-	rows  int          // rows per block
+	nk       int
+	look     *lookup
+	block    *score.Block // rebound to each key's scorer
+	rows     int          // rows per block
 
 	// Results of the last scoreRows, indexed like its rows.
 	served  []*Served // nil: rejected, see why
