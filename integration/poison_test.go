@@ -133,51 +133,48 @@ func TestHugeBadLineOverTCP(t *testing.T) {
 	checkRun(t, brokers, p, start(t, p, brokers, name+"-2"), e2)
 }
 
-// TestLabelOutOfRangeOverTCP: a multiclass row whose label is not a class
-// passed route and stopped the learner ("label 7 is not a class in
-// 0..2"), again after every restart. Now route dead-letters it.
+// TestLabelOutOfRangeOverTCP: labels outside a model's classes.
+//   - multiclass: a row whose label is not a class passed route and stopped
+//     the learner ("label 7 is not a class in 0..2"), again after every
+//     restart;
+//   - binary: labels 2, 7 and -2 were learned as 1 or 0 (anything above 0.5
+//     counted as 1), so a broken producer went unnoticed; 0, 1 and -1 (the
+//     negative class of -1/+1 labels) are the binary classes.
+//
+// Now route dead-letters every label the model's classes do not hold.
 func TestLabelOutOfRangeOverTCP(t *testing.T) {
 	brokers := cluster(t)
-	in := inputTopic(t, brokers, "class-in", 2)
-	name := unique("class")
-	p := pipeline(t, brokers, name+".yaml", poisonYAML(name, in, "multiclass"))
-	r := rand.New(rand.NewPCG(7, 8))
-	var msgs []message
-	for i := range 200 {
-		line := fmt.Sprintf("%d,%g,%g,%g", i%3, r.NormFloat64(), r.NormFloat64(), r.NormFloat64())
-		msgs = append(msgs, message{rec: &kgo.Record{Value: []byte(line)}, good: []int32{0}})
-	}
-	for _, label := range []string{"7", "-1", "1.5", "3"} {
-		line := label + ",0.1,0.2,0.3"
-		msgs = append(msgs, message{rec: &kgo.Record{Value: []byte(line)}, bad: []badRow{{0, line, input.ReasonLabelNotClass}}})
-	}
 	two := "1,0.1,0.2,0.3\n9,0.1,0.2,0.3"
-	msgs = append(msgs, message{rec: &kgo.Record{Value: []byte(two)}, good: []int32{0},
-		bad: []badRow{{1, two, "label 9 is not in 0..2"}}})
-	checkRun(t, brokers, p, start(t, p, brokers, name), produceMessages(t, brokers, in, mix(r, msgs)))
-}
-
-// TestBinaryLabelOutOfRangeOverTCP: a binary model learned from labels 2, 7
-// and -2 as if they were 1 or 0 (anything above 0.5 counted as 1), so a
-// broken producer went unnoticed. Now route dead-letters every label but
-// 0, 1 and -1 (the negative class of -1/+1 labels).
-func TestBinaryLabelOutOfRangeOverTCP(t *testing.T) {
-	brokers := cluster(t)
-	in := inputTopic(t, brokers, "binlabel-in", 2)
-	name := unique("binlabel")
-	p := pipeline(t, brokers, name+".yaml", poisonYAML(name, in, "binary"))
-	r := rand.New(rand.NewPCG(17, 18))
-	var msgs []message
-	for i := range 200 {
-		label := []string{"0", "1", "-1"}[i%3]
-		line := fmt.Sprintf("%s,%g,%g,%g", label, r.NormFloat64(), r.NormFloat64(), r.NormFloat64())
-		msgs = append(msgs, message{rec: &kgo.Record{Value: []byte(line)}, good: []int32{0}})
+	for _, tc := range []struct {
+		task  string
+		seed  uint64
+		good  []string // labels of the good rows, in turn
+		bad   []string // labels of one-row messages, each dead-lettered
+		extra []message
+	}{
+		{task: "multiclass", seed: 7, good: []string{"0", "1", "2"}, bad: []string{"7", "-1", "1.5", "3"},
+			extra: []message{{rec: &kgo.Record{Value: []byte(two)}, good: []int32{0},
+				bad: []badRow{{1, two, "label 9 is not in 0..2"}}}}},
+		{task: "binary", seed: 17, good: []string{"0", "1", "-1"}, bad: []string{"2", "7", "-2", "0.5"}},
+	} {
+		t.Run(tc.task, func(t *testing.T) {
+			in := inputTopic(t, brokers, "label-"+tc.task, 2)
+			name := unique("label" + tc.task)
+			p := pipeline(t, brokers, name+".yaml", poisonYAML(name, in, tc.task))
+			r := rand.New(rand.NewPCG(tc.seed, tc.seed+1))
+			var msgs []message
+			for i := range 200 {
+				line := fmt.Sprintf("%s,%g,%g,%g", tc.good[i%len(tc.good)], r.NormFloat64(), r.NormFloat64(), r.NormFloat64())
+				msgs = append(msgs, message{rec: &kgo.Record{Value: []byte(line)}, good: []int32{0}})
+			}
+			for _, label := range tc.bad {
+				line := label + ",0.1,0.2,0.3"
+				msgs = append(msgs, message{rec: &kgo.Record{Value: []byte(line)}, bad: []badRow{{0, line, input.ReasonLabelNotClass}}})
+			}
+			msgs = append(msgs, tc.extra...)
+			checkRun(t, brokers, p, start(t, p, brokers, name), produceMessages(t, brokers, in, mix(r, msgs)))
+		})
 	}
-	for _, label := range []string{"2", "7", "-2", "0.5"} {
-		line := label + ",0.1,0.2,0.3"
-		msgs = append(msgs, message{rec: &kgo.Record{Value: []byte(line)}, bad: []badRow{{0, line, input.ReasonLabelNotClass}}})
-	}
-	checkRun(t, brokers, p, start(t, p, brokers, name), produceMessages(t, brokers, in, mix(r, msgs)))
 }
 
 // TestEmptyMessagesOverTCP: empty CSV and Avro messages made neither a
