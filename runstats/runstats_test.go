@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 )
 
@@ -37,6 +38,25 @@ func TestReasonKind(t *testing.T) {
 	for _, tc := range tests {
 		if got := ReasonKind(tc.reason); got != tc.want {
 			t.Errorf("ReasonKind(%q) = %s, want %s", tc.reason, got, tc.want)
+		}
+	}
+}
+
+// TestReasonKindOfDecoderReasons: the reasons the CSV decoder itself gives
+// for rows of the wrong width (not a copy of their words) are wrong_width,
+// so that a change of the decoder's wording shows here.
+func TestReasonKindOfDecoderReasons(t *testing.T) {
+	dec, err := input.NewDecoder(input.Spec{Columns: []string{"y", "a", "b"}, LabelColumn: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, bad, err := dec.Decode(nil, []byte("1,2\n1,2,3,4\n"), nil)
+	if err != nil || len(bad) != 2 {
+		t.Fatalf("decode: %d bad rows, %v; want 2", len(bad), err)
+	}
+	for _, b := range bad {
+		if got := ReasonKind(b.Reason); got != KindWidth {
+			t.Errorf("ReasonKind(%q) = %s, want %s", b.Reason, got, KindWidth)
 		}
 	}
 }
