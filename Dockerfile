@@ -8,6 +8,8 @@
 FROM golang:1.27.3 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# go.mod replaces kfake with the patched copy there.
+COPY third_party ./third_party
 RUN go mod download
 COPY . .
 RUN make build

@@ -79,3 +79,7 @@ require (
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// kfake with two fixes to its group session timers (third_party/kfake/PATCHES.md):
+// a member killed while it waits in JoinGroup expires, a live one is kept.
+replace github.com/twmb/franz-go/pkg/kfake => ./third_party/kfake
