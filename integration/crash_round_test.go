@@ -95,6 +95,23 @@ func logOffsets(t *testing.T, adm *kadm.Client, p *topology.Pipeline) {
 			t.Logf("group %s: %s/%d committed %d", g, o.Topic, o.Partition, o.At)
 		})
 	}
+	groups := []string{string(p.Topics.RouteGroup), string(p.Topics.LearnGroup)}
+	if described, err := adm.DescribeGroups(ctx, groups...); err != nil {
+		t.Logf("describe groups: %v", err)
+	} else {
+		for _, g := range described.Sorted() {
+			t.Logf("group %s: state %s, %d members", g.Group, g.State, len(g.Members))
+			for _, m := range g.Members {
+				var assigned []string
+				if c, ok := m.Assigned.AsConsumer(); ok {
+					for _, tp := range c.Topics {
+						assigned = append(assigned, fmt.Sprintf("%s%v", tp.Topic, tp.Partitions))
+					}
+				}
+				t.Logf("group %s: member %s (%s, %s) assigned %v", g.Group, m.MemberID, m.ClientID, m.ClientHost, assigned)
+			}
+		}
+	}
 	for _, topic := range slices.Concat(p.Config.Input.Topics, []string{string(p.Topics.Examples), string(p.Topics.Predictions)}) {
 		ends, err := adm.ListEndOffsets(ctx, topic)
 		if err != nil {

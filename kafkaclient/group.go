@@ -10,14 +10,10 @@ import (
 // The consumer-group timing of streamsgd's processors.
 //
 // The session timeout is how long a member killed with SIGKILL holds its
-// partitions. It cannot be much shorter than 10 s (sarama's default) on
-// the embedded broker: after every rebalance goka waits 5 s before it
-// rejoins, sending no heartbeat meanwhile, and kfake keeps counting a
-// member's session while it waits in JoinGroup; a member whose session
-// runs out there is dropped without an answer, and its JoinGroup hangs
-// until the read timeout. With 6 s sessions that happened at almost every
-// rebalance after a kill. On Apache Kafka (group.min.session.timeout.ms is
-// 6 s by default) --session-timeout 6s shortens a takeover after a kill.
+// partitions. It is not much shorter than 10 s (sarama's default): after
+// every rebalance goka waits 5 s before it rejoins, sending no heartbeat
+// meanwhile. On Apache Kafka (group.min.session.timeout.ms is 6 s by
+// default) --session-timeout 6s shortens a takeover after a kill.
 //
 // The rebalance timeout is how long the coordinator waits for the members
 // to rejoin once a rebalance starts; streamsgd's members rejoin within
@@ -25,11 +21,15 @@ import (
 // hold a rebalance up for a minute). The read timeout applies to every
 // request, JoinGroup too, which the coordinator answers when the rebalance
 // completes, so it is above the rebalance timeout (sarama's defaults, 30 s
-// against 60 s, made members give up with i/o timeouts), with room for
-// kfake, which starts its rebalance timer again at every join: with 15 s,
-// joins that kfake would have answered timed out, and the restarts kept
-// the groups rebalancing. A JoinGroup that kfake never answers (see above)
-// fails after 25 s and the group restarts (operations.Run).
+// against 60 s, made members give up with i/o timeouts), with room for the
+// embedded broker (kfake), which starts its rebalance timer again at every
+// join: with 15 s, joins that kfake would have answered timed out, and the
+// restarts kept the groups rebalancing. A JoinGroup that is never answered
+// fails after 25 s and the group restarts (operations.Run). The embedded
+// broker is a patched kfake (third_party/kfake/PATCHES.md): upstream kfake
+// dropped a member whose session ran out while it waited in JoinGroup
+// without answering it, and kept a member killed while it waited there for
+// good.
 const (
 	DefaultSessionTimeout = 10 * time.Second
 	DefaultHeartbeat      = 3 * time.Second
