@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -64,10 +65,22 @@ func main() {
 		if ex, ok := kctx.Selected().Target.Addr().Interface().(explainer); ok {
 			err = ex.Explain(err)
 		}
-		fmt.Fprintf(os.Stderr, "streamsgd %s: %v\n", kctx.Command(), err)
+		fmt.Fprintf(os.Stderr, "streamsgd %s: %v\n", commandName(kctx.Command()), err)
 		stop()
 		os.Exit(1)
 	}
+}
+
+// commandName is kong's command path without its argument placeholders:
+// "tail <topic>" is "tail", "models show <key>" is "models show".
+func commandName(path string) string {
+	var words []string
+	for _, w := range strings.Fields(path) {
+		if !strings.HasPrefix(w, "<") {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // explainer is a command that can add a hint to its error.
