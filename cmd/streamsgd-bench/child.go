@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -14,12 +15,25 @@ import (
 
 // serveBroker runs the embedded broker in this process (the -serve-broker
 // child) and prints its address on stdout until stdin closes or a signal.
+// With STREAMSGD_BENCH_BROKER_CPUPROFILE set it writes a CPU profile of
+// the broker there when it stops.
 func serveBroker() error {
 	b, err := broker.Start(broker.Options{})
 	if err != nil {
 		return err
 	}
 	defer b.Close()
+	if path := os.Getenv("STREAMSGD_BENCH_BROKER_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("broker cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("broker cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Println(strings.Join(b.Addrs(), ","))
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
