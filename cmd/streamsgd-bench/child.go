@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -23,17 +22,11 @@ func serveBroker() error {
 		return err
 	}
 	defer b.Close()
-	if path := os.Getenv("STREAMSGD_BENCH_BROKER_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return fmt.Errorf("broker cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("broker cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(os.Getenv("STREAMSGD_BENCH_BROKER_CPUPROFILE"))
+	if err != nil {
+		return fmt.Errorf("broker: %w", err)
 	}
+	defer stopProfile()
 	fmt.Println(strings.Join(b.Addrs(), ","))
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -93,24 +92,17 @@ func main() {
 		}
 		return
 	}
-	if *cpu != "" {
-		f, err := os.Create(*cpu)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
-			os.Exit(1)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
-			os.Exit(1)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpu)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
+		os.Exit(1)
 	}
+	defer stopProfile()
 	if *peers {
 		po.rows, po.wideRows = o.rows, *wideRows
 		if err := runPeers(context.Background(), po); err != nil {
 			fmt.Fprintf(os.Stderr, "streamsgd-bench: peers: %v\n", err)
-			pprof.StopCPUProfile()
+			stopProfile()
 			os.Exit(1)
 		}
 		return
@@ -120,7 +112,7 @@ func main() {
 	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
-		pprof.StopCPUProfile()
+		stopProfile()
 		os.Exit(1)
 	}
 }
