@@ -39,8 +39,18 @@ import (
 // message (Trigger), and its redelivery sends the pair again, unchanged.
 // Features of an input row already in the entry (the same message
 // redelivered, or route's redelivery of the input record, in a new
-// message) emit the same predictions again and change nothing; a
-// redelivered label changes nothing.
+// message) emit the same predictions again and leave the entry as it is;
+// so does a redelivered label.
+//
+// Rewrite: a redelivered message writes its entry again, unchanged. The
+// local store is written before the changelog (goka sets a value, then
+// emits it), so a process killed in between restarts with a store ahead
+// of the changelog: the redelivery finds its effect already there, and
+// without a write of its own the changelog would never get it. A later
+// restore from the changelog (another instance, a wiped store) would
+// then bring the entry back as it was before the message: a pair learned
+// but waiting again, dead-lettered later as expired. Writing it again
+// costs one record per redelivery.
 //
 // Bad labels, duplicates, expiry: a label that does not parse, that a
 // model would refuse, or with an empty key is dead-lettered. A second
@@ -245,6 +255,7 @@ func (j *Join) StepFeatures(e *table.Pending, f *wire.Features, in JoinInput, st
 		if !e.Expired {
 			j.resend(&out, e, e.FeaturesSource)
 		}
+		out.Entry = e // see Rewrite
 		return out, nil
 	case e != nil && e.Features != nil && !e.Expired:
 		out.Dead = append(out.Dead, j.deadFeatures(f, fmt.Sprintf("%s %q: its features arrived already from %s",
@@ -343,6 +354,7 @@ func (j *Join) StepLabel(e *table.Pending, id string, value []byte, in JoinInput
 	case e.HasLabel && e.LabelSource == in.Src:
 		j.resend(&out, e, in.Src) // a redelivery
 		out.Predictions = nil
+		out.Entry = e // see Rewrite
 		return out
 	case e.Expired:
 		return dead(fmt.Sprintf("%s: example %q expired", input.ReasonLateLabel, id))

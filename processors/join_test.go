@@ -25,7 +25,8 @@ func testJoin(t *testing.T) *Join {
 // TestJoinRedelivery: a message delivered again after its step (a crash
 // before its offset was committed) emits what it emitted the first time,
 // with the same sources, so that the learner's watermarks skip the pair
-// and consumers drop the duplicate prediction; and changes nothing.
+// and consumers drop the duplicate prediction; and writes its entry again,
+// unchanged, for a changelog that may lack it.
 func TestJoinRedelivery(t *testing.T) {
 	j := testJoin(t)
 	f := &wire.Features{ID: "a", Source: wire.Source{Topic: "in", Partition: 1, Offset: 4}, Values: []float64{1, 2},
@@ -60,7 +61,7 @@ func TestJoinRedelivery(t *testing.T) {
 		// Route's redelivery of the input record: the same row in a new
 		// features message.
 		again, err := j.StepFeatures(e, f, JoinInput{Src: wire.Source{Topic: "p.features", Partition: 1, Offset: 20}, At: 3000, Row: 20}, noStates{})
-		if err != nil || again.Entry != nil || len(again.Dead) != 0 || len(again.Predictions) != 1 {
+		if err != nil || !reflect.DeepEqual(again.Entry, e) || again.Delete || len(again.Dead) != 0 || len(again.Predictions) != 1 {
 			t.Errorf("label first %v, route's redelivery: %+v, %v", labelFirst, again, err)
 		}
 		for i, step := range steps {
@@ -68,8 +69,9 @@ func TestJoinRedelivery(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if again.Entry != nil || again.Delete || len(again.Dead) != 0 {
-				t.Errorf("label first %v, redelivery %d changed the entry: %+v", labelFirst, i, again)
+			// The entry is written again as it is (see Join: Rewrite).
+			if !reflect.DeepEqual(again.Entry, e) || again.Delete || len(again.Dead) != 0 {
+				t.Errorf("label first %v, redelivery %d: entry %+v, want it written again unchanged %+v", labelFirst, i, again.Entry, e)
 			}
 			if !reflect.DeepEqual(again.Examples, first[i].Examples) {
 				t.Errorf("label first %v, redelivery %d: examples %+v, first %+v", labelFirst, i, again.Examples, first[i].Examples)
@@ -136,7 +138,7 @@ func TestJoinRedeliveryAfterExpiry(t *testing.T) {
 		t.Fatalf("tombstone %+v", tomb)
 	}
 	again, err := j.StepFeatures(tomb, f, JoinInput{Src: wire.Source{Topic: "p.features", Offset: 9}, At: 61_000, Row: 9}, noStates{})
-	if err != nil || again.Entry != nil || len(again.Predictions)+len(again.Dead) != 0 {
+	if err != nil || !reflect.DeepEqual(again.Entry, tomb) || len(again.Predictions)+len(again.Dead) != 0 {
 		t.Errorf("redelivery after expiry: %+v, %v", again, err)
 	}
 	other := *f

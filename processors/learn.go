@@ -81,8 +81,19 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 		ctx.Fail(fmt.Errorf("processors: learn key %q from %s/%d@%d: %w", b.Key, b.Source.Topic, b.Source.Partition, b.Source.Offset, err))
 		return
 	}
-	if out.State != nil {
+	switch {
+	case out.State != nil:
 		ctx.SetValue(out.State)
+	case st != nil:
+		// A redelivery the state had applied: the state is written
+		// again, unchanged. The local store is written before the
+		// changelog, so after a kill in between it is ahead of the
+		// changelog, and the redelivery is the only message that would
+		// bring the changelog up to it (see Join: Rewrite); without this
+		// write a key with no later batch would be restored (by another
+		// instance, or from a wiped store) without the rows of that
+		// message.
+		ctx.SetValue(st)
 	}
 	if out.Predictions != nil {
 		ctx.Emit(l.Predictions, b.Key, out.Predictions)
