@@ -90,6 +90,14 @@ func TestShardedModel(t *testing.T) {
 	values := susyValues(shardRows)
 	produceRecords(t, brokers, input, make([][]byte, shardFirst), values[:shardFirst])
 	predictions(t, brokers, sharded, shardFirst, 2*time.Minute, a, b)
+	// The first rows published states at every shard's first mixing
+	// points: wait until the merge group has merged one, so that the
+	// paced rows meet a merge group that runs. On Apache Kafka the groups'
+	// first rebalances (the second instance joining each group; a member
+	// notices at its next heartbeat, 3 s) can hold the merge group for
+	// about as long as the paced rows last, and then no shard would mix
+	// in another's state.
+	waitMergedSome(t, brokers, sharded)
 	cl, err := kafkaclient.NewClient(brokers)
 	if err != nil {
 		t.Fatal(err)
@@ -193,6 +201,21 @@ func susyValues(rows int) [][]byte {
 func shardPipeline(t *testing.T, brokers []string, name, input string, shards int) *topology.Pipeline {
 	t.Helper()
 	return pipeline(t, brokers, name+".yaml", shardYAML(name, input, shards))
+}
+
+// waitMergedSome reads the merge table until it holds a state of logreg.
+func waitMergedSome(t *testing.T, brokers []string, p *topology.Pipeline) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if m, ok := readStates(t, brokers, p, string(p.Topics.MergeTable))["logreg"]; ok && m.Rows > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("merge table: no state of logreg a minute after the first %d rows were predicted", shardFirst)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // waitMerged reads the merge table until its state of logreg covers rows
