@@ -42,7 +42,7 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, p *topology.Pipeline) e
 		if t.Compacted {
 			cfg = stringPtrs(TableTopicConfig())
 		}
-		if err := createTopic(ctx, adm, t.Name, int32(p.Config.Partitions), int16(p.Config.Replication), cfg); err != nil {
+		if _, err := createTopic(ctx, adm, t.Name, int32(p.Config.Partitions), int16(p.Config.Replication), cfg); err != nil {
 			return err
 		}
 		names = append(names, t.Name)
@@ -148,19 +148,32 @@ func checkServedPartitions(td kadm.TopicDetails, p *topology.Pipeline) error {
 }
 
 // CreateTopic creates a topic unless it exists already.
+//
+// A topic it creates is ready when it returns: in the cluster's metadata
+// with every partition led (see waitForTopics), so that a client that looks
+// it up next (a run's check of its inputs) finds it.
 func CreateTopic(ctx context.Context, adm *kadm.Client, name string, partitions int32, replication int16) error {
-	return createTopic(ctx, adm, name, partitions, replication, nil)
+	created, err := createTopic(ctx, adm, name, partitions, replication, nil)
+	if err != nil || !created {
+		return err
+	}
+	return waitForTopics(ctx, adm, int(partitions), []string{name})
 }
 
-func createTopic(ctx context.Context, adm *kadm.Client, name string, partitions int32, replication int16, cfg map[string]*string) error {
+// createTopic creates a topic unless it exists already, and says whether
+// it created it.
+func createTopic(ctx context.Context, adm *kadm.Client, name string, partitions int32, replication int16, cfg map[string]*string) (bool, error) {
 	resp, err := adm.CreateTopic(ctx, partitions, replication, cfg, name)
 	if err == nil {
 		err = resp.Err
 	}
-	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-		return fmt.Errorf("operations: create topic %s: %w", name, err)
+	switch {
+	case errors.Is(err, kerr.TopicAlreadyExists):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("operations: create topic %s: %w", name, err)
 	}
-	return nil
+	return true, nil
 }
 
 // Exists reports which of the named topics exist.

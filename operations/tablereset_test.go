@@ -36,7 +36,7 @@ func TestResettingConsumer(t *testing.T) {
 	}
 	defer cl.Close()
 	const topic = "hot-table"
-	if err := createTopic(ctx, kadm.NewClient(cl), topic, 1, 1, stringPtrs(TableTopicConfig())); err != nil {
+	if _, err := createTopic(ctx, kadm.NewClient(cl), topic, 1, 1, stringPtrs(TableTopicConfig())); err != nil {
 		t.Fatal(err)
 	}
 	cfg := kafkaclient.SaramaConfig(nil, "test")
@@ -123,7 +123,7 @@ func TestTableReadersReset(t *testing.T) {
 		return s
 	}()...)
 	for _, topic := range topics {
-		if err := createTopic(ctx, kadm.NewClient(cl), topic, 1, 1, nil); err != nil {
+		if _, err := createTopic(ctx, kadm.NewClient(cl), topic, 1, 1, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
