@@ -243,7 +243,7 @@ func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls ka
 	tmc := topicManagerConfig(p)
 	opts := []goka.ProcessorOption{
 		goka.WithClientID(o.ClientID),
-		goka.WithConsumerGroupBuilder(goka.ConsumerGroupBuilderWithConfig(cfg)),
+		goka.WithConsumerGroupBuilder(kafkaclient.OrderedCommits(goka.ConsumerGroupBuilderWithConfig(cfg))),
 		goka.WithConsumerSaramaBuilder(saramaConsumerBuilder(p, cfg)),
 		goka.WithTopicManagerBuilder(fencedTopicManagerBuilder(p, o, cls, cfg, tmc)),
 		goka.WithStorageBuilder(state.Builder(storeOptions(p, filepath.Join(o.StateDir, string(g.Group()))))),
