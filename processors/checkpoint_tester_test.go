@@ -1,7 +1,6 @@
 package processors
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -28,14 +27,7 @@ func TestCheckpointOnTester(t *testing.T) {
 	)
 	learnTable := goka.GroupTable("learn")
 	ckTable := goka.GroupTable("checkpoint")
-	predCodec, err := wire.PredictionCodec("json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metCodec, err := wire.MetricSnapshotCodec("json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	predCodec, metCodec := jsonOutputCodecs(t)
 	learn := &Learn{Specs: specs, Predictions: preds, Metrics: mets, States: table.NewLearnerStateCodec(Shapes(specs), 16, 1<<20)}
 	ck := &Checkpoint{Specs: specs, LearnTable: goka.Stream(learnTable)}
 	graphs := []*goka.GroupGraph{
@@ -52,24 +44,7 @@ func TestCheckpointOnTester(t *testing.T) {
 		),
 	}
 	tt := tester.New(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, len(graphs))
-	for _, g := range graphs {
-		proc, err := goka.NewProcessor(nil, g, goka.WithTester(tt))
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() {
-			proc.Run(ctx)
-			done <- struct{}{}
-		}()
-	}
-	defer func() {
-		cancel()
-		for range graphs {
-			<-done
-		}
-	}()
+	runOnTester(t, tt, graphs...)
 	registry := func(key string) *table.Registry {
 		r, _ := tt.TableValue(ckTable, key).(*table.Registry)
 		return r

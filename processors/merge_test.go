@@ -2,7 +2,6 @@ package processors
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"math"
 	"testing"
@@ -292,14 +291,7 @@ func TestMergeOnTester(t *testing.T) {
 	l := &Learn{Specs: specs, Predictions: predictions, Metrics: metricsOut, Shards: shards, Merged: mergeTable}
 	m := &Merge{Specs: specs}
 	states := &table.StateCodec{Shapes: Shapes(specs)}
-	predCodec, err := wire.PredictionCodec("json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metCodec, err := wire.MetricSnapshotCodec("json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	predCodec, metCodec := jsonOutputCodecs(t)
 	tt := tester.New(t)
 	graphs := []*goka.GroupGraph{
 		goka.DefineGroup(learnGroup,
@@ -315,24 +307,7 @@ func TestMergeOnTester(t *testing.T) {
 			goka.Persist(states),
 		),
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, len(graphs))
-	for _, g := range graphs {
-		proc, err := goka.NewProcessor(nil, g, goka.WithTester(tt))
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() {
-			_ = proc.Run(ctx)
-			done <- struct{}{}
-		}()
-	}
-	defer func() {
-		cancel()
-		for range graphs {
-			<-done
-		}
-	}()
+	runOnTester(t, tt, graphs...)
 	keys := table.ShardKeys("g", 2, 2)
 	// Shard 1 learns 8 rows and publishes twice; then shard 0 learns 4 and
 	// mixes in shard 1's state at 8 rows.

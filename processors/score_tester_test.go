@@ -1,7 +1,6 @@
 package processors
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -18,8 +17,7 @@ import (
 // tables as lookups of ViewCodecs (as topology declares them).
 func scoreOnTester(t *testing.T, s *Score) *tester.Tester {
 	t.Helper()
-	predCodec, _ := wire.PredictionCodec("json")
-	metCodec, _ := wire.MetricSnapshotCodec("json")
+	predCodec, metCodec := jsonOutputCodecs(t)
 	deadCodec, _ := wire.DeadLetterCodec("json")
 	var topics goka.Streams
 	outputs := map[goka.Stream]bool{}
@@ -49,20 +47,7 @@ func scoreOnTester(t *testing.T, s *Score) *tester.Tester {
 		t.Fatal(err)
 	}
 	tt := tester.New(t)
-	proc, err := goka.NewProcessor(nil, g, goka.WithTester(tt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		proc.Run(ctx)
-		close(done)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	runOnTester(t, tt, g)
 	return tt
 }
 
