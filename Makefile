@@ -184,11 +184,12 @@ screenshot: chromium
 ## they report it, CPU ns per op, which a loaded machine inflates less than
 ## ns/op): decode per format, route batching, the learn step per learner and
 ## width, state get/set at 1, 10^3, 10^4 and 10^6 keys, the encoders of every
-## output, scoring; then the end-to-end throughput table. Prints figures;
+## output, scoring, the ordered offset commits per message; then the
+## end-to-end throughput table. Prints figures;
 ## never fails on speed. Built without cgo, as make build: pebble's caches
 ## are then Go heap. BENCHTIME sets each micro-benchmark's length.
 BENCHTIME ?= 0.5s
-MICRO_BENCH_PKGS := ./codecs/input/ ./processors/ ./model/ ./state/ ./codecs/wire/ ./batchscore/ ./score/ ./metrics/
+MICRO_BENCH_PKGS := ./codecs/input/ ./processors/ ./model/ ./state/ ./codecs/wire/ ./batchscore/ ./score/ ./metrics/ ./kafkaclient/
 bench:
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(MICRO_BENCH_PKGS)
 	CGO_ENABLED=0 $(GO) run ./cmd/streamsgd-bench

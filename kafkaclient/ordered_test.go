@@ -1,6 +1,11 @@
 package kafkaclient
 
-import "testing"
+import (
+	"context"
+	"testing"
+
+	"github.com/IBM/sarama"
+)
 
 // TestInFlightCommitsInOrder: a completed message moves the committed
 // offset only past the prefix of delivered messages that all completed.
@@ -76,5 +81,77 @@ func TestInFlightReusesSpace(t *testing.T) {
 	}
 	if c := cap(f.offsets); c > 16 {
 		t.Errorf("tracking holds space for %d offsets after 100k messages, one in flight", c)
+	}
+}
+
+// fakeSession and fakeClaim are the parts of sarama's session and claim
+// that orderedHandler uses.
+type fakeSession struct {
+	sarama.ConsumerGroupSession
+	ctx    context.Context
+	marked int64
+}
+
+func (s *fakeSession) Context() context.Context { return s.ctx }
+func (s *fakeSession) MarkOffset(_ string, _ int32, offset int64, _ string) {
+	s.marked = max(s.marked, offset)
+}
+
+type fakeClaim struct {
+	sarama.ConsumerGroupClaim
+	messages chan *sarama.ConsumerMessage
+}
+
+func (c fakeClaim) Topic() string                            { return "t" }
+func (c fakeClaim) Partition() int32                         { return 0 }
+func (c fakeClaim) Messages() <-chan *sarama.ConsumerMessage { return c.messages }
+
+// markingHandler marks every message it is given, as goka does once a
+// message's emits complete (here at once, in order).
+type markingHandler struct{}
+
+func (markingHandler) Setup(sarama.ConsumerGroupSession) error   { return nil }
+func (markingHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+func (markingHandler) ConsumeClaim(s sarama.ConsumerGroupSession, c sarama.ConsumerGroupClaim) error {
+	for m := range c.Messages() {
+		s.MarkOffset(m.Topic, m.Partition, m.Offset+1, "") // as goka marks
+	}
+	return nil
+}
+
+// BenchmarkOrderedClaim is the cost per message of OrderedCommits: the
+// claim's messages forwarded through the tracking goroutine and each marked
+// (the in-order case), against the handler reading sarama's channel
+// directly.
+func BenchmarkOrderedClaim(b *testing.B) {
+	for _, ordered := range []bool{false, true} {
+		b.Run(map[bool]string{false: "direct", true: "ordered"}[ordered], func(b *testing.B) {
+			b.ReportAllocs()
+			s := &fakeSession{ctx: context.Background()}
+			c := fakeClaim{messages: make(chan *sarama.ConsumerMessage, 4096)}
+			msgs := make([]sarama.ConsumerMessage, b.N)
+			go func() {
+				for i := range msgs {
+					msgs[i].Topic, msgs[i].Offset = "t", int64(i)
+					c.messages <- &msgs[i]
+				}
+				close(c.messages)
+			}()
+			var h sarama.ConsumerGroupHandler = markingHandler{}
+			var sess sarama.ConsumerGroupSession = s
+			if ordered {
+				o := &orderedHandler{h: h}
+				if err := o.Setup(s); err != nil {
+					b.Fatal(err)
+				}
+				h = o
+			}
+			if err := h.ConsumeClaim(sess, c); err != nil {
+				b.Fatal(err)
+			}
+			if s.marked != int64(b.N) {
+				b.Fatalf("marked %d, want %d", s.marked, b.N)
+			}
+		})
 	}
 }
