@@ -61,7 +61,7 @@ crash:
 
 ## crash-loop: the crash and heal tests (the default-sized ones) N times in a
 ## row, each with another kill seed; stops at the first failure and says how
-## many runs passed. About 4 minutes a run (234-287 s, 20 of 20 passed on
+## many runs passed. About 4 minutes a run (238-303 s, 20 of 20 passed on
 ## 2026-12-06).
 N ?= 20
 .PHONY: crash-loop
