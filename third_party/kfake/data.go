@@ -1391,8 +1391,17 @@ func (c *Cluster) compact(pd *partData, topic string) {
 	}
 
 	// Pass 2: stream batches again, filtering and keeping survivors.
-	// Also track which PIDs still have surviving data batches.
-	survivingPIDs := make(map[int64]bool)
+	// Also track, per producer, whether its transaction has surviving
+	// data since its last control batch.
+	//
+	// streamsgd patch: a control batch (a transaction's commit or abort
+	// marker) is kept only while the transaction it ends has surviving
+	// data, as Kafka's cleaner does. kfake kept every marker of a producer
+	// id with any surviving data; a long-lived transactional producer
+	// always has some, so every marker it ever wrote stayed, and each
+	// compaction read them all again: the work grew with the number of
+	// transactions ever committed.
+	survivingTxn := make(map[int64]bool)
 	var kept []*partBatch
 	n = 0
 	pd.eachBatchMeta(func(si, _ int, m *batchMeta) bool {
@@ -1407,8 +1416,11 @@ func (c *Cluster) compact(pd *partData, topic string) {
 			return false
 		}
 		if batch.Attributes&0x0020 != 0 {
-			// Stash control batches for pass 3 filtering.
-			kept = append(kept, batch)
+			// Data of a transaction precede its marker.
+			if survivingTxn[batch.ProducerID] {
+				kept = append(kept, batch)
+				survivingTxn[batch.ProducerID] = false
+			}
 			return true
 		}
 		if pd.isBatchAborted(batch) {
@@ -1444,7 +1456,9 @@ func (c *Cluster) compact(pd *partData, topic string) {
 			return true
 		}
 
-		survivingPIDs[batch.ProducerID] = true
+		if batch.Attributes&0x0010 != 0 { // transactional
+			survivingTxn[batch.ProducerID] = true
+		}
 		if len(surviving) == int(batch.NumRecords) {
 			kept = append(kept, batch)
 		} else {
@@ -1455,20 +1469,6 @@ func (c *Cluster) compact(pd *partData, topic string) {
 	if !ok {
 		return
 	}
-
-	// Pass 3: filter control batches - keep only if PID has surviving data.
-	// Control batches are functionally inert in kfake (read_committed is
-	// driven by pd.abortedTxns and LSO, not control batches), but we
-	// match real Kafka's compaction behavior for fidelity.
-	filtered := kept[:0]
-	for _, batch := range kept {
-		isControl := batch.Attributes&0x0020 != 0
-		if isControl && !survivingPIDs[batch.ProducerID] {
-			continue
-		}
-		filtered = append(filtered, batch)
-	}
-	kept = filtered
 
 	// Read the last (active) batch - always kept unconditionally.
 	lastSeg := &pd.segments[len(pd.segments)-1]
