@@ -80,6 +80,8 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-// kfake with two fixes to its group session timers (third_party/kfake/PATCHES.md):
-// a member killed while it waits in JoinGroup expires, a live one is kept.
+// kfake with two fixes to its group session timers and two to its compaction
+// (third_party/kfake/PATCHES.md): a member killed while it waits in JoinGroup
+// expires, a live one is kept; a transaction's marker goes with its records,
+// and a log is cleaned only once min.cleanable.dirty.ratio of it is dirty.
 replace github.com/twmb/franz-go/pkg/kfake => ./third_party/kfake

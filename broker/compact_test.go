@@ -71,3 +71,74 @@ func TestCompactionDropsEndedTransactionsMarkers(t *testing.T) {
 	t.Fatalf("log start %d after compaction, want %d (the last transaction's record): the markers of superseded transactions were kept",
 		start, want)
 }
+
+// TestCompactionWaitsForDirtyRatio: a compacted log is cleaned again only
+// once the part written since its last cleaning is the topic's
+// min.cleanable.dirty.ratio of it, as Kafka's cleaner does. Upstream kfake
+// cleaned every compacted log at every tick, rewriting it whole however
+// little had changed (third_party/kfake/PATCHES.md).
+func TestCompactionWaitsForDirtyRatio(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b, err := Start(Options{CompactionInterval: "50"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.DefaultProduceTopic("table"), kgo.ProducerLinger(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	compact, ratio := "compact", "0.9"
+	cfg := map[string]*string{"cleanup.policy": &compact, "min.cleanable.dirty.ratio": &ratio}
+	if _, err := adm.CreateTopic(ctx, 1, 1, cfg, "table"); err != nil {
+		t.Fatal(err)
+	}
+	// Each record is a batch of its own; key k's records supersede each
+	// other, key "big" pads the clean part of the log.
+	produce := func(key string, from, n, size int) {
+		t.Helper()
+		for i := from; i < from+n; i++ {
+			v := make([]byte, size)
+			copy(v, fmt.Sprint(i))
+			if err := cl.ProduceSync(ctx, &kgo.Record{Key: []byte(key), Value: v}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	logStart := func() int64 {
+		t.Helper()
+		starts, err := adm.ListStartOffsets(ctx, "table")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := starts.Lookup("table", 0)
+		return o.Offset
+	}
+	waitStart := func(want int64) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if logStart() >= want {
+				return
+			}
+		}
+		t.Fatalf("log start %d, want %d: the log was not cleaned", logStart(), want)
+	}
+	// Offsets 0-9: k's; 10: big (10 kB), the active batch. Once cleaned,
+	// k's last record (9) and big are left, whenever the ticks fell.
+	produce("k", 0, 10, 10)
+	produce("big", 0, 1, 10_000)
+	waitStart(9)
+	// Two more records of k: far less than 90% of the log, which big
+	// holds. Offset 9 is superseded but stays for many ticks.
+	produce("k", 10, 2, 10)
+	time.Sleep(500 * time.Millisecond)
+	if got := logStart(); got != 9 {
+		t.Fatalf("log start %d after a small write, want 9: a log with 0.9 of it clean was cleaned", got)
+	}
+	// Writing big again 10 times makes the log dirty past 90%.
+	produce("big", 1, 10, 10_000)
+	waitStart(10)
+}

@@ -115,6 +115,10 @@ type (
 		maxTimestampSeen int64 // max MaxTimestamp across all batches (the running max for maxEarlierTimestamp)
 		maxTimestampSeg  int   // index of the segment with the greatest max timestamp, the earliest on a tie
 		nbytes           int64
+		// cleanBytes is nbytes as the last compaction left it (streamsgd
+		// patch): compaction waits until the bytes appended since then
+		// are min.cleanable.dirty.ratio of the log.
+		cleanBytes int64
 
 		// PID-based LSO tracking: maps producer ID to earliest
 		// uncommitted offset on this partition. LSO = min of all
@@ -1300,6 +1304,19 @@ func (d *data) hasRetentionConfig(t string) bool {
 	return hasMs || hasBytes
 }
 
+// minCleanableDirtyRatio is the topic's min.cleanable.dirty.ratio, or
+// Kafka's default 0.5 (streamsgd patch).
+func (d *data) minCleanableDirtyRatio(t string) float64 {
+	if tcfg, ok := d.tcfgs[t]; ok {
+		if v, ok := tcfg["min.cleanable.dirty.ratio"]; ok && v != nil {
+			if r, err := strconv.ParseFloat(*v, 64); err == nil && r >= 0 && r <= 1 {
+				return r
+			}
+		}
+	}
+	return 0.5
+}
+
 func (d *data) isCompactTopic(t string) bool {
 	if tcfg, ok := d.tcfgs[t]; ok {
 		if v, ok := tcfg["cleanup.policy"]; ok && v != nil {
@@ -1335,6 +1352,16 @@ func (pd *partData) isBatchAborted(batch *partBatch) bool {
 // The last batch is treated as the active segment and is never compacted.
 func (c *Cluster) compact(pd *partData, topic string) {
 	if !pd.hasNBatches(2) { // need at least 2 batches: compaction keeps the last batch unconditionally
+		return
+	}
+	// streamsgd patch: as Kafka's cleaner, clean a log only once the part
+	// written since its last cleaning is min.cleanable.dirty.ratio of it.
+	// kfake cleaned every compacted partition at every tick, reading and
+	// rewriting the whole log each time, on the goroutine that serves
+	// every request: with a table of a million keys the broker spent most
+	// of its time compacting logs that had hardly changed.
+	if dirty := pd.nbytes - min(pd.cleanBytes, pd.nbytes); pd.cleanBytes > 0 &&
+		float64(dirty) < c.data.minCleanableDirtyRatio(topic)*float64(pd.nbytes) {
 		return
 	}
 	total := pd.totalBatches()
@@ -1494,6 +1521,7 @@ func (c *Cluster) compact(pd *partData, topic string) {
 
 	// Prune aborted txn entries that are now before logStartOffset.
 	pd.trimAbortedTxns()
+	pd.cleanBytes = pd.nbytes
 }
 
 // trimAbortedTxns prunes aborted txn entries fully before logStartOffset.
