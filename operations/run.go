@@ -80,9 +80,9 @@ func (o RunOptions) clients() (kafkaclient.Clients, error) {
 	return cls, nil
 }
 
-// partitionChannelSize is the buffer between goka's consumer and a
+// PartitionChannelSize is the buffer between goka's consumer and a
 // partition's goroutine.
-const partitionChannelSize = 1024
+const PartitionChannelSize = 1024
 
 // run sets the run up (its clients, the emitter, the topics' limits),
 // calls started, and runs the pipeline's groups, each restarted after a
@@ -250,7 +250,7 @@ func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls ka
 		// goka hands each message from the consumer to the partition's
 		// goroutine over a channel of 10 by default: the two goroutines
 		// then wake each other for almost every message.
-		goka.WithPartitionChannelSize(partitionChannelSize),
+		goka.WithPartitionChannelSize(PartitionChannelSize),
 	}
 	if o.Logger != nil {
 		opts = append(opts, goka.WithLogger(o.Logger))

@@ -30,24 +30,34 @@ const trials = 3
 // produce the input, measure the franz-go ceiling on it, then streamsgd on
 // the same topic.
 func endToEnd(ctx context.Context, o options, rowsPerMessage int) ([]result, error) {
-	var prods, ceils, sgds []result
+	var prods, ceils, floors, sgds []result
 	for i := range trials {
-		p, c, s, err := trial(ctx, o, rowsPerMessage, i)
+		t, err := trial(ctx, o, rowsPerMessage, i)
 		if err != nil {
 			return nil, err
 		}
-		prods, ceils, sgds = append(prods, p), append(ceils, c), append(sgds, s)
+		prods, ceils, floors, sgds = append(prods, t.prod), append(ceils, t.ceil), append(floors, t.floor), append(sgds, t.sgd)
 	}
-	ratios := make([]float64, trials)
+	prod, ceil, floor, sgd := median(prods), median(ceils), median(floors), median(sgds)
+	ceil.note += "; same broker, same topic"
+	floor.note = fmt.Sprintf("%s ceiling; %s", ratioRange(floors, ceils), floor.note)
+	sgd.note = fmt.Sprintf("%s ceiling, %s goka floor; %s", ratioRange(sgds, ceils), ratioRange(sgds, floors), sgd.note)
+	return []result{prod, ceil, floor, sgd}, nil
+}
+
+// ratioRange is the median and range of the per-trial ratios of a's rates
+// to b's.
+func ratioRange(a, b []result) string {
+	ratios := make([]float64, len(a))
 	for i := range ratios {
-		ratios[i] = sgds[i].rate() / ceils[i].rate()
+		ratios[i] = a[i].rate() / b[i].rate()
 	}
 	slices.Sort(ratios)
-	prod, ceil, sgd := median(prods), median(ceils), median(sgds)
-	ceil.note += "; same broker, same topic"
-	sgd.note = fmt.Sprintf("%.2fx ceiling (per-trial ratios %.2f-%.2f); %s", ratios[trials/2], ratios[0], ratios[trials-1], sgd.note)
-	return []result{prod, ceil, sgd}, nil
+	return fmt.Sprintf("%.2fx (per trial %.2f-%.2f)", ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1])
 }
+
+// trialResults are one trial's rows of the table.
+type trialResults struct{ prod, ceil, floor, sgd result }
 
 // median returns the median result by rate, its note giving the range.
 func median(rs []result) result {
@@ -62,12 +72,14 @@ func median(rs []result) result {
 	return m
 }
 
-func trial(ctx context.Context, o options, rowsPerMessage, n int) (prod, ceil, sgd result, err error) {
+// trial produces the input, measures the franz-go ceiling and the goka
+// floor on it, then streamsgd on the same topic.
+func trial(ctx context.Context, o options, rowsPerMessage, n int) (res trialResults, err error) {
 	brokers := o.brokers
 	if len(brokers) == 0 {
 		b, err := startChildBroker()
 		if err != nil {
-			return prod, ceil, sgd, err
+			return res, err
 		}
 		defer b.Close()
 		brokers = b.addrs
@@ -76,12 +88,12 @@ func trial(ctx context.Context, o options, rowsPerMessage, n int) (prod, ceil, s
 	input := "bench-in-" + suffix
 	cl, err := kafkaclient.NewClient(brokers)
 	if err != nil {
-		return prod, ceil, sgd, err
+		return res, err
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
 	if err := operations.CreateTopic(ctx, adm, input, partitions, 1); err != nil {
-		return prod, ceil, sgd, err
+		return res, err
 	}
 	labelIn := produce.LabelInKey
 	if rowsPerMessage > 1 {
@@ -90,19 +102,22 @@ func trial(ctx context.Context, o options, rowsPerMessage, n int) (prod, ceil, s
 	start := time.Now()
 	st, err := produce.Run(ctx, cl, produce.NewSynthetic(1, o.rows), produce.Options{Topic: input, LabelIn: labelIn, RowsPerMessage: rowsPerMessage})
 	if err != nil {
-		return prod, ceil, sgd, err
+		return res, err
 	}
 	shape := fmt.Sprintf("%d-row msgs", rowsPerMessage)
-	prod = result{name: "produce input (franz-go), " + shape, rows: st.Rows, elapsed: time.Since(start)}
-	if ceil, err = ceiling(ctx, brokers, adm, input, "bench-ceiling-"+suffix, st); err != nil {
-		return prod, ceil, sgd, err
+	res.prod = result{name: "produce input (franz-go), " + shape, rows: st.Rows, elapsed: time.Since(start)}
+	if res.ceil, err = ceiling(ctx, brokers, adm, input, "bench-ceiling-"+suffix, st); err != nil {
+		return res, err
+	}
+	if res.floor, err = gokaFloor(ctx, brokers, input, st.Messages, st.Rows, suffix); err != nil {
+		return res, err
 	}
 	cfg, err := benchConfig("bench"+suffix, input, rowsPerMessage)
 	if err != nil {
-		return prod, ceil, sgd, err
+		return res, err
 	}
-	sgd, err = streamsgd(ctx, brokers, adm, cfg, st, false)
-	return prod, ceil, sgd, err
+	res.sgd, err = streamsgd(ctx, brokers, adm, cfg, st, false)
+	return res, err
 }
 
 // ceiling consumes the input and produces every record to another topic

@@ -328,8 +328,14 @@ func (po peersOptions) kafkaRows(ctx context.Context, brokers []string, s peerSe
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, &peerRow{set: s.label(), path: path, system: "franz-go consume+produce (ceiling)",
-			rows: ceil.rows, seconds: ceil.elapsed.Seconds(), note: "no learning: the broker's and client's ceiling"})
+		ceilRow := &peerRow{set: s.label(), path: path, system: "franz-go consume+produce (ceiling)",
+			rows: ceil.rows, seconds: ceil.elapsed.Seconds(), note: "no learning: the broker's and client's ceiling"}
+		floor, err := gokaFloor(ctx, brokers, topic, st.Messages, st.Rows, topic)
+		if err != nil {
+			return nil, err
+		}
+		floorRow := &peerRow{set: s.label(), path: path, system: "goka consume, no-op callback (floor)",
+			rows: floor.rows, seconds: floor.elapsed.Seconds(), note: "no learning: " + floor.note}
 		sgd, err := po.runPipeline(ctx, brokers, adm, s, topic, per, st)
 		if err != nil {
 			return nil, err
@@ -339,8 +345,8 @@ func (po peersOptions) kafkaRows(ctx context.Context, brokers []string, s peerSe
 			sgd.heldAcc = sgdFile.heldAcc
 			sgd.note += "; held-out: the file's (same rows, same order, same step)"
 		}
-		rows[len(rows)-1].base = sgd
-		rows = append(rows, sgd)
+		ceilRow.base, floorRow.base = sgd, sgd
+		rows = append(rows, ceilRow, floorRow, sgd)
 		for _, learner := range []string{"river", "vw", "sklearn", "sklearn64"} {
 			if (learner == "sklearn64") != (per == 64) || per == 64 && learner == "vw" {
 				continue
