@@ -18,13 +18,7 @@ import (
 // stayed at the first marker and each compaction read every marker ever
 // written (third_party/kfake/PATCHES.md).
 func TestCompactionDropsEndedTransactionsMarkers(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	b, err := Start(Options{CompactionInterval: "100"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	ctx, b := startCompacting(t, "100")
 	adm, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...))
 	if err != nil {
 		t.Fatal(err)
@@ -78,13 +72,7 @@ func TestCompactionDropsEndedTransactionsMarkers(t *testing.T) {
 // cleaned every compacted log at every tick, rewriting it whole however
 // little had changed (third_party/kfake/PATCHES.md).
 func TestCompactionWaitsForDirtyRatio(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	b, err := Start(Options{CompactionInterval: "50"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	ctx, b := startCompacting(t, "50")
 	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.DefaultProduceTopic("table"), kgo.ProducerLinger(0))
 	if err != nil {
 		t.Fatal(err)
@@ -141,4 +129,18 @@ func TestCompactionWaitsForDirtyRatio(t *testing.T) {
 	// Writing big again 10 times makes the log dirty past 90%.
 	produce("big", 1, 10, 10_000)
 	waitStart(10)
+}
+
+// startCompacting starts a broker that compacts every interval
+// milliseconds, closed with the test, and a context of a minute.
+func startCompacting(t *testing.T, interval string) (context.Context, *Broker) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	b, err := Start(Options{CompactionInterval: interval})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return ctx, b
 }
