@@ -27,8 +27,8 @@ import (
 )
 
 // peersOptions configure the peers benchmark (-peers): streamsgd against
-// River, Vowpal Wabbit and scikit-learn on the same data, the same broker,
-// in the same run (issue 14).
+// River, Vowpal Wabbit and scikit-learn on the same data and broker (a fresh
+// one for each data set), in the same run (issue 14).
 type peersOptions struct {
 	rows, wideRows int64
 	dir            string // data, configs and scratch files
