@@ -197,8 +197,8 @@ bench:
 .PHONY: bench-peers
 ## bench-peers: streamsgd against River, VW and scikit-learn on the same data,
 ## the same embedded broker (a fresh one per data set), in the same run
-## (issue 14): through Kafka and from a file. Prints one markdown table and writes it under bench/results/
-## with the machine, versions and commands. BENCH_ROWS SUSY-shaped rows
+## (issue 14): through Kafka and from a file. Prints one markdown table and
+## writes it under bench/results/ with the machine, versions and commands. BENCH_ROWS SUSY-shaped rows
 ## (BENCH_ROWS=100000 for a quick try), BENCH_WIDE_ROWS 784-feature ones.
 ## Never fails on speed.
 BENCH_ROWS      ?= 1000000
