@@ -80,9 +80,23 @@ func (o RunOptions) clients() (kafkaclient.Clients, error) {
 	return cls, nil
 }
 
-// PartitionChannelSize is the buffer between goka's consumer and a
+// partitionChannelSize is the buffer between goka's consumer and a
 // partition's goroutine.
-const PartitionChannelSize = 1024
+const partitionChannelSize = 1024
+
+// ConsumeOptions are the options that decide how every goka processor of a
+// run consumes: its consumer group, whose commits advance only past
+// messages whose emits all completed, and the channel to each partition's
+// goroutine. The bench's goka floor is built with them too.
+func ConsumeOptions(cfg *sarama.Config) []goka.ProcessorOption {
+	return []goka.ProcessorOption{
+		goka.WithConsumerGroupBuilder(kafkaclient.OrderedCommits(goka.ConsumerGroupBuilderWithConfig(cfg))),
+		// goka hands each message from the consumer to the partition's
+		// goroutine over a channel of 10 by default: the two goroutines
+		// then wake each other for almost every message.
+		goka.WithPartitionChannelSize(partitionChannelSize),
+	}
+}
 
 // run sets the run up (its clients, the emitter, the topics' limits),
 // calls started, and runs the pipeline's groups, each restarted after a
@@ -241,17 +255,12 @@ func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls ka
 	cfg := kafkaclient.SaramaConfig(cls.Sarama, o.ClientID)
 	o.Timing.Apply(cfg)
 	tmc := topicManagerConfig(p)
-	opts := []goka.ProcessorOption{
+	opts := append(ConsumeOptions(cfg),
 		goka.WithClientID(o.ClientID),
-		goka.WithConsumerGroupBuilder(kafkaclient.OrderedCommits(goka.ConsumerGroupBuilderWithConfig(cfg))),
 		goka.WithConsumerSaramaBuilder(saramaConsumerBuilder(p, cfg)),
 		goka.WithTopicManagerBuilder(fencedTopicManagerBuilder(p, o, cls, cfg, tmc)),
 		goka.WithStorageBuilder(state.Builder(storeOptions(p, filepath.Join(o.StateDir, string(g.Group()))))),
-		// goka hands each message from the consumer to the partition's
-		// goroutine over a channel of 10 by default: the two goroutines
-		// then wake each other for almost every message.
-		goka.WithPartitionChannelSize(PartitionChannelSize),
-	}
+	)
 	if o.Logger != nil {
 		opts = append(opts, goka.WithLogger(o.Logger))
 	} else {

@@ -15,11 +15,11 @@ import (
 	"github.com/streamsgd/streamsgd/operations"
 )
 
-// gokaFloor consumes the input with a goka processor built as `streamsgd
-// run` builds its groups (the same sarama config, ordered commits and
-// partition channel), whose callback only counts: the fastest any goka
-// stage can read these messages on this broker, so the floor of the route
-// group's rate whatever it does with a row. The rate is measured from the
+// gokaFloor consumes the input with a goka processor that consumes as
+// `streamsgd run`'s groups do (operations.ConsumeOptions), whose callback
+// only counts: the fastest any goka stage can read these messages on this
+// broker, so the floor of the route group's rate whatever it does with a
+// row. The rate is measured from the
 // first message on, as streamsgd's is from its first prediction.
 func gokaFloor(ctx context.Context, brokers []string, input string, messages, rows int64, suffix string) (result, error) {
 	var n atomic.Int64
@@ -35,15 +35,13 @@ func gokaFloor(ctx context.Context, brokers []string, input string, messages, ro
 	}
 	g := goka.DefineGroup(goka.Group("bench-goka-floor-"+suffix), goka.Input(goka.Stream(input), new(codec.Bytes), count))
 	cfg := kafkaclient.SaramaConfig(nil, "bench-goka-floor")
-	proc, err := goka.NewProcessor(brokers, g,
+	proc, err := goka.NewProcessor(brokers, g, append(operations.ConsumeOptions(cfg),
 		goka.WithClientID("bench-goka-floor"),
-		goka.WithConsumerGroupBuilder(kafkaclient.OrderedCommits(goka.ConsumerGroupBuilderWithConfig(cfg))),
 		goka.WithConsumerSaramaBuilder(goka.SaramaConsumerBuilderWithConfig(cfg)),
 		goka.WithTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(cfg, goka.NewTopicManagerConfig())),
 		goka.WithProducerBuilder(kafkaclient.GokaProducerBuilder()),
-		goka.WithPartitionChannelSize(operations.PartitionChannelSize),
 		goka.WithLogger(log.New(io.Discard, "", 0)),
-	)
+	)...)
 	if err != nil {
 		return result{}, fmt.Errorf("goka floor: %w", err)
 	}
@@ -55,7 +53,7 @@ func gokaFloor(ctx context.Context, brokers []string, input string, messages, ro
 	case end := <-done:
 		elapsed := end.Sub(time.Unix(0, first.Load()))
 		return result{name: "floor: goka consume, no-op callback", rows: rows, elapsed: elapsed,
-			note: "a processor built as streamsgd run's; the fastest any goka stage reads this input"}, nil
+			note: "goka consuming as streamsgd run does; the fastest any goka stage reads this input"}, nil
 	case err := <-stopped:
 		stopped <- err
 		return result{}, fmt.Errorf("goka floor: processor stopped: %w", err)
