@@ -259,7 +259,7 @@ func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls ka
 		goka.WithClientID(o.ClientID),
 		goka.WithConsumerSaramaBuilder(saramaConsumerBuilder(p, cfg)),
 		goka.WithTopicManagerBuilder(fencedTopicManagerBuilder(p, o, cls, cfg, tmc)),
-		goka.WithStorageBuilder(state.Builder(storeOptions(p, filepath.Join(o.StateDir, string(g.Group()))))),
+		goka.WithStorageBuilder(state.Builder(StoreOptions(p, filepath.Join(o.StateDir, string(g.Group()))))),
 	)
 	if o.Logger != nil {
 		opts = append(opts, goka.WithLogger(o.Logger))

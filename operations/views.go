@@ -50,7 +50,7 @@ func NewViews(p *topology.Pipeline, o RunOptions) (*Views, error) {
 			// would wait for a commit marker that is never delivered (and
 			// never say it recovered).
 			goka.WithViewTopicManagerBuilder(fencedTopicManagerBuilder(p, o, cls, cfg, topicManagerConfig(p))),
-			goka.WithViewStorageBuilder(state.Builder(storeOptions(p, filepath.Join(o.StateDir, "views", string(tbl))))),
+			goka.WithViewStorageBuilder(state.Builder(StoreOptions(p, filepath.Join(o.StateDir, "views", string(tbl))))),
 		)
 		if err != nil {
 			return nil, fmt.Errorf("operations: view of %s: %w", tbl, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
+	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/produce"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -30,19 +31,20 @@ const trials = 3
 // produce the input, measure the franz-go ceiling on it, then streamsgd on
 // the same topic.
 func endToEnd(ctx context.Context, o options, rowsPerMessage int) ([]result, error) {
-	var prods, ceils, floors, sgds []result
+	var prods, ceils, floors, dags, sgds []result
 	for i := range trials {
 		t, err := trial(ctx, o, rowsPerMessage, i)
 		if err != nil {
 			return nil, err
 		}
-		prods, ceils, floors, sgds = append(prods, t.prod), append(ceils, t.ceil), append(floors, t.floor), append(sgds, t.sgd)
+		prods, ceils, floors, dags, sgds = append(prods, t.prod), append(ceils, t.ceil), append(floors, t.floor), append(dags, t.dag), append(sgds, t.sgd)
 	}
-	prod, ceil, floor, sgd := median(prods), median(ceils), median(floors), median(sgds)
+	prod, ceil, floor, dag, sgd := median(prods), median(ceils), median(floors), median(dags), median(sgds)
 	ceil.note += "; same broker, same topic"
 	floor.note = fmt.Sprintf("%s ceiling; %s", ratioRange(floors, ceils), floor.note)
-	sgd.note = fmt.Sprintf("%s ceiling, %s goka floor; %s", ratioRange(sgds, ceils), ratioRange(sgds, floors), sgd.note)
-	return []result{prod, ceil, floor, sgd}, nil
+	dag.note = fmt.Sprintf("%s ceiling; %s", ratioRange(dags, ceils), dag.note)
+	sgd.note = fmt.Sprintf("%s ceiling, %s goka floor, %s two-stage floor; %s", ratioRange(sgds, ceils), ratioRange(sgds, floors), ratioRange(sgds, dags), sgd.note)
+	return []result{prod, ceil, floor, dag, sgd}, nil
 }
 
 // ratioRange is the median and range of the per-trial ratios of a's rates
@@ -57,7 +59,7 @@ func ratioRange(a, b []result) string {
 }
 
 // trialResults are one trial's rows of the table.
-type trialResults struct{ prod, ceil, floor, sgd result }
+type trialResults struct{ prod, ceil, floor, dag, sgd result }
 
 // median returns the median result by rate, its note giving the range.
 func median(rs []result) result {
@@ -73,7 +75,7 @@ func median(rs []result) result {
 }
 
 // trial produces the input, measures the franz-go ceiling and the goka
-// floor on it, then streamsgd on the same topic.
+// floors on it, then streamsgd on the same topic.
 func trial(ctx context.Context, o options, rowsPerMessage, n int) (res trialResults, err error) {
 	brokers := o.brokers
 	if len(brokers) == 0 {
@@ -116,8 +118,36 @@ func trial(ctx context.Context, o options, rowsPerMessage, n int) (res trialResu
 	if err != nil {
 		return res, err
 	}
+	if res.dag, err = dagFloor(ctx, brokers, adm, cfg, st, suffix); err != nil {
+		return res, err
+	}
 	res.sgd, err = streamsgd(ctx, brokers, adm, cfg, st, false)
 	return res, err
+}
+
+// dagFloor measures gokaDAGFloor on the input of cfg's pipeline, with
+// table values the size of its model's encoded state.
+func dagFloor(ctx context.Context, brokers []string, adm *kadm.Client, cfg *config.Pipeline, st produce.Stats, suffix string) (result, error) {
+	p, err := topology.Build(cfg)
+	if err != nil {
+		return result{}, err
+	}
+	size, err := encodedStateSize(p.Models[0], p.Models[0].Name)
+	if err != nil {
+		return result{}, err
+	}
+	return gokaDAGFloor(ctx, brokers, adm, cfg.Input.Topics[0], cfg.Partitions, st, size, suffix)
+}
+
+// encodedStateSize is the size of a new state of spec under key, encoded
+// as the learn table holds it.
+func encodedStateSize(spec processors.ModelSpec, key string) (int, error) {
+	st, err := processors.NewState(spec, key)
+	if err != nil {
+		return 0, err
+	}
+	b, err := st.AppendBinary(nil)
+	return len(b), err
 }
 
 // ceiling consumes the input and produces every record to another topic

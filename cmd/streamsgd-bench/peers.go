@@ -345,6 +345,16 @@ func (po peersOptions) kafkaRows(ctx context.Context, brokers []string, s peerSe
 		}
 		floorRow := &peerRow{set: s.label(), path: path, system: "goka consume, no-op callback (floor)",
 			rows: floor.rows, seconds: floor.elapsed.Seconds(), note: "no learning: " + floor.note}
+		cfg, err := pipelineConfig(s, topic, per)
+		if err != nil {
+			return nil, err
+		}
+		dag, err := dagFloor(ctx, brokers, adm, cfg, st, topic)
+		if err != nil {
+			return nil, err
+		}
+		dagRow := &peerRow{set: s.label(), path: path, system: "two goka stages, nothing in them (floor)",
+			rows: dag.rows, seconds: dag.elapsed.Seconds(), note: "no learning: " + dag.note}
 		sgd, err := po.runPipeline(ctx, brokers, adm, s, topic, per, st)
 		if err != nil {
 			return nil, err
@@ -354,8 +364,8 @@ func (po peersOptions) kafkaRows(ctx context.Context, brokers []string, s peerSe
 			sgd.heldAcc = sgdFile.heldAcc
 			sgd.note += "; held-out: the file's (same rows, same order, same step)"
 		}
-		ceilRow.base, floorRow.base = sgd, sgd
-		rows = append(rows, ceilRow, floorRow, sgd)
+		ceilRow.base, floorRow.base, dagRow.base = sgd, sgd, sgd
+		rows = append(rows, ceilRow, floorRow, dagRow, sgd)
 		for _, learner := range []string{"river", "vw", "sklearn", "sklearn64"} {
 			if (learner == "sklearn64") != (per == 64) || per == 64 && learner == "vw" {
 				continue
@@ -408,9 +418,9 @@ func (po peersOptions) produceTopic(ctx context.Context, cl *kgo.Client, adm *ka
 	return produce.Run(ctx, cl, src, produce.Options{Topic: topic, LabelIn: produce.LabelInValue, RowsPerMessage: per})
 }
 
-// runPipeline runs streamsgd's pipeline on topic, then reads its
-// predictions back (untimed) for the prequential metrics.
-func (po peersOptions) runPipeline(ctx context.Context, brokers []string, adm *kadm.Client, s peerSet, topic string, per int, st produce.Stats) (*peerRow, error) {
+// pipelineConfig is the pipeline of set s on the topic of its per-row
+// messages.
+func pipelineConfig(s peerSet, topic string, per int) (*config.Pipeline, error) {
 	data, err := os.ReadFile(s.config)
 	if err != nil {
 		return nil, err
@@ -418,7 +428,13 @@ func (po peersOptions) runPipeline(ctx context.Context, brokers []string, adm *k
 	name := fmt.Sprintf("peers-%s-%d", s.name, per)
 	yaml := strings.Replace(string(data), "name: peers-"+s.name+"\n", "name: "+name+"\n", 1)
 	yaml = strings.Replace(yaml, "topics: [peers-"+s.name+"-in]", "topics: ["+topic+"]", 1)
-	cfg, err := config.Parse([]byte(yaml), s.config)
+	return config.Parse([]byte(yaml), s.config)
+}
+
+// runPipeline runs streamsgd's pipeline on topic, then reads its
+// predictions back (untimed) for the prequential metrics.
+func (po peersOptions) runPipeline(ctx context.Context, brokers []string, adm *kadm.Client, s peerSet, topic string, per int, st produce.Stats) (*peerRow, error) {
+	cfg, err := pipelineConfig(s, topic, per)
 	if err != nil {
 		return nil, err
 	}

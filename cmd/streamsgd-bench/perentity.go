@@ -86,7 +86,54 @@ func perEntity(ctx context.Context, o options) ([]result, error) {
 	res.name = fmt.Sprintf("per-entity: %d models (regression, %d features)", keys, sensorFeatures)
 	res.note = fmt.Sprintf("peak RSS %s of the processors' process (target < 1 GiB) with GOMEMLIMIT=%s, Go heap in use %s at stop; store %s on disk; %s; %s",
 		mib(run.stats.maxRSS), perEntityMemLimit, mib(int64(run.stats.mem.HeapInuse)), mib(run.storeBytes), res.note, buildKind)
-	return []result{prod, res}, nil
+	floor, err := perEntityFloor(ctx, o, yaml, rows, order.sensor)
+	if err != nil {
+		return nil, err
+	}
+	floor.note = fmt.Sprintf("%.2fx of it is streamsgd's rate; %s", res.rate()/floor.rate(), floor.note)
+	return []result{prod, res, floor}, nil
+}
+
+// perEntityFloor measures gokaTableFloor on the same sensor rows, on a
+// fresh embedded broker of its own (or, with STREAMSGD_BROKERS, a topic of
+// its own), with the stores sized as the pipeline's (yaml).
+func perEntityFloor(ctx context.Context, o options, yaml string, rows int64, sensorOf func(int64) int64) (result, error) {
+	cfg, err := config.Parse([]byte(yaml), "bench.yaml")
+	if err != nil {
+		return result{}, err
+	}
+	p, err := topology.Build(cfg)
+	if err != nil {
+		return result{}, err
+	}
+	size, err := encodedStateSize(p.Models[0], p.Models[0].Name+"/s"+strconv.FormatInt(rows/2, 10))
+	if err != nil {
+		return result{}, err
+	}
+	brokers, closeBroker, err := benchBrokers(o, "GOGC=100")
+	if err != nil {
+		return result{}, err
+	}
+	defer closeBroker()
+	cl, err := kafkaclient.NewClient(brokers)
+	if err != nil {
+		return result{}, err
+	}
+	defer cl.Close()
+	suffix := fmt.Sprintf("%d", time.Now().UnixNano()%1e9)
+	input := "bench-sensors-floor-" + suffix
+	if err := operations.CreateTopic(ctx, kadm.NewClient(cl), input, partitions, 1); err != nil {
+		return result{}, err
+	}
+	if err := produceSensors(ctx, cl, input, rows, sensorOf); err != nil {
+		return result{}, err
+	}
+	dir, err := os.MkdirTemp("", "streamsgd-bench-floor-")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	return gokaTableFloor(ctx, brokers, input, rows, size, operations.StoreOptions(p, dir), suffix)
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
