@@ -123,6 +123,10 @@ func (r *Reader) Uint64() uint64 {
 // Float64 reads an IEEE 754 double, 8 bytes little-endian.
 func (r *Reader) Float64() float64 { return math.Float64frombits(r.Uint64()) }
 
+// Peek returns the bytes left, without reading them (Next reads them):
+// for a decoder's own loop over many small values.
+func (r *Reader) Peek() []byte { return r.b }
+
 // Next reads the next n bytes, without copying them.
 func (r *Reader) Next(n int) []byte {
 	if n < 0 || n > len(r.b) {

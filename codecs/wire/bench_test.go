@@ -37,11 +37,38 @@ func benchPredictions(n int) *PredictionBatch {
 	return pb
 }
 
+// pixelBatch is an ExampleBatch like a Fashion-MNIST stream's: 784
+// pixel intensities (integers 0-255, half of them 0) and a class per row,
+// written as integer_features.
+func pixelBatch(rows int) *ExampleBatch {
+	r := rand.New(rand.NewPCG(5, 6))
+	eb := &ExampleBatch{Source: Source{Topic: "fashion", Partition: 0, Offset: 60000}, Model: "softmax", Key: "softmax/0"}
+	for i := range rows {
+		row := Row{Index: int32(i), Features: make([]float64, 784), Label: float64(r.IntN(10)), HasLabel: true}
+		for j := range row.Features {
+			if r.IntN(2) == 0 {
+				row.Features[j] = float64(r.IntN(256))
+			}
+		}
+		eb.Rows = append(eb.Rows, row)
+	}
+	return eb
+}
+
 var benchSizes = []int{1, 64}
 
 func BenchmarkExampleBatch(b *testing.B) {
+	for _, shape := range []struct {
+		name  string
+		batch func(int) *ExampleBatch
+	}{{"susy", benchBatch}, {"pixels", pixelBatch}} {
+		b.Run(shape.name, func(b *testing.B) { benchmarkExampleBatch(b, shape.batch) })
+	}
+}
+
+func benchmarkExampleBatch(b *testing.B, batch func(int) *ExampleBatch) {
 	for _, rows := range benchSizes {
-		eb := benchBatch(rows)
+		eb := batch(rows)
 		data := AppendExampleBatch(nil, eb)
 		b.Run(fmt.Sprintf("append/rows=%d", rows), func(b *testing.B) {
 			b.ReportAllocs()

@@ -11,11 +11,13 @@ const maxVarint = 10
 // source topic, model and key, without its rows: the encoded fields and
 // the key once more, as the Kafka record's key.
 func ExampleBatchHeaderBound(topic, model, key string) int {
-	return sizeString(topic) + sizeString(model) + 2*sizeString(key) + 4*maxVarint + 1 + 1 // partial, empty scores
+	return sizeString(topic) + sizeString(model) + 2*sizeString(key) + 4*maxVarint + 1 + 1 + // partial, empty scores
+		2*maxVarint + 1 // integer_width, integer_features' count and end
 }
 
 // ExampleRowBound bounds the bytes of one Row of an ExampleBatch with the
-// given number of features (labeled or not).
+// given number of features (labeled or not); a feature written as an
+// integer (integer_features) takes at most 8 bytes, as a double.
 func ExampleRowBound(features int) int {
 	return 2*maxVarint + sizeDoubles(features) + 1 + 8
 }

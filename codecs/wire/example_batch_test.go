@@ -1,6 +1,9 @@
 package wire
 
 import (
+	"bytes"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -57,7 +60,7 @@ func TestExampleBatchSizeExact(t *testing.T) {
 	g := newGen(3)
 	for range 200 {
 		eb := g.exampleBatch(5, 30)
-		if got, want := exampleBatchSize(&eb), len(AppendExampleBatch(nil, &eb)); got != want {
+		if got, want := exampleBatchSize(&eb, packing(&eb)), len(AppendExampleBatch(nil, &eb)); got != want {
 			t.Fatalf("size %d, encoded %d: %+v", got, want, eb)
 		}
 		pb := g.predictionBatch(4)
@@ -131,20 +134,25 @@ func TestExampleBatchDecodeSlab(t *testing.T) {
 }
 
 // TestExampleBatchPartial: Partial round-trips, and a batch written before
-// the field existed (no last byte) reads as a whole one.
+// the field existed reads as a whole one.
 func TestExampleBatchPartial(t *testing.T) {
 	for _, partial := range []bool{false, true} {
 		eb := &ExampleBatch{Source: Source{Topic: "t", Partition: 1, Offset: 7}, Model: "m", Key: "k",
-			Rows: []Row{{Index: 3, Offset: 7, Features: []float64{1, 2}}}, Partial: partial}
+			Rows: []Row{{Index: 3, Offset: 7, Features: []float64{1.5, 2}}}, Partial: partial}
 		data := AppendExampleBatch(nil, eb)
 		var got ExampleBatch
 		if err := ReadExampleBatch(data, &got); err != nil || got.Partial != partial {
 			t.Fatalf("partial %v: read %v, %+v", partial, err, got)
 		}
-		if err := ReadExampleBatch(data[:len(data)-1], &got); err != nil || got.Partial != partial || got.Scores != nil {
+		// Without integer_width and integer_features (two bytes when no
+		// row is packed): the format before them.
+		if err := ReadExampleBatch(data[:len(data)-2], &got); err != nil || got.Partial != partial || !same(got.Rows, eb.Rows) {
+			t.Fatalf("format before integer features: read %v, %+v", err, got)
+		}
+		if err := ReadExampleBatch(data[:len(data)-3], &got); err != nil || got.Partial != partial || got.Scores != nil {
 			t.Fatalf("format before Scores: read %v, %+v", err, got)
 		}
-		if err := ReadExampleBatch(data[:len(data)-2], &got); err != nil || got.Partial {
+		if err := ReadExampleBatch(data[:len(data)-4], &got); err != nil || got.Partial {
 			t.Fatalf("old format: read %v, partial %v", err, got.Partial)
 		}
 	}
@@ -161,12 +169,110 @@ func TestExampleBatchScores(t *testing.T) {
 		if err := ReadExampleBatch(data, &got); err != nil || !slices.Equal(got.Scores, scores) || (scores == nil) != (got.Scores == nil) {
 			t.Fatalf("scores %v: read %v, %+v", scores, err, got)
 		}
-		if n := exampleBatchSize(eb); n != len(data) {
+		if n := exampleBatchSize(eb, packing(eb)); n != len(data) {
 			t.Fatalf("scores %v: size %d, encoded %d", scores, n, len(data))
 		}
 		v, err := ExampleBatchCodec{}.Decode(data)
 		if err != nil || !slices.Equal(v.(*ExampleBatch).Scores, scores) {
 			t.Fatalf("codec: %v, %+v", err, v)
+		}
+	}
+}
+
+// TestExampleBatchIntegerFeatures: the rows whose features are all
+// integers a long holds exactly go as integer_features and read back bit
+// for bit; any other row, and every row of a batch whose rows differ in
+// width, stays doubles.
+func TestExampleBatchIntegerFeatures(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	cases := []struct {
+		name   string
+		rows   [][]float64
+		packed []bool // nil: no row
+	}{
+		{"pixels", [][]float64{{0, 255, 17}, {3, 0, 0}}, []bool{true, true}},
+		{"extremes", [][]float64{{maxExactInt, -maxExactInt, -1}}, []bool{true}},
+		{"beyond 2^53", [][]float64{{maxExactInt + 2, 0}}, nil},
+		{"a fraction in one row", [][]float64{{1, 2}, {1.5, 2}, {7, 8}}, []bool{true, false, true}},
+		{"negative zero", [][]float64{{negZero, 1}}, nil},
+		{"NaN and infinity", [][]float64{{math.NaN(), 1}, {math.Inf(1), 1}, {1, math.Inf(-1)}}, nil},
+		{"different widths", [][]float64{{1, 2}, {1}}, nil},
+		{"no features", [][]float64{{}, {}}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			eb := &ExampleBatch{Source: Source{Topic: "t", Partition: 2, Offset: 40}, Model: "m", Key: "k"}
+			for i, fs := range tc.rows {
+				eb.Rows = append(eb.Rows, Row{Index: int32(i), Offset: 40, Features: fs, Label: float64(i), HasLabel: i%2 == 0})
+			}
+			eb = new(normalizeRows(*eb))
+			if got := packing(eb).rows; !slices.Equal(got, tc.packed) {
+				t.Fatalf("packing %v, want %v", got, tc.packed)
+			}
+			data := AppendExampleBatch(nil, eb)
+			if n := exampleBatchSize(eb, packing(eb)); n != len(data) {
+				t.Fatalf("size %d, encoded %d", n, len(data))
+			}
+			v, err := ExampleBatchCodec{}.Decode(data)
+			if err != nil || !same(*v.(*ExampleBatch), *eb) {
+				t.Fatalf("decode: %v\n got %+v\nwant %+v", err, v, eb)
+			}
+			// Into a batch with rows and features to reuse, of other widths.
+			reused := ExampleBatch{Rows: []Row{{Features: make([]float64, 1)}, {Features: make([]float64, 9)}, {}, {}}}
+			if err := ReadExampleBatch(data, &reused); err != nil || !same(reused, *eb) {
+				t.Fatalf("read into a used batch: %v\n got %+v\nwant %+v", err, reused, eb)
+			}
+		})
+	}
+}
+
+// TestExampleBatchIntegerFeaturesSize: a batch of 784-pixel rows takes
+// about a fifth of the bytes of doubles.
+func TestExampleBatchIntegerFeaturesSize(t *testing.T) {
+	eb := &ExampleBatch{Source: Source{Topic: "mnist", Offset: 99}, Model: "softmax", Key: "softmax/0"}
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 100 {
+		row := Row{Index: int32(i), Offset: 99, Features: make([]float64, 784), Label: float64(i % 10), HasLabel: true}
+		for j := range row.Features {
+			if r.IntN(2) == 0 { // half the pixels dark, as Fashion-MNIST's
+				row.Features[j] = float64(r.IntN(256))
+			}
+		}
+		eb.Rows = append(eb.Rows, row)
+	}
+	ints := len(AppendExampleBatch(nil, eb))
+	doubles := exampleBatchSize(eb, packed{})
+	if ints*4 > doubles {
+		t.Fatalf("784 pixels x 100 rows: %d bytes, %d as doubles: want at most a quarter", ints, doubles)
+	}
+	t.Logf("784 pixels x 100 rows: %d bytes, %d as doubles", ints, doubles)
+}
+
+// TestExampleBatchIntegerFeaturesCorrupt: integer fields that do not match
+// the rows left without features are errors.
+func TestExampleBatchIntegerFeaturesCorrupt(t *testing.T) {
+	eb := &ExampleBatch{Source: Source{Topic: "t"}, Model: "m", Key: "k",
+		Rows: []Row{{Features: []float64{1, 2}}, {Index: 1, Features: []float64{1, 2}}}}
+	data := AppendExampleBatch(nil, eb)
+	// width 2 (zigzag 4), 4 longs (8): 1 2 1 2 (2 4 2 4), end.
+	tail := []byte{4, 8, 2, 4, 2, 4, 0}
+	if !bytes.HasSuffix(data, tail) {
+		t.Fatalf("encoding %x does not end in %x", data, tail)
+	}
+	head := data[:len(data)-len(tail)]
+	tails := map[string][]byte{
+		"width 3":             {6, 8, 2, 4, 2, 4, 0},
+		"width 0 with values": {0, 8, 2, 4, 2, 4, 0},
+		"negative width":      {3, 0},
+		"too few":             {4, 6, 2, 4, 2, 0},
+		"too many":            {4, 10, 2, 4, 2, 4, 2, 0},
+		"beyond 2^53":         append(appendLong([]byte{4, 8, 2, 4, 2}, maxExactInt+1), 0),
+		"width beyond rows":   {0x80, 0x80, 0x80, 0x08, 0},
+	}
+	for name, tl := range tails {
+		var got ExampleBatch
+		if err := ReadExampleBatch(append(slices.Clone(head), tl...), &got); err == nil {
+			t.Errorf("%s: read without error: %+v", name, got)
 		}
 	}
 }

@@ -47,5 +47,5 @@ func ExampleReadExampleBatch() {
 	}
 	fmt.Printf("%d bytes: %s/%d/%d %s %s %v\n", len(data), out.Source.Topic, out.Source.Partition, out.Source.Offset, out.Model, out.Key, out.Rows)
 	// Output:
-	// 53 bytes: susy/2/9 lr global-2 [{0 9 [0.5 -1] 1 true}]
+	// 55 bytes: susy/2/9 lr global-2 [{0 9 [0.5 -1] 1 true}]
 }

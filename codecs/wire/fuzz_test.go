@@ -8,9 +8,9 @@ import (
 	"github.com/streamsgd/streamsgd/schemas"
 )
 
-// FuzzReadExampleBatch: ReadExampleBatch never panics; what it accepts,
-// goavro accepts as the same record (both re-encode to the same bytes), it
-// re-encodes and reads back to the same batch, and reading into a used
+// FuzzReadExampleBatch: ReadExampleBatch never panics; what it accepts it
+// re-encodes to a record goavro reads as the same (and goavro reads data
+// itself so, unless it is of an earlier format), reads back to the same batch, and reading into a used
 // batch gives what reading into a fresh one gives.
 func FuzzReadExampleBatch(f *testing.F) {
 	g := newGen(8)
@@ -28,13 +28,23 @@ func FuzzReadExampleBatch(f *testing.F) {
 			return
 		}
 		ours := AppendExampleBatch(nil, &eb)
-		native, rest, err := codec.NativeFromBinary(data)
+		// A batch of an earlier format (one that ends before partial,
+		// scores or the integer fields) is not a record of the schema:
+		// goavro must read its re-encoding, and data itself when it is
+		// whole, as the same record.
+		native, rest, err := codec.NativeFromBinary(ours)
 		if err != nil || len(rest) != 0 {
-			t.Fatalf("goavro rejects what ReadExampleBatch accepts: %v (%d left)", err, len(rest))
+			t.Fatalf("goavro rejects our encoding of what ReadExampleBatch accepts: %v (%d left)", err, len(rest))
 		}
 		theirs, err := codec.BinaryFromNative(nil, native)
 		if err != nil || !bytes.Equal(ours, theirs) {
 			t.Fatalf("goavro reads another record: %v\nours   %x\ngoavro %x", err, ours, theirs)
+		}
+		if native, rest, err := codec.NativeFromBinary(data); err == nil && len(rest) == 0 {
+			theirs, err := codec.BinaryFromNative(nil, native)
+			if err != nil || !bytes.Equal(ours, theirs) {
+				t.Fatalf("goavro reads data as another record: %v\nours   %x\ngoavro %x", err, ours, theirs)
+			}
 		}
 		var back ExampleBatch
 		if err := ReadExampleBatch(ours, &back); err != nil || !same(back, eb) {

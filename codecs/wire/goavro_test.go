@@ -46,14 +46,25 @@ func nullableBytes(p []byte) any {
 }
 
 func exampleBatchNative(eb *ExampleBatch) map[string]any {
+	packed := packing(eb).rows
 	rows := make([]any, len(eb.Rows))
+	var width int32
+	ints := []any{}
 	for i, r := range eb.Rows {
-		rows[i] = map[string]any{"index": r.Index, "offset_delta": r.Offset - eb.Source.Offset, "features": doublesNative(r.Features), "label": nullableDouble(r.Label, r.HasLabel)}
+		features := doublesNative(r.Features)
+		if packed != nil && packed[i] {
+			features, width = []any{}, int32(len(r.Features))
+			for _, f := range r.Features {
+				ints = append(ints, int64(f))
+			}
+		}
+		rows[i] = map[string]any{"index": r.Index, "offset_delta": r.Offset - eb.Source.Offset, "features": features, "label": nullableDouble(r.Label, r.HasLabel)}
 	}
 	return map[string]any{
 		"source": map[string]any{"topic": eb.Source.Topic, "partition": eb.Source.Partition, "offset": eb.Source.Offset},
 		"model":  eb.Model, "key": eb.Key, "rows": rows, "invalid": eb.Invalid,
 		"partial": eb.Partial, "scores": doublesNative(eb.Scores),
+		"integer_width": width, "integer_features": ints,
 	}
 }
 

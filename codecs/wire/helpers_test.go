@@ -89,14 +89,41 @@ func (g *gen) exampleBatch(maxRows, maxFeatures int) ExampleBatch {
 		Key:     g.str(),
 		Invalid: g.int(),
 	}
+	// Half the batches have rows of one width, some of them integers (the
+	// rows written as integer_features).
+	width := -1
+	if g.r.IntN(2) == 0 {
+		width = 1 + g.r.IntN(maxFeatures)
+	}
 	for i := range g.r.IntN(maxRows + 1) {
 		row := Row{Index: int32(i), Offset: eb.Source.Offset + int64(g.r.IntN(1000)), Features: g.floats(maxFeatures)}
+		if width > 0 {
+			row.Features = g.integerRow(width)
+		}
 		if g.r.IntN(3) > 0 {
 			row.Label, row.HasLabel = g.float(), true
 		}
 		eb.Rows = append(eb.Rows, row)
 	}
 	return eb
+}
+
+// integerRow is a row of n features that are mostly integers a long holds
+// exactly (pixels, counts, the extremes), sometimes with one that is not.
+func (g *gen) integerRow(n int) []float64 {
+	fs := make([]float64, n)
+	for i := range fs {
+		switch g.r.IntN(8) {
+		case 0:
+			fs[i] = []float64{maxExactInt, -maxExactInt, -1, 1e15}[g.r.IntN(4)]
+		default:
+			fs[i] = float64(g.r.IntN(256))
+		}
+	}
+	if g.r.IntN(3) == 0 {
+		fs[g.r.IntN(n)] = g.float() // usually no integer: the row stays doubles
+	}
+	return fs
 }
 
 func (g *gen) prediction() Prediction {
