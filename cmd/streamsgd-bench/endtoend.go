@@ -228,25 +228,42 @@ func streamsgd(ctx context.Context, brokers []string, adm *kadm.Client, cfg *con
 	cctx, stopCount := context.WithCancel(ctx)
 	defer stopCount()
 	go countPredictions(cctx, brokers, string(p.Topics.Predictions), counted)
-	var t1 time.Time
-	var n1 int64
+	first, last, stopped, err := awaitRows(counted, done, st.Rows, 0)
+	if err != nil {
+		finished = stopped
+		return result{}, err
+	}
+	return result{name: "streamsgd: route+learn+predict", rows: st.Rows - first.rows, elapsed: last.at.Sub(first.at),
+		note: fmt.Sprintf("start-up %.1fs", first.at.Sub(begin).Seconds())}, nil
+}
+
+// awaitRows reads counted until it reaches rows and returns the first
+// progress and that last one. A value from stopped (the processors ended)
+// is an error, and so is the end of limit (none if 0); stoppedEarly
+// reports the former.
+func awaitRows(counted <-chan progress, stopped <-chan error, rows int64, limit time.Duration) (first, last progress, stoppedEarly bool, err error) {
+	var timeout <-chan time.Time
+	if limit > 0 {
+		timeout = time.After(limit)
+	}
 	for {
 		var pr progress
 		select {
-		case err := <-done:
-			finished = true
-			return result{}, fmt.Errorf("processors stopped: %w", err)
 		case pr = <-counted:
+		case err := <-stopped:
+			return first, last, true, fmt.Errorf("processors stopped: %w", err)
+		case <-timeout:
+			return first, last, false, fmt.Errorf("%d of %d rows in %s", last.rows, rows, limit)
 		}
 		if pr.err != nil {
-			return result{}, pr.err
+			return first, last, false, pr.err
 		}
-		if t1.IsZero() {
-			t1, n1 = pr.at, pr.rows
+		if first.at.IsZero() {
+			first = pr
 		}
-		if pr.rows >= st.Rows {
-			return result{name: "streamsgd: route+learn+predict", rows: st.Rows - n1, elapsed: pr.at.Sub(t1),
-				note: fmt.Sprintf("start-up %.1fs", t1.Sub(begin).Seconds())}, nil
+		last = pr
+		if pr.rows >= rows {
+			return first, last, false, nil
 		}
 	}
 }

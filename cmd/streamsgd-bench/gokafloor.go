@@ -30,36 +30,56 @@ import (
 // row. The rate is measured from the
 // first message on, as streamsgd's is from its first prediction.
 func gokaFloor(ctx context.Context, brokers []string, input string, messages, rows int64, suffix string) (result, error) {
-	var n atomic.Int64
-	var first atomic.Int64 // UnixNano of the first message
-	done := make(chan time.Time, 1)
-	count := func(goka.Context, any) {
-		if first.Load() == 0 {
-			first.CompareAndSwap(0, time.Now().UnixNano())
-		}
-		if n.Add(1) == messages {
-			done <- time.Now()
-		}
-	}
-	g := goka.DefineGroup(goka.Group("bench-goka-floor-"+suffix), goka.Input(goka.Stream(input), new(codec.Bytes), count))
-	proc, err := newFloorProcessor(brokers, g, "bench-goka-floor", state.Options{})
+	c := newCounter(messages)
+	g := goka.DefineGroup(goka.Group("bench-goka-floor-"+suffix),
+		goka.Input(goka.Stream(input), new(codec.Bytes), func(goka.Context, any) { c.tick() }))
+	elapsed, err := runFloor(ctx, brokers, g, "bench-goka-floor", state.Options{}, c, 5*time.Minute)
 	if err != nil {
 		return result{}, fmt.Errorf("goka floor: %w", err)
+	}
+	return result{name: "floor: goka consume, no-op callback", rows: rows, elapsed: elapsed,
+		note: "goka consuming as streamsgd run does; the fastest any goka stage reads this input"}, nil
+}
+
+// counter counts a floor's callbacks: when the n-th comes, done gets the
+// time, and first holds that of the first (UnixNano).
+type counter struct {
+	n, first atomic.Int64
+	want     int64
+	done     chan time.Time
+}
+
+func newCounter(want int64) *counter { return &counter{want: want, done: make(chan time.Time, 1)} }
+
+func (c *counter) tick() {
+	if c.first.Load() == 0 {
+		c.first.CompareAndSwap(0, time.Now().UnixNano())
+	}
+	if c.n.Add(1) == c.want {
+		c.done <- time.Now()
+	}
+}
+
+// runFloor runs a processor of g (newFloorProcessor) until c has counted
+// every callback, or limit, and returns the time from the first to the
+// last.
+func runFloor(ctx context.Context, brokers []string, g *goka.GroupGraph, client string, opts state.Options, c *counter, limit time.Duration) (time.Duration, error) {
+	proc, err := newFloorProcessor(brokers, g, client, opts)
+	if err != nil {
+		return 0, err
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	stopped := make(chan error, 1)
 	go func() { stopped <- proc.Run(rctx) }()
 	defer func() { cancel(); <-stopped }()
 	select {
-	case end := <-done:
-		elapsed := end.Sub(time.Unix(0, first.Load()))
-		return result{name: "floor: goka consume, no-op callback", rows: rows, elapsed: elapsed,
-			note: "goka consuming as streamsgd run does; the fastest any goka stage reads this input"}, nil
+	case end := <-c.done:
+		return end.Sub(time.Unix(0, c.first.Load())), nil
 	case err := <-stopped:
 		stopped <- err
-		return result{}, fmt.Errorf("goka floor: processor stopped: %w", err)
-	case <-time.After(5 * time.Minute):
-		return result{}, fmt.Errorf("goka floor: %d of %d messages in 5 minutes", n.Load(), messages)
+		return 0, fmt.Errorf("processor stopped: %w", err)
+	case <-time.After(limit):
+		return 0, fmt.Errorf("%d of %d in %s", c.n.Load(), c.want, limit)
 	}
 }
 
@@ -74,45 +94,25 @@ func gokaFloor(ctx context.Context, brokers []string, input string, messages, ro
 // keeps a state per key in a group table does less per row, so its rate
 // bounds the per-entity rate on this stack.
 func gokaTableFloor(ctx context.Context, brokers []string, input string, rows int64, valueSize int, opts state.Options, suffix string) (result, error) {
-	var n atomic.Int64
-	var first atomic.Int64 // UnixNano of the first message
-	done := make(chan time.Time, 1)
 	value := make([]byte, valueSize)
 	for i := range value {
 		value[i] = byte(i*131 + i>>3) // not a run of one byte: states do not compress much
 	}
+	c := newCounter(rows)
 	readWrite := func(ctx goka.Context, _ any) {
-		if first.Load() == 0 {
-			first.CompareAndSwap(0, time.Now().UnixNano())
-		}
 		_ = ctx.Value() // nil for a sensor's first row, as a new state
 		ctx.SetValue(value)
-		if n.Add(1) == rows {
-			done <- time.Now()
-		}
+		c.tick()
 	}
 	g := goka.DefineGroup(goka.Group("bench-table-floor-"+suffix),
 		goka.Input(goka.Stream(input), new(codec.Bytes), readWrite),
 		goka.Persist(new(codec.Bytes)))
-	proc, err := newFloorProcessor(brokers, g, "bench-table-floor", opts)
+	elapsed, err := runFloor(ctx, brokers, g, "bench-table-floor", opts, c, 15*time.Minute)
 	if err != nil {
 		return result{}, fmt.Errorf("goka table floor: %w", err)
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	stopped := make(chan error, 1)
-	go func() { stopped <- proc.Run(rctx) }()
-	defer func() { cancel(); <-stopped }()
-	select {
-	case end := <-done:
-		elapsed := end.Sub(time.Unix(0, first.Load()))
-		return result{name: "floor: goka table, one read and one write per row", rows: rows, elapsed: elapsed,
-			note: fmt.Sprintf("%d-byte values (an encoded state of this model) in a pebble store per partition, as streamsgd run's; one group keyed by sensor, no learning, no other stage: no goka design keeping a state per key does less per row", valueSize)}, nil
-	case err := <-stopped:
-		stopped <- err
-		return result{}, fmt.Errorf("goka table floor: processor stopped: %w", err)
-	case <-time.After(15 * time.Minute):
-		return result{}, fmt.Errorf("goka table floor: %d of %d rows in 15 minutes", n.Load(), rows)
-	}
+	return result{name: "floor: goka table, one read and one write per row", rows: rows, elapsed: elapsed,
+		note: fmt.Sprintf("%d-byte values (an encoded state of this model) in a pebble store per partition, as streamsgd run's; one group keyed by sensor, no learning, no other stage: no goka design keeping a state per key does less per row", valueSize)}, nil
 }
 
 // dagFloorBatchRows is the most rows the DAG floor's first stage puts in
@@ -136,13 +136,13 @@ func gokaDAGFloor(ctx context.Context, brokers []string, adm *kadm.Client, input
 	if err != nil {
 		return result{}, fmt.Errorf("goka DAG floor: %w", err)
 	}
-	last := make([]int64, parts) // the offset of each partition's last message
-	for i := range last {
+	lastOffset := make([]int64, parts) // the offset of each partition's last message
+	for i := range lastOffset {
 		o, ok := ends.Lookup(input, int32(i))
 		if !ok || o.Err != nil {
 			return result{}, fmt.Errorf("goka DAG floor: end offset of %s/%d: %v", input, i, o.Err)
 		}
-		last[i] = o.Offset - 1
+		lastOffset[i] = o.Offset - 1
 	}
 	mid, out := "bench-dag-floor-mid-"+suffix, "bench-dag-floor-out-"+suffix
 	for _, t := range []string{mid, out} {
@@ -165,7 +165,7 @@ func gokaDAGFloor(ctx context.Context, brokers []string, adm *kadm.Client, input
 		}
 		b.bytes = append(b.bytes, v...)
 		b.rows += bytes.Count(v, []byte{'\n'}) + 1
-		if b.rows >= dagFloorBatchRows || ctx.Offset() == last[p] {
+		if b.rows >= dagFloorBatchRows || ctx.Offset() == lastOffset[p] {
 			ctx.Emit(goka.Stream(mid), "model/"+strconv.Itoa(int(p)), b.bytes)
 			b.rows, b.bytes = 0, nil // the emitted bytes are the producer's now
 		}
@@ -223,30 +223,15 @@ func gokaDAGFloor(ctx context.Context, brokers []string, adm *kadm.Client, input
 	}
 	counted := make(chan progress, 64)
 	go countPredictions(rctx, brokers, out, counted)
-	var t1 time.Time
-	var n1 int64
-	timeout := time.After(5 * time.Minute)
-	for {
-		var pr progress
-		select {
-		case pr = <-counted:
-		case err := <-stopped:
+	first, last, stoppedEarly, err := awaitRows(counted, stopped, st.Rows, 5*time.Minute)
+	if err != nil {
+		if stoppedEarly {
 			running--
-			return result{}, fmt.Errorf("goka DAG floor: processor stopped: %w", err)
-		case <-timeout:
-			return result{}, fmt.Errorf("goka DAG floor: not every row in 5 minutes")
 		}
-		if pr.err != nil {
-			return result{}, pr.err
-		}
-		if t1.IsZero() {
-			t1, n1 = pr.at, pr.rows
-		}
-		if pr.rows >= st.Rows {
-			return result{name: "floor: two goka stages, nothing in them", rows: st.Rows - n1, elapsed: pr.at.Sub(t1),
-				note: fmt.Sprintf("route's and learn's shape with no work: rows forwarded in messages of %d, one %d-byte table write per message, a minimal prediction line per row", dagFloorBatchRows, stateSize)}, nil
-		}
+		return result{}, fmt.Errorf("goka DAG floor: %w", err)
 	}
+	return result{name: "floor: two goka stages, nothing in them", rows: st.Rows - first.rows, elapsed: last.at.Sub(first.at),
+		note: fmt.Sprintf("route's and learn's shape with no work: rows forwarded in messages of %d, one %d-byte table write per message, a minimal prediction line per row", dagFloorBatchRows, stateSize)}, nil
 }
 
 // newFloorProcessor builds a goka processor of g as the floors' are: the
