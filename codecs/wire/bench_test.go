@@ -10,12 +10,17 @@ import (
 // benchBatch is an ExampleBatch like the SUSY data set's: 18 features and
 // a label per row.
 func benchBatch(rows int) *ExampleBatch {
-	r := rand.New(rand.NewPCG(1, 2))
 	eb := &ExampleBatch{Source: Source{Topic: "susy", Partition: 3, Offset: 1234567}, Model: "logistic", Key: "global-3"}
+	return randomRows(eb, rand.New(rand.NewPCG(1, 2)), rows, 18, 2, (*rand.Rand).NormFloat64)
+}
+
+// randomRows appends rows labeled rows of n features to eb, a label of
+// one of classes and then the features drawn from r.
+func randomRows(eb *ExampleBatch, r *rand.Rand, rows, n, classes int, feature func(*rand.Rand) float64) *ExampleBatch {
 	for i := range rows {
-		row := Row{Index: int32(i), Features: make([]float64, 18), Label: float64(r.IntN(2)), HasLabel: true}
+		row := Row{Index: int32(i), Features: make([]float64, n), Label: float64(r.IntN(classes)), HasLabel: true}
 		for j := range row.Features {
-			row.Features[j] = r.NormFloat64()
+			row.Features[j] = feature(r)
 		}
 		eb.Rows = append(eb.Rows, row)
 	}
@@ -41,18 +46,13 @@ func benchPredictions(n int) *PredictionBatch {
 // pixel intensities (integers 0-255, half of them 0) and a class per row,
 // written as integer_features.
 func pixelBatch(rows int) *ExampleBatch {
-	r := rand.New(rand.NewPCG(5, 6))
 	eb := &ExampleBatch{Source: Source{Topic: "fashion", Partition: 0, Offset: 60000}, Model: "softmax", Key: "softmax/0"}
-	for i := range rows {
-		row := Row{Index: int32(i), Features: make([]float64, 784), Label: float64(r.IntN(10)), HasLabel: true}
-		for j := range row.Features {
-			if r.IntN(2) == 0 {
-				row.Features[j] = float64(r.IntN(256))
-			}
+	return randomRows(eb, rand.New(rand.NewPCG(5, 6)), rows, 784, 10, func(r *rand.Rand) float64 {
+		if r.IntN(2) == 0 {
+			return float64(r.IntN(256))
 		}
-		eb.Rows = append(eb.Rows, row)
-	}
-	return eb
+		return 0
+	})
 }
 
 var benchSizes = []int{1, 64}
