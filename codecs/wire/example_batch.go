@@ -11,8 +11,8 @@ import (
 // features, null label.
 const minRowSize = 4
 
-// maxExactInt is the largest magnitude below which every integer is a
-// float64: the features a long carries exactly.
+// maxExactInt is the magnitude up to which every integer is exactly a
+// float64: the features a long carries and gives back bit for bit.
 const maxExactInt = 1 << 53
 
 // AppendExampleBatch appends the Avro binary encoding of eb (schema
