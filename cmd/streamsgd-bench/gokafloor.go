@@ -129,8 +129,9 @@ const dagFloorBatchRows = processors.DefaultMaxRows
 // 0.5"). Its groups consume as streamsgd run's do; the rate is that of
 // those lines, counted from the output topic as streamsgd's predictions
 // are. No CSV parse, no learning, no JSON, no checkpoint group, no
-// ordered or deferred commits, no transactions: the least any goka design
-// that must re-key the input to a model's key pays per row.
+// deferred commits, no transactions (its groups consume, ordered commits
+// included, as run's do): the least any goka design that must re-key the
+// input to a model's key pays per row.
 func gokaDAGFloor(ctx context.Context, brokers []string, adm *kadm.Client, input string, parts int, st produce.Stats, stateSize int, suffix string) (result, error) {
 	ends, err := adm.ListEndOffsets(ctx, input)
 	if err != nil {

@@ -106,7 +106,7 @@ func perEntityFloor(ctx context.Context, o options, yaml string, rows int64, sen
 	if err != nil {
 		return result{}, err
 	}
-	size, err := encodedStateSize(p.Models[0], p.Models[0].Name+"/s"+strconv.FormatInt(rows/2, 10))
+	size, err := encodedStateSize(p.Models[0], p.Models[0].Name+"/s"+strconv.FormatInt(rows/perEntityPasses, 10))
 	if err != nil {
 		return result{}, err
 	}

@@ -10,8 +10,9 @@ import (
 
 // FuzzReadExampleBatch: ReadExampleBatch never panics; what it accepts it
 // re-encodes to a record goavro reads as the same (and goavro reads data
-// itself so, unless it is of an earlier format), reads back to the same batch, and reading into a used
-// batch gives what reading into a fresh one gives.
+// itself so, unless it is of an earlier format) and reads back to the
+// same batch; and reading into a used batch gives what reading into a
+// fresh one gives.
 func FuzzReadExampleBatch(f *testing.F) {
 	g := newGen(8)
 	for range 10 {
