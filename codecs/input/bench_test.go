@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/linkedin/goavro/v2"
+
+	"github.com/streamsgd/streamsgd/datasets/pixels"
 )
 
 // susyLine is a line of the SUSY data set (18 floats) as the UCI file
@@ -54,6 +56,9 @@ func BenchmarkDecodeCSV(b *testing.B) {
 	})
 	b.Run("pixels-784-16rows", func(b *testing.B) {
 		benchRows(b, d, []byte("3"), pixelLines(16))
+	})
+	b.Run("images-784-16rows", func(b *testing.B) {
+		benchRows(b, d, []byte("3"), imageLines(16))
 	})
 	h, err := NewDecoder(Spec{Header: true, LabelColumn: "label", KeyColumn: "id"})
 	if err != nil {
@@ -105,6 +110,19 @@ func BenchmarkParseFloatFloor(b *testing.B) {
 
 // pixelLines makes n lines of 784 integer pixels 0-255 (Fashion-MNIST's
 // shape), the short fields of wide rows.
+// imageLines is n rows of the benchmark's Fashion-MNIST-shaped images
+// (package pixels): half of their pixels are 0.
+func imageLines(n int) []byte {
+	g := pixels.New(1)
+	var b, line []byte
+	for range n {
+		line = g.AppendCSV(line[:0])
+		b = append(append(b, line[bytes.IndexByte(line, ',')+1:]...), '\n') // without the class
+	}
+	return b
+}
+
+// pixelLines is n rows of 784 values spread evenly over 0-255.
 func pixelLines(n int) []byte {
 	var b []byte
 	for i := range n {

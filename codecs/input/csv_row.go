@@ -117,11 +117,21 @@ func (d *csvDecoder) splitRow(p *csvPlan, line []byte, out []float64, parts *lin
 // on with scanNumber, up to a column that is not a feature or a field it
 // does not take; it returns the next column, the rest of the line, and
 // whether the line is done.
+//
+// A one-digit field (the zeros of sparse rows, half of an image's pixels)
+// is read inline: scanNumber would give the same value, with a call and
+// its loop.
 func scanFeatures(acts []colAction, col int, rest []byte, delim byte, out []float64) (int, []byte, bool) {
 	for col < len(acts) && acts[col].kind == colFeature {
-		v, n, ok := scanNumber(rest, delim)
-		if !ok {
-			break
+		var v float64
+		var n int
+		if len(rest) > 1 && rest[1] == delim && rest[0]-'0' < 10 {
+			v, n = float64(rest[0]-'0'), 1
+		} else {
+			var ok bool
+			if v, n, ok = scanNumber(rest, delim); !ok {
+				break
+			}
 		}
 		out[acts[col].slot] = v
 		col++
