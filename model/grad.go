@@ -14,6 +14,57 @@ func (m *Model) logitX(k int, x []float64) float64 {
 	return dotScaled(m.params[k*m.nf:], x, m.sc.mean, m.sc.inv) + m.params[m.nw+k]
 }
 
+// logits writes the class logits of a softmax model into z[:Outputs()]:
+// on features x as they are, or, with scaled, on raw x standardised on the
+// fly (as logitX, without Standardize as logit). With AVX, four classes at
+// a time (dots4, dots4Scaled): the same bits as logit or logitX class by
+// class, in about a quarter of the time on wide rows, where each class's
+// dot product waits for its adds.
+func (m *Model) logits(x, z []float64, scaled bool) {
+	z = z[:m.nk]
+	scaled = scaled && m.cfg.Standardize
+	if !m.avx || len(x) < 4 {
+		for k := range z {
+			if scaled {
+				z[k] = m.logitX(k, x)
+			} else {
+				z[k] = m.logit(k, x)
+			}
+		}
+		return
+	}
+	var mean, inv []float64
+	if scaled {
+		mean, inv = m.sc.mean[:len(x)], m.sc.inv[:len(x)]
+	}
+	n := len(x) &^ 3
+	var lanes [16]float64
+	for k0 := 0; k0 < len(z); k0 += 4 {
+		var ws [4][]float64 // past the last class, the last one again
+		for j := range ws {
+			k := min(k0+j, len(z)-1)
+			ws[j] = m.params[k*m.nf : k*m.nf+len(x)]
+		}
+		if scaled {
+			dots4Scaled(ws[0], ws[1], ws[2], ws[3], x, mean, inv, &lanes)
+		} else {
+			dots4(ws[0], ws[1], ws[2], ws[3], x, &lanes)
+		}
+		for j := 0; j < 4 && k0+j < len(z); j++ {
+			s0, s1, s2, s3 := lanes[4*j], lanes[4*j+1], lanes[4*j+2], lanes[4*j+3]
+			w := ws[j]
+			for i := n; i < len(x); i++ { // dot's tail, into its first sum
+				if scaled {
+					s0 += float64(w[i] * scale(x[i], mean[i], inv[i]))
+				} else {
+					s0 += float64(w[i] * x[i])
+				}
+			}
+			z[k0+j] = (s0 + s1) + (s2 + s3) + m.params[m.nw+k0+j]
+		}
+	}
+}
+
 // gradient writes into g (laid out like params) the gradient of the smooth
 // objective — the data loss of (xs, y) plus ½·L2·‖w‖² unless the optimizer
 // applies L2 natively (ftrl) — with respect to every parameter. xs is
@@ -28,9 +79,9 @@ func (m *Model) gradient(xs []float64, y float64, g []float64) (finiteLogits boo
 		return finite(z)
 	}
 	p := m.prob
+	m.logits(xs, p, false)
 	var zero float64 // stays 0 while the logits are finite
 	for k := range p {
-		p[k] = m.logit(k, xs)
 		zero += p[k] - p[k]
 	}
 	softmaxInPlace(p)

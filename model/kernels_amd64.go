@@ -36,3 +36,15 @@ func welfordQuads(x, mean, m2, inv, xs []float64, invN float64)
 // hasAVX reports whether the CPU has AVX and the OS saves its registers: the
 // Quads kernels may run.
 func hasAVX() bool
+
+// dots4 is the four lanes of dot(wk, x[:len(x)&^3]) of four classes, with
+// AVX (see logits).
+//
+//go:noescape
+func dots4(w0, w1, w2, w3, x []float64, lanes *[16]float64)
+
+// dots4Scaled is the four lanes of dotScaled(wk, x[:len(x)&^3], mean, inv)
+// of four classes, with AVX (see logits).
+//
+//go:noescape
+func dots4Scaled(w0, w1, w2, w3, x, mean, inv []float64, lanes *[16]float64)

@@ -335,3 +335,97 @@ loopftrl:
 
 doneftrl:
 	RET
+
+// func dots4(w0, w1, w2, w3, x []float64, lanes *[16]float64)
+//
+// dot(wk, x) of four classes at once over x[:len(x)&^3], with AVX: lane j
+// of class k (lanes[4k+j]) sums wk[i]*x[i] for i ≡ j (mod 4) in order, as
+// dot's s0..s3 do, with a multiply then an add (no FMA), so the lanes are
+// bit-for-bit dot's accumulators. The four classes' sums are independent
+// chains: they overlap, where dot waits for each add. The caller checks
+// hasAVX and that every wk is at least as long as x.
+TEXT ·dots4(SB), NOSPLIT, $0-128
+	MOVQ w0_base+0(FP), R8
+	MOVQ w1_base+24(FP), R9
+	MOVQ w2_base+48(FP), R10
+	MOVQ w3_base+72(FP), R11
+	MOVQ x_base+96(FP), SI
+	MOVQ x_len+104(FP), CX
+	MOVQ lanes+120(FP), DI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	SHRQ   $2, CX
+	JZ     dstore
+	XORQ   AX, AX
+
+dloop:
+	VMOVUPD (SI)(AX*1), Y4
+	VMULPD  (R8)(AX*1), Y4, Y5
+	VADDPD  Y5, Y0, Y0
+	VMULPD  (R9)(AX*1), Y4, Y6
+	VADDPD  Y6, Y1, Y1
+	VMULPD  (R10)(AX*1), Y4, Y7
+	VADDPD  Y7, Y2, Y2
+	VMULPD  (R11)(AX*1), Y4, Y8
+	VADDPD  Y8, Y3, Y3
+	ADDQ    $32, AX
+	DECQ    CX
+	JNZ     dloop
+
+dstore:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VZEROUPPER
+	RET
+
+// func dots4Scaled(w0, w1, w2, w3, x, mean, inv []float64, lanes *[16]float64)
+//
+// dots4 on the standardised features (x[i]-mean[i])*inv[i], as dotScaled
+// computes them (once per four features here, for the four classes). The
+// caller checks hasAVX and that every wk, mean and inv are at least as
+// long as x.
+TEXT ·dots4Scaled(SB), NOSPLIT, $0-176
+	MOVQ w0_base+0(FP), R8
+	MOVQ w1_base+24(FP), R9
+	MOVQ w2_base+48(FP), R10
+	MOVQ w3_base+72(FP), R11
+	MOVQ x_base+96(FP), SI
+	MOVQ x_len+104(FP), CX
+	MOVQ mean_base+120(FP), DX
+	MOVQ inv_base+144(FP), BX
+	MOVQ lanes+168(FP), DI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	SHRQ   $2, CX
+	JZ     sstore
+	XORQ   AX, AX
+
+sloop:
+	VMOVUPD (SI)(AX*1), Y4
+	VSUBPD  (DX)(AX*1), Y4, Y4 // x - mean
+	VMULPD  (BX)(AX*1), Y4, Y4 // * inv
+	VMULPD  (R8)(AX*1), Y4, Y5
+	VADDPD  Y5, Y0, Y0
+	VMULPD  (R9)(AX*1), Y4, Y6
+	VADDPD  Y6, Y1, Y1
+	VMULPD  (R10)(AX*1), Y4, Y7
+	VADDPD  Y7, Y2, Y2
+	VMULPD  (R11)(AX*1), Y4, Y8
+	VADDPD  Y8, Y3, Y3
+	ADDQ    $32, AX
+	DECQ    CX
+	JNZ     sloop
+
+sstore:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VZEROUPPER
+	RET

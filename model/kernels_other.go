@@ -30,3 +30,21 @@ func welfordQuads(x, mean, m2, inv, xs []float64, invN float64) {
 }
 
 func hasAVX() bool { return false }
+
+func dots4(w0, w1, w2, w3, x []float64, lanes *[16]float64) {
+	dots4Scaled(w0, w1, w2, w3, x, nil, nil, lanes)
+}
+
+// dots4Scaled without mean and inv is dots4.
+func dots4Scaled(w0, w1, w2, w3, x, mean, inv []float64, lanes *[16]float64) {
+	*lanes = [16]float64{}
+	for k, w := range [4][]float64{w0, w1, w2, w3} {
+		for i := range len(x) &^ 3 {
+			v := x[i]
+			if mean != nil {
+				v = scale(v, mean[i], inv[i])
+			}
+			lanes[4*k+i%4] += float64(w[i] * v)
+		}
+	}
+}

@@ -17,7 +17,13 @@ func (m *Model) Predict(x []float64, out []float64) error {
 	}
 	// A NaN or infinite feature makes every logit NaN or infinite: the
 	// features are only scanned when the first logit is not finite.
-	z := m.logitX(0, x)
+	var z float64
+	if m.k.learner == learnerSoftmax {
+		m.logits(x, out, true)
+		z = out[0]
+	} else {
+		z = m.logitX(0, x)
+	}
 	if !finite(z) {
 		if err := checkFinite(x); err != nil {
 			return err
@@ -29,12 +35,7 @@ func (m *Model) Predict(x []float64, out []float64) error {
 	case learnerLinear:
 		out[0] = m.unscale(z)
 	case learnerSoftmax:
-		out = out[:m.nk]
-		out[0] = z
-		for k := 1; k < len(out); k++ {
-			out[k] = m.logitX(k, x)
-		}
-		softmaxInPlace(out)
+		softmaxInPlace(out[:m.nk])
 	}
 	return nil
 }
