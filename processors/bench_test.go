@@ -160,16 +160,19 @@ func BenchmarkRouteBatching(b *testing.B) {
 // for each learner at 18 and 784 features: predict, metrics, SGD step,
 // predictions.
 func BenchmarkLearnStepWidth(b *testing.B) {
+	// Named explicitly: the default optimizer is FTRL.
+	adam, ftrl := model.Optimizer{Name: model.OptimizerAdam}, model.Optimizer{Name: model.OptimizerFTRL}
 	for _, c := range []struct {
 		name string
 		cfg  model.Config
 	}{
-		{"logistic/adam/f18", model.Config{Task: model.TaskBinary, Features: 18}},
-		{"logistic/ftrl/f18", model.Config{Task: model.TaskBinary, Features: 18, Optimizer: model.Optimizer{Name: model.OptimizerFTRL}}},
-		{"linear/adam/f18", model.Config{Task: model.TaskRegression, Features: 18}},
-		{"softmax/adam/f18/k10", model.Config{Task: model.TaskMulticlass, Classes: 10, Features: 18}},
-		{"logistic/adam/f784", model.Config{Task: model.TaskBinary, Features: 784}},
-		{"softmax/adam/f784/k10", model.Config{Task: model.TaskMulticlass, Classes: 10, Features: 784}},
+		{"logistic/adam/f18", model.Config{Task: model.TaskBinary, Features: 18, Optimizer: adam}},
+		{"logistic/ftrl/f18", model.Config{Task: model.TaskBinary, Features: 18, Optimizer: ftrl}},
+		{"linear/adam/f18", model.Config{Task: model.TaskRegression, Features: 18, Optimizer: adam}},
+		{"softmax/adam/f18/k10", model.Config{Task: model.TaskMulticlass, Classes: 10, Features: 18, Optimizer: adam}},
+		{"logistic/adam/f784", model.Config{Task: model.TaskBinary, Features: 784, Optimizer: adam}},
+		{"softmax/adam/f784/k10", model.Config{Task: model.TaskMulticlass, Classes: 10, Features: 784, Optimizer: adam}},
+		{"softmax/ftrl/f784/k10", model.Config{Task: model.TaskMulticlass, Classes: 10, Features: 784, Optimizer: ftrl}},
 		{"softmax/sgd/f784/k10", model.Config{Task: model.TaskMulticlass, Classes: 10, Features: 784, Optimizer: model.Optimizer{Name: model.OptimizerSGD}}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
