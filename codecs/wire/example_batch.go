@@ -121,20 +121,30 @@ func appendRow(b []byte, r *Row, base int64, packed bool) []byte {
 // appendIntegers appends integer features (see integers) as longs, the
 // one- and two-byte ones (|v| < 8192: pixels, small counts) without a
 // call.
+//
+// It writes into b's capacity by index, two bytes for every such long (the
+// second one is overwritten by the next long when the first is the whole
+// long), so that which of the two it is takes no branch: a mix of the
+// two, as pixels are, defeats prediction.
 func appendIntegers(b []byte, fs []float64) []byte {
+	j, buf := len(b), b[:cap(b)]
 	for _, f := range fs {
 		v := int64(f)
 		u := uint64(v<<1) ^ uint64(v>>63)
-		switch {
-		case u < 1<<7:
-			b = append(b, byte(u))
-		case u < 1<<14:
-			b = append(b, byte(u)|0x80, byte(u>>7))
-		default:
-			b = binary.AppendUvarint(b, u)
+		if u < 1<<14 && j+1 < len(buf) {
+			two := u >> 7 // 0 for a one-byte long
+			if two != 0 {
+				two = 1
+			}
+			buf[j] = byte(u) | byte(two<<7)
+			buf[j+1] = byte(u >> 7)
+			j += 1 + int(two)
+			continue
 		}
+		b = binary.AppendUvarint(buf[:j], u)
+		j, buf = len(b), b[:cap(b)]
 	}
-	return b
+	return buf[:j]
 }
 
 // exampleBatchSize is the exact encoded size of eb with packing p.

@@ -116,6 +116,8 @@ func (g *gen) integerRow(n int) []float64 {
 		switch g.r.IntN(8) {
 		case 0:
 			fs[i] = []float64{maxExactInt, -maxExactInt, -1, 1e15}[g.r.IntN(4)]
+		case 1: // the edges of the one-, two- and three-byte longs
+			fs[i] = []float64{63, 64, -64, -65, 8191, 8192, -8192, -8193}[g.r.IntN(8)]
 		default:
 			fs[i] = float64(g.r.IntN(256))
 		}
