@@ -2,6 +2,16 @@
 
 #include "textflag.h"
 
+// DOTS4_ARGS loads the arguments dots4 and dots4Scaled share: the four
+// classes' weights into R8-R11, x into SI and its length into CX.
+#define DOTS4_ARGS \
+	MOVQ w0_base+0(FP), R8; \
+	MOVQ w1_base+24(FP), R9; \
+	MOVQ w2_base+48(FP), R10; \
+	MOVQ w3_base+72(FP), R11; \
+	MOVQ x_base+96(FP), SI; \
+	MOVQ x_len+104(FP), CX
+
 // func adamPairs(w, m, v, g, eta []float64, c *adamCoef)
 //
 // The Adam update of adamGo on len(w)/2 pairs of parameters with SSE2
@@ -336,6 +346,34 @@ loopftrl:
 doneftrl:
 	RET
 
+// DOTS4_ZERO clears the four classes' lane sums Y0-Y3 (+0, as dot's start).
+#define DOTS4_ZERO \
+	VXORPD Y0, Y0, Y0; \
+	VXORPD Y1, Y1, Y1; \
+	VXORPD Y2, Y2, Y2; \
+	VXORPD Y3, Y3, Y3
+
+// DOTS4_ADD adds the products of the four features in Y4 with the four
+// classes' weights at offset AX of R8-R11 to Y0-Y3: a multiply, then an
+// add.
+#define DOTS4_ADD \
+	VMULPD (R8)(AX*1), Y4, Y5; \
+	VADDPD Y5, Y0, Y0; \
+	VMULPD (R9)(AX*1), Y4, Y6; \
+	VADDPD Y6, Y1, Y1; \
+	VMULPD (R10)(AX*1), Y4, Y7; \
+	VADDPD Y7, Y2, Y2; \
+	VMULPD (R11)(AX*1), Y4, Y8; \
+	VADDPD Y8, Y3, Y3
+
+// DOTS4_STORE writes Y0-Y3 to the lanes at DI.
+#define DOTS4_STORE \
+	VMOVUPD Y0, 0(DI); \
+	VMOVUPD Y1, 32(DI); \
+	VMOVUPD Y2, 64(DI); \
+	VMOVUPD Y3, 96(DI); \
+	VZEROUPPER
+
 // func dots4(w0, w1, w2, w3, x []float64, lanes *[16]float64)
 //
 // dot(wk, x) of four classes at once over x[:len(x)&^3], with AVX: lane j
@@ -345,41 +383,22 @@ doneftrl:
 // chains: they overlap, where dot waits for each add. The caller checks
 // hasAVX and that every wk is at least as long as x.
 TEXT ·dots4(SB), NOSPLIT, $0-128
-	MOVQ w0_base+0(FP), R8
-	MOVQ w1_base+24(FP), R9
-	MOVQ w2_base+48(FP), R10
-	MOVQ w3_base+72(FP), R11
-	MOVQ x_base+96(FP), SI
-	MOVQ x_len+104(FP), CX
+	DOTS4_ARGS
 	MOVQ lanes+120(FP), DI
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	SHRQ   $2, CX
-	JZ     dstore
-	XORQ   AX, AX
+	DOTS4_ZERO
+	SHRQ $2, CX
+	JZ   dstore
+	XORQ AX, AX
 
 dloop:
 	VMOVUPD (SI)(AX*1), Y4
-	VMULPD  (R8)(AX*1), Y4, Y5
-	VADDPD  Y5, Y0, Y0
-	VMULPD  (R9)(AX*1), Y4, Y6
-	VADDPD  Y6, Y1, Y1
-	VMULPD  (R10)(AX*1), Y4, Y7
-	VADDPD  Y7, Y2, Y2
-	VMULPD  (R11)(AX*1), Y4, Y8
-	VADDPD  Y8, Y3, Y3
+	DOTS4_ADD
 	ADDQ    $32, AX
 	DECQ    CX
 	JNZ     dloop
 
 dstore:
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD Y2, 64(DI)
-	VMOVUPD Y3, 96(DI)
-	VZEROUPPER
+	DOTS4_STORE
 	RET
 
 // func dots4Scaled(w0, w1, w2, w3, x, mean, inv []float64, lanes *[16]float64)
@@ -389,43 +408,24 @@ dstore:
 // caller checks hasAVX and that every wk, mean and inv are at least as
 // long as x.
 TEXT ·dots4Scaled(SB), NOSPLIT, $0-176
-	MOVQ w0_base+0(FP), R8
-	MOVQ w1_base+24(FP), R9
-	MOVQ w2_base+48(FP), R10
-	MOVQ w3_base+72(FP), R11
-	MOVQ x_base+96(FP), SI
-	MOVQ x_len+104(FP), CX
+	DOTS4_ARGS
 	MOVQ mean_base+120(FP), DX
 	MOVQ inv_base+144(FP), BX
 	MOVQ lanes+168(FP), DI
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	SHRQ   $2, CX
-	JZ     sstore
-	XORQ   AX, AX
+	DOTS4_ZERO
+	SHRQ $2, CX
+	JZ   sstore
+	XORQ AX, AX
 
 sloop:
 	VMOVUPD (SI)(AX*1), Y4
 	VSUBPD  (DX)(AX*1), Y4, Y4 // x - mean
 	VMULPD  (BX)(AX*1), Y4, Y4 // * inv
-	VMULPD  (R8)(AX*1), Y4, Y5
-	VADDPD  Y5, Y0, Y0
-	VMULPD  (R9)(AX*1), Y4, Y6
-	VADDPD  Y6, Y1, Y1
-	VMULPD  (R10)(AX*1), Y4, Y7
-	VADDPD  Y7, Y2, Y2
-	VMULPD  (R11)(AX*1), Y4, Y8
-	VADDPD  Y8, Y3, Y3
+	DOTS4_ADD
 	ADDQ    $32, AX
 	DECQ    CX
 	JNZ     sloop
 
 sstore:
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD Y2, 64(DI)
-	VMOVUPD Y3, 96(DI)
-	VZEROUPPER
+	DOTS4_STORE
 	RET

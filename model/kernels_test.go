@@ -45,11 +45,7 @@ func TestAdamKernels(t *testing.T) {
 // not change the parameters, whatever the SIMD width.
 func TestLanesInert(t *testing.T) {
 	cfg := Config{Task: TaskBinary, Features: 18, Optimizer: Optimizer{Name: OptimizerAdam}}
-	a, b := mustNew(t, cfg), mustNew(t, cfg)
-	b.avx = false
-	xs, ys := benchRows(cfg, 500)
-	learnRows(t, a, xs, ys)
-	learnRows(t, b, xs, ys)
+	a, b, _ := learnWithAndWithoutAVX(t, cfg, 500)
 	if !equalBits(a.Weights(), b.Weights()) {
 		t.Error("AVX and SSE2 kernels learn differently")
 	}
@@ -291,11 +287,7 @@ func TestSoftmaxKernelsLearnAlike(t *testing.T) {
 	}
 	for _, nf := range []int{18, 784} {
 		cfg := Config{Task: TaskMulticlass, Classes: 10, Features: nf, Standardize: true}
-		a, b := mustNew(t, cfg), mustNew(t, cfg)
-		b.avx = false
-		xs, ys := benchRows(cfg, 300)
-		learnRows(t, a, xs, ys)
-		learnRows(t, b, xs, ys)
+		a, b, xs := learnWithAndWithoutAVX(t, cfg, 300)
 		if !equalBits(a.Weights(), b.Weights()) {
 			t.Errorf("%d features: AVX and one-class-at-a-time logits learn differently", nf)
 		}
@@ -312,4 +304,17 @@ func TestSoftmaxKernelsLearnAlike(t *testing.T) {
 			}
 		}
 	}
+}
+
+// learnWithAndWithoutAVX learns the same n rows into two models of cfg, a
+// with the CPU's kernels and b without AVX, and returns them with the
+// rows' features.
+func learnWithAndWithoutAVX(t *testing.T, cfg Config, n int) (a, b *Model, xs [][]float64) {
+	t.Helper()
+	a, b = mustNew(t, cfg), mustNew(t, cfg)
+	b.avx = false
+	xs, ys := benchRows(cfg, n)
+	learnRows(t, a, xs, ys)
+	learnRows(t, b, xs, ys)
+	return a, b, xs
 }
