@@ -25,6 +25,8 @@ func AppendExampleBatch(b []byte, eb *ExampleBatch) []byte {
 // integers (integer_features) rather than as doubles.
 type packed struct {
 	rows  []bool // nil: none
+	n     int    // how many rows are packed
+	width int    // their features each (every row of the batch has as many)
 	bytes int    // the encoded size of their features
 }
 
@@ -53,8 +55,12 @@ func packing(eb *ExampleBatch) packed {
 				p.rows = make([]bool, len(eb.Rows))
 			}
 			p.rows[i] = true
+			p.n++
 			p.bytes += size
 		}
+	}
+	if p.rows != nil {
+		p.width = w
 	}
 	return p
 }
@@ -90,21 +96,14 @@ func appendExampleBatch(b []byte, eb *ExampleBatch, p packed) []byte {
 	b = appendInt(b, eb.Invalid)
 	b = appendBoolean(b, eb.Partial)
 	b = appendDoubles(b, eb.Scores)
-	var n, w int
-	for i, ok := range p.rows {
-		if ok {
-			n++
-			w = len(eb.Rows[i].Features)
-		}
-	}
-	b = appendInt(b, int32(w))
-	b = appendArrayStart(b, n*w)
+	b = appendInt(b, int32(p.width))
+	b = appendArrayStart(b, p.n*p.width)
 	for i, ok := range p.rows {
 		if ok {
 			b = appendIntegers(b, eb.Rows[i].Features)
 		}
 	}
-	return appendArrayEnd(b, n*w)
+	return appendArrayEnd(b, p.n*p.width)
 }
 
 func appendRow(b []byte, r *Row, base int64, packed bool) []byte {
@@ -152,14 +151,11 @@ func exampleBatchSize(eb *ExampleBatch, p packed) int {
 	n := sizeString(eb.Source.Topic) + sizeLong(int64(eb.Source.Partition)) + sizeLong(eb.Source.Offset) +
 		sizeString(eb.Model) + sizeString(eb.Key) + sizeArray(len(eb.Rows)) + sizeLong(int64(eb.Invalid)) + 1 +
 		sizeDoubles(len(eb.Scores))
-	var ints, w int
 	for i := range eb.Rows {
 		r := &eb.Rows[i]
 		n += sizeLong(int64(r.Index)) + sizeLong(r.Offset-eb.Source.Offset) + 1
 		if p.rows != nil && p.rows[i] {
 			n++ // the empty features
-			ints += len(r.Features)
-			w = len(r.Features)
 		} else {
 			n += sizeDoubles(len(r.Features))
 		}
@@ -167,7 +163,7 @@ func exampleBatchSize(eb *ExampleBatch, p packed) int {
 			n += 8
 		}
 	}
-	return n + sizeLong(int64(w)) + sizeArray(ints) + p.bytes
+	return n + sizeLong(int64(p.width)) + sizeArray(p.n*p.width) + p.bytes
 }
 
 // ReadExampleBatch decodes the Avro binary of an ExampleBatch into eb. It
