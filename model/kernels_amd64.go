@@ -33,6 +33,10 @@ func ftrlQuads(w, z, n, g []float64, c *ftrlCoef)
 //go:noescape
 func welfordQuads(x, mean, m2, inv, xs []float64, invN float64)
 
+// goKernels is false: the Quads kernels are assembly, and run only where
+// hasAVX.
+const goKernels = false
+
 // hasAVX reports whether the CPU has AVX and the OS saves its registers: the
 // Quads kernels may run.
 func hasAVX() bool

@@ -31,6 +31,10 @@ func welfordQuads(x, mean, m2, inv, xs []float64, invN float64) {
 
 func hasAVX() bool { return false }
 
+// goKernels is true: the Quads kernels are the Go stand-ins below, which
+// tests may run with avx set to check them against the references.
+const goKernels = true
+
 func dots4(w0, w1, w2, w3, x []float64, lanes *[16]float64) {
 	dots4Scaled(w0, w1, w2, w3, x, nil, nil, lanes)
 }

@@ -237,8 +237,11 @@ func TestFTRLKernel(t *testing.T) {
 // class logit and logitX, for every width up to 41 (tails of 0-3
 // features), 2 to 11 classes (groups of four with a partial last one),
 // raw and standardised features, and values across the range.
+//
+// In a purego build (goKernels) the Go stand-ins of dots4 and dots4Scaled
+// are checked the same way.
 func TestLogitKernels(t *testing.T) {
-	if !hasAVX() {
+	if !hasAVX() && !goKernels {
 		t.Skip("no AVX")
 	}
 	r := rand.New(rand.NewPCG(2, 2))
@@ -247,6 +250,7 @@ func TestLogitKernels(t *testing.T) {
 		for classes := 2; classes <= 11; classes++ {
 			for nf := 1; nf <= 41; nf++ {
 				m := mustNew(t, Config{Task: TaskMulticlass, Classes: classes, Features: nf, Standardize: standardize})
+				m.avx = true // the kernels (or their Go stand-ins)
 				for i := range m.params {
 					m.params[i] = wild()
 				}
