@@ -94,10 +94,7 @@ func runFloor(ctx context.Context, brokers []string, g *goka.GroupGraph, client 
 // keeps a state per key in a group table does less per row, so its rate
 // bounds the per-entity rate on this stack.
 func gokaTableFloor(ctx context.Context, brokers []string, input string, rows int64, valueSize int, opts state.Options, suffix string) (result, error) {
-	value := make([]byte, valueSize)
-	for i := range value {
-		value[i] = byte(i*131 + i>>3) // not a run of one byte: states do not compress much
-	}
+	value := stateLike(valueSize)
 	c := newCounter(rows)
 	readWrite := func(ctx goka.Context, _ any) {
 		_ = ctx.Value() // nil for a sensor's first row, as a new state
@@ -171,10 +168,7 @@ func gokaDAGFloor(ctx context.Context, brokers []string, adm *kadm.Client, input
 			b.rows, b.bytes = 0, nil // the emitted bytes are the producer's now
 		}
 	}
-	value := make([]byte, stateSize)
-	for i := range value {
-		value[i] = byte(i*131 + i>>3)
-	}
+	value := stateLike(stateSize)
 	predict := func(ctx goka.Context, msg any) {
 		_ = ctx.Value()
 		ctx.SetValue(value)
@@ -233,6 +227,16 @@ func gokaDAGFloor(ctx context.Context, brokers []string, adm *kadm.Client, input
 	}
 	return result{name: "floor: two goka stages, nothing in them", rows: st.Rows - first.rows, elapsed: last.at.Sub(first.at),
 		note: fmt.Sprintf("route's and learn's shape with no work: rows forwarded in messages of %d, one %d-byte table write per message, a minimal prediction line per row", dagFloorBatchRows, stateSize)}, nil
+}
+
+// stateLike is a table value of size bytes standing for an encoded model
+// state: not a run of one byte, as states do not compress much.
+func stateLike(size int) []byte {
+	value := make([]byte, size)
+	for i := range value {
+		value[i] = byte(i*131 + i>>3)
+	}
+	return value
 }
 
 // newFloorProcessor builds a goka processor of g as the floors' are: the
