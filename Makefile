@@ -43,6 +43,8 @@ unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /integration)
 	# The pure-Go kernels that replace model's amd64 assembly elsewhere.
 	$(GO) test -count=1 -tags purego ./model/...
+	# The patched embedded broker's own test (third_party/kfake/PATCHES.md).
+	$(GO) test -count=1 github.com/twmb/franz-go/pkg/kfake
 
 race:
 	$(GO) test -count=1 -race -short $(RACE_PKGS)

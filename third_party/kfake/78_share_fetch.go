@@ -383,11 +383,11 @@ func (c *Cluster) handleShareFetch(creq *clientReq, w *watchShareFetch) (kmsg.Re
 					if m.firstOffset > lastAcq {
 						break readBatches
 					}
-					raw, err := c.readBatchRaw(ap.pd, si, m)
+					var err error
+					rawBytes, err = c.appendBatchRaw(rawBytes, ap.pd, si, m)
 					if err != nil {
 						break readBatches
 					}
-					rawBytes = append(rawBytes, raw...)
 				}
 			}
 		}

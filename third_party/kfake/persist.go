@@ -338,24 +338,44 @@ func decodeBatchRaw(raw []byte) (*kmsg.RecordBatch, error) {
 }
 
 // readBatchRaw reads the raw RecordBatch wire bytes for a batch from its
-// segment file. The returned bytes can be appended directly to a fetch
-// response. Segment files contain pure RecordBatch bytes.
+// segment file. Segment files contain pure RecordBatch bytes.
 func (c *Cluster) readBatchRaw(pd *partData, segIdx int, meta *batchMeta) ([]byte, error) {
+	return c.appendBatchRaw(nil, pd, segIdx, meta)
+}
+
+// appendBatchRaw is readBatchRaw appending to dst: a fetch response reads
+// its batches straight into its records, not through a buffer of each
+// (streamsgd's patch).
+func (c *Cluster) appendBatchRaw(dst []byte, pd *partData, segIdx int, meta *batchMeta) ([]byte, error) {
 	if meta.segPos < 0 {
-		return nil, fmt.Errorf("batch at offset %d was not persisted", meta.firstOffset)
+		return dst, fmt.Errorf("batch at offset %d was not persisted", meta.firstOffset)
 	}
 	f, err := c.segReadFile(pd, segIdx)
 	if err != nil {
-		return nil, err
+		return dst, err
+	}
+	n := len(dst)
+	if a, ok := f.(appenderAt); ok { // memFS: one copy, no zeroing
+		out := a.AppendAt(dst, meta.segPos, int(meta.nbytes))
+		if len(out)-n != int(meta.nbytes) {
+			return dst[:n], io.ErrUnexpectedEOF
+		}
+		return out, nil
 	}
 	if _, err := f.Seek(meta.segPos, io.SeekStart); err != nil {
-		return nil, err
+		return dst, err
 	}
-	buf := make([]byte, meta.nbytes)
-	if _, err := io.ReadFull(f, buf); err != nil {
-		return nil, err
+	dst = slices.Grow(dst, int(meta.nbytes))[:n+int(meta.nbytes)]
+	if _, err := io.ReadFull(f, dst[n:]); err != nil {
+		return dst[:n], err
 	}
-	return buf, nil
+	return dst, nil
+}
+
+// appenderAt is a file that appends n of its bytes from off to dst (fewer
+// at its end), as memFS's do.
+type appenderAt interface {
+	AppendAt(dst []byte, off int64, n int) []byte
 }
 
 // segReadFile returns a read handle for the given segment. For the

@@ -58,10 +58,91 @@ type memFS struct {
 	failNextWrite error
 }
 
-// memFileData is the backing storage for a memFS file.
+// memFileData is the backing storage for a memFS file: chunks of
+// memChunk bytes, every one full but the last, so that a growing segment
+// is never copied to a larger array (a 100 MiB segment grown by doubling
+// copied 127 MiB and faulted in fresh pages at every step; streamsgd's
+// patch). Only the first chunk grows by doubling, so small files (index,
+// offsets) stay small.
 type memFileData struct {
-	data    []byte
+	chunks  [][]byte
+	size    int64
 	modTime time.Time
+}
+
+// memChunk is the size of a full chunk of a memFS file.
+const memChunk = 1 << 20
+
+// resize makes the file n bytes long, the new bytes zero.
+func (d *memFileData) resize(n int64) {
+	if n <= d.size {
+		k := int((n + memChunk - 1) / memChunk)
+		clear(d.chunks[k:])
+		d.chunks = d.chunks[:k]
+		if k > 0 {
+			d.chunks[k-1] = d.chunks[k-1][:n-int64(k-1)*memChunk]
+		}
+		d.size = n
+		return
+	}
+	for d.size < n {
+		last := d.room(n - d.size)
+		add := min(n-d.size, int64(cap(*last)-len(*last)))
+		old := len(*last)
+		*last = (*last)[:old+int(add)]
+		clear((*last)[old:])
+		d.size += add
+	}
+}
+
+// room returns the last chunk with capacity for at least one more byte
+// (up to want more), adding or growing a chunk when it has none.
+func (d *memFileData) room(want int64) *[]byte {
+	if k := len(d.chunks); k > 0 {
+		last := &d.chunks[k-1]
+		if len(*last) < cap(*last) {
+			return last
+		}
+		if cap(*last) < memChunk { // only the first chunk grows
+			grown := make([]byte, len(*last), min(max(2*cap(*last), len(*last)+int(min(want, memChunk))), memChunk))
+			copy(grown, *last)
+			*last = grown
+			return last
+		}
+	}
+	size := memChunk
+	if len(d.chunks) == 0 {
+		size = int(min(max(want, 512), memChunk))
+	}
+	d.chunks = append(d.chunks, make([]byte, 0, size))
+	return &d.chunks[len(d.chunks)-1]
+}
+
+// writeAt copies b into the file at pos, growing it as needed.
+func (d *memFileData) writeAt(pos int64, b []byte) {
+	if pos > d.size {
+		d.resize(pos)
+	}
+	for len(b) > 0 && pos < d.size { // over existing bytes
+		n := copy(d.chunks[pos/memChunk][pos%memChunk:], b)
+		b, pos = b[n:], pos+int64(n)
+	}
+	for len(b) > 0 { // appended
+		last := d.room(int64(len(b)))
+		n := min(len(b), cap(*last)-len(*last))
+		*last = append(*last, b[:n]...)
+		b, d.size = b[n:], d.size+int64(n)
+	}
+}
+
+// readAt copies the file's bytes from pos into b.
+func (d *memFileData) readAt(pos int64, b []byte) int {
+	read := 0
+	for len(b) > 0 && pos < d.size {
+		n := copy(b, d.chunks[pos/memChunk][pos%memChunk:])
+		b, pos, read = b[n:], pos+int64(n), read+n
+	}
+	return read
 }
 
 func newMemFS() *memFS {
@@ -93,12 +174,12 @@ func (m *memFS) OpenFile(name string, flag int, _ os.FileMode) (file, error) {
 		return nil, &os.PathError{Op: "open", Path: name, Err: os.ErrNotExist}
 	}
 	if flag&os.O_TRUNC != 0 {
-		d.data = d.data[:0]
+		d.resize(0)
 		d.modTime = time.Now()
 	}
 	var pos int64
 	if flag&os.O_APPEND != 0 {
-		pos = int64(len(d.data))
+		pos = d.size
 	}
 	return &memFile{fs: m, name: name, d: d, pos: pos, flag: flag}, nil
 }
@@ -180,7 +261,7 @@ func (m *memFS) ReadDir(name string) ([]os.DirEntry, error) {
 		}
 		if rest != "" && !seen[rest] {
 			seen[rest] = true
-			entries = append(entries, memDirEntry{name: rest, size: int64(len(d.data))})
+			entries = append(entries, memDirEntry{name: rest, size: d.size})
 		}
 	}
 	for k := range m.dirs {
@@ -206,8 +287,8 @@ func (m *memFS) ReadFile(name string) ([]byte, error) {
 	if !ok {
 		return nil, &os.PathError{Op: "read", Path: name, Err: os.ErrNotExist}
 	}
-	out := make([]byte, len(d.data))
-	copy(out, d.data)
+	out := make([]byte, d.size)
+	d.readAt(0, out)
 	return out, nil
 }
 
@@ -215,7 +296,7 @@ func (m *memFS) Stat(name string) (os.FileInfo, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if d, ok := m.files[name]; ok {
-		return memFileInfo{name: name, size: int64(len(d.data)), modTime: d.modTime}, nil
+		return memFileInfo{name: name, size: d.size, modTime: d.modTime}, nil
 	}
 	if m.dirs[name] {
 		return memFileInfo{name: name, isDir: true}, nil
@@ -234,21 +315,10 @@ func (f *memFile) Write(b []byte) (int, error) {
 	}
 	// Match POSIX O_APPEND: writes always go to the end.
 	if f.flag&os.O_APPEND != 0 {
-		f.pos = int64(len(f.d.data))
+		f.pos = f.d.size
 	}
-	end := f.pos + int64(len(b))
-	if end > int64(len(f.d.data)) {
-		if end > int64(cap(f.d.data)) {
-			newCap := max(int64(cap(f.d.data))*2, end)
-			grown := make([]byte, end, newCap)
-			copy(grown, f.d.data)
-			f.d.data = grown
-		} else {
-			f.d.data = f.d.data[:end]
-		}
-	}
-	copy(f.d.data[f.pos:], b)
-	f.pos = end
+	f.d.writeAt(f.pos, b)
+	f.pos += int64(len(b))
 	f.d.modTime = time.Now()
 	return len(b), nil
 }
@@ -256,12 +326,27 @@ func (f *memFile) Write(b []byte) (int, error) {
 func (f *memFile) Read(b []byte) (int, error) {
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
-	if f.pos >= int64(len(f.d.data)) {
+	if f.pos >= f.d.size {
 		return 0, io.EOF
 	}
-	n := copy(b, f.d.data[f.pos:])
+	n := f.d.readAt(f.pos, b)
 	f.pos += int64(n)
 	return n, nil
+}
+
+// AppendAt appends n of the file's bytes from off to dst, fewer at its
+// end (appenderAt).
+func (f *memFile) AppendAt(dst []byte, off int64, n int) []byte {
+	f.fs.mu.Lock()
+	defer f.fs.mu.Unlock()
+	end := min(off+int64(n), f.d.size)
+	for off < end {
+		c := f.d.chunks[off/memChunk]
+		k := min(int64(len(c)), off%memChunk+end-off)
+		dst = append(dst, c[off%memChunk:k]...)
+		off += k - off%memChunk
+	}
+	return dst
 }
 
 func (f *memFile) Seek(offset int64, whence int) (int64, error) {
@@ -273,7 +358,7 @@ func (f *memFile) Seek(offset int64, whence int) (int64, error) {
 	case io.SeekCurrent:
 		f.pos += offset
 	case io.SeekEnd:
-		f.pos = int64(len(f.d.data)) + offset
+		f.pos = f.d.size + offset
 	}
 	return f.pos, nil
 }
@@ -281,21 +366,7 @@ func (f *memFile) Seek(offset int64, whence int) (int64, error) {
 func (f *memFile) Truncate(size int64) error {
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
-	if size < int64(len(f.d.data)) {
-		f.d.data = f.d.data[:size]
-	} else if size > int64(len(f.d.data)) {
-		if size > int64(cap(f.d.data)) {
-			newCap := max(int64(cap(f.d.data))*2, size)
-			grown := make([]byte, size, newCap)
-			copy(grown, f.d.data)
-			f.d.data = grown
-		} else {
-			// Zero the new bytes (POSIX truncate extension fills with zeros).
-			prev := len(f.d.data)
-			f.d.data = f.d.data[:size]
-			clear(f.d.data[prev:])
-		}
-	}
+	f.d.resize(size)
 	f.d.modTime = time.Now()
 	return nil
 }
