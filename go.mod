@@ -80,10 +80,11 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-// kfake with two fixes to its group session timers, two to its compaction
-// and one to its reads and writes (third_party/kfake/PATCHES.md): a member
-// killed while it waits in JoinGroup expires, a live one is kept; a
-// transaction's marker goes with its records, and a log is cleaned only once
-// min.cleanable.dirty.ratio of it is dirty; an in-memory segment grows by
-// chunks instead of being copied, and a fetch reads into its response.
+// kfake with two fixes to its group session timers, two to its compaction,
+// one to its reads and writes and one to its fetches
+// (third_party/kfake/PATCHES.md): a member killed while it waits in
+// JoinGroup expires, a live one is kept; a transaction's marker goes with
+// its records, and a log is cleaned only once min.cleanable.dirty.ratio of
+// it is dirty; an in-memory segment grows by chunks and is fetched without
+// copies; a full fetch response keeps its aborted transactions.
 replace github.com/twmb/franz-go/pkg/kfake => ./third_party/kfake

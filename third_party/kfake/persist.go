@@ -354,20 +354,25 @@ func (c *Cluster) appendBatchRaw(dst []byte, pd *partData, segIdx int, meta *bat
 	if err != nil {
 		return dst, err
 	}
-	n := len(dst)
+	return appendFileBytes(dst, f, meta.segPos, int(meta.nbytes))
+}
+
+// appendFileBytes appends n bytes of f from off to dst.
+func appendFileBytes(dst []byte, f file, off int64, n int) ([]byte, error) {
+	had := len(dst)
 	if a, ok := f.(appenderAt); ok { // memFS: one copy, no zeroing
-		out := a.AppendAt(dst, meta.segPos, int(meta.nbytes))
-		if len(out)-n != int(meta.nbytes) {
-			return dst[:n], io.ErrUnexpectedEOF
+		out := a.AppendAt(dst, off, n)
+		if len(out)-had != n {
+			return dst[:had], io.ErrUnexpectedEOF
 		}
 		return out, nil
 	}
-	if _, err := f.Seek(meta.segPos, io.SeekStart); err != nil {
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
 		return dst, err
 	}
-	dst = slices.Grow(dst, int(meta.nbytes))[:n+int(meta.nbytes)]
-	if _, err := io.ReadFull(f, dst[n:]); err != nil {
-		return dst[:n], err
+	dst = slices.Grow(dst, n)[:had+n]
+	if _, err := io.ReadFull(f, dst[had:]); err != nil {
+		return dst[:had], err
 	}
 	return dst, nil
 }
@@ -376,6 +381,56 @@ func (c *Cluster) appendBatchRaw(dst []byte, pd *partData, segIdx int, meta *bat
 // at its end), as memFS's do.
 type appenderAt interface {
 	AppendAt(dst []byte, off int64, n int) []byte
+}
+
+// slicerAt is a file whose written bytes never change, so that it can
+// return n of them from off without a copy when they lie in one piece of
+// its memory (memFS).
+type slicerAt interface {
+	SliceAt(off int64, n int) ([]byte, bool)
+}
+
+// batchRun is adjacent batches of segment si, bytes [pos, end) of it;
+// first is the first batch's meta.
+type batchRun struct {
+	si       int
+	pos, end int64
+	first    *batchMeta
+}
+
+// addBatchRun adds batch m of segment si to runs, extending the last run
+// when m follows it.
+func addBatchRun(runs []batchRun, si int, m *batchMeta) []batchRun {
+	if k := len(runs) - 1; k >= 0 && runs[k].si == si && m.segPos >= 0 && runs[k].pos >= 0 && runs[k].end == m.segPos {
+		runs[k].end += int64(m.nbytes)
+		return runs
+	}
+	return append(runs, batchRun{si: si, pos: m.segPos, end: m.segPos + int64(m.nbytes), first: m})
+}
+
+// readBatchRuns appends the bytes of runs to dst. One run into an empty
+// dst from a slicerAt is returned without a copy, capped so that an
+// append to it copies.
+func (c *Cluster) readBatchRuns(dst []byte, pd *partData, runs []batchRun) ([]byte, error) {
+	for _, r := range runs {
+		if r.pos < 0 {
+			return dst, fmt.Errorf("batch at offset %d was not persisted", r.first.firstOffset)
+		}
+		f, err := c.segReadFile(pd, r.si)
+		if err != nil {
+			return dst, err
+		}
+		n := int(r.end - r.pos)
+		if s, ok := f.(slicerAt); ok && len(dst) == 0 && len(runs) == 1 {
+			if b, ok := s.SliceAt(r.pos, n); ok {
+				return b[:n:n], nil
+			}
+		}
+		if dst, err = appendFileBytes(dst, f, r.pos, n); err != nil {
+			return dst, err
+		}
+	}
+	return dst, nil
 }
 
 // segReadFile returns a read handle for the given segment. For the

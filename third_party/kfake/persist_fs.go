@@ -52,6 +52,7 @@ type memFS struct {
 	mu    sync.Mutex
 	files map[string]*memFileData
 	dirs  map[string]bool
+	chunk int64 // of its files' memory, memChunk but in tests
 
 	// Fault injection: set these before an operation to simulate errors.
 	failNextSync  error
@@ -63,24 +64,27 @@ type memFS struct {
 // is never copied to a larger array (a 100 MiB segment grown by doubling
 // copied 127 MiB and faulted in fresh pages at every step; streamsgd's
 // patch). Only the first chunk grows by doubling, so small files (index,
-// offsets) stay small.
+// offsets) stay small. A byte once written is never changed in place: an
+// overwrite or a truncation copies the chunk it changes first, so that
+// SliceAt can hand out written bytes without a copy.
 type memFileData struct {
 	chunks  [][]byte
+	chunk   int64 // the size of a full chunk
 	size    int64
 	modTime time.Time
 }
 
 // memChunk is the size of a full chunk of a memFS file.
-const memChunk = 1 << 20
+const memChunk = 4 << 20
 
 // resize makes the file n bytes long, the new bytes zero.
 func (d *memFileData) resize(n int64) {
 	if n <= d.size {
-		k := int((n + memChunk - 1) / memChunk)
+		k := int((n + d.chunk - 1) / d.chunk)
 		clear(d.chunks[k:])
 		d.chunks = d.chunks[:k]
-		if k > 0 {
-			d.chunks[k-1] = d.chunks[k-1][:n-int64(k-1)*memChunk]
+		if k > 0 && n-int64(k-1)*d.chunk < int64(len(d.chunks[k-1])) {
+			d.chunks[k-1] = cloneChunk(d.chunks[k-1][:n-int64(k-1)*d.chunk])
 		}
 		d.size = n
 		return
@@ -98,21 +102,22 @@ func (d *memFileData) resize(n int64) {
 // room returns the last chunk with capacity for at least one more byte
 // (up to want more), adding or growing a chunk when it has none.
 func (d *memFileData) room(want int64) *[]byte {
+	full := int(d.chunk)
 	if k := len(d.chunks); k > 0 {
 		last := &d.chunks[k-1]
 		if len(*last) < cap(*last) {
 			return last
 		}
-		if cap(*last) < memChunk { // only the first chunk grows
-			grown := make([]byte, len(*last), min(max(2*cap(*last), len(*last)+int(min(want, memChunk))), memChunk))
+		if cap(*last) < full { // only the first chunk grows
+			grown := make([]byte, len(*last), min(max(2*cap(*last), len(*last)+int(min(want, d.chunk))), full))
 			copy(grown, *last)
 			*last = grown
 			return last
 		}
 	}
-	size := memChunk
+	size := full
 	if len(d.chunks) == 0 {
-		size = int(min(max(want, 512), memChunk))
+		size = int(min(max(want, 512), d.chunk))
 	}
 	d.chunks = append(d.chunks, make([]byte, 0, size))
 	return &d.chunks[len(d.chunks)-1]
@@ -123,8 +128,10 @@ func (d *memFileData) writeAt(pos int64, b []byte) {
 	if pos > d.size {
 		d.resize(pos)
 	}
-	for len(b) > 0 && pos < d.size { // over existing bytes
-		n := copy(d.chunks[pos/memChunk][pos%memChunk:], b)
+	for len(b) > 0 && pos < d.size { // over existing bytes, copied first
+		c := &d.chunks[pos/d.chunk]
+		*c = cloneChunk(*c)
+		n := copy((*c)[pos%d.chunk:], b)
 		b, pos = b[n:], pos+int64(n)
 	}
 	for len(b) > 0 { // appended
@@ -135,11 +142,16 @@ func (d *memFileData) writeAt(pos int64, b []byte) {
 	}
 }
 
+// cloneChunk copies c into a new array of the same capacity.
+func cloneChunk(c []byte) []byte {
+	return append(make([]byte, 0, cap(c)), c...)
+}
+
 // readAt copies the file's bytes from pos into b.
 func (d *memFileData) readAt(pos int64, b []byte) int {
 	read := 0
 	for len(b) > 0 && pos < d.size {
-		n := copy(b, d.chunks[pos/memChunk][pos%memChunk:])
+		n := copy(b, d.chunks[pos/d.chunk][pos%d.chunk:])
 		b, pos, read = b[n:], pos+int64(n), read+n
 	}
 	return read
@@ -149,6 +161,7 @@ func newMemFS() *memFS {
 	return &memFS{
 		files: make(map[string]*memFileData),
 		dirs:  map[string]bool{"/": true},
+		chunk: memChunk,
 	}
 }
 
@@ -167,7 +180,7 @@ func (m *memFS) OpenFile(name string, flag int, _ os.FileMode) (file, error) {
 
 	d, exists := m.files[name]
 	if flag&os.O_CREATE != 0 && !exists {
-		d = &memFileData{modTime: time.Now()}
+		d = &memFileData{chunk: m.chunk, modTime: time.Now()}
 		m.files[name] = d
 	}
 	if d == nil {
@@ -341,12 +354,24 @@ func (f *memFile) AppendAt(dst []byte, off int64, n int) []byte {
 	defer f.fs.mu.Unlock()
 	end := min(off+int64(n), f.d.size)
 	for off < end {
-		c := f.d.chunks[off/memChunk]
-		k := min(int64(len(c)), off%memChunk+end-off)
-		dst = append(dst, c[off%memChunk:k]...)
-		off += k - off%memChunk
+		c := f.d.chunks[off/f.d.chunk]
+		k := min(int64(len(c)), off%f.d.chunk+end-off)
+		dst = append(dst, c[off%f.d.chunk:k]...)
+		off += k - off%f.d.chunk
 	}
 	return dst
+}
+
+// SliceAt returns the file's n bytes from off without a copy when they
+// lie in one chunk (slicerAt): they never change.
+func (f *memFile) SliceAt(off int64, n int) ([]byte, bool) {
+	f.fs.mu.Lock()
+	defer f.fs.mu.Unlock()
+	if off < 0 || off+int64(n) > f.d.size || off/f.d.chunk != (off+int64(n)-1)/f.d.chunk || n <= 0 {
+		return nil, false
+	}
+	c := f.d.chunks[off/f.d.chunk]
+	return c[off%f.d.chunk : off%f.d.chunk+int64(n) : off%f.d.chunk+int64(n)], true
 }
 
 func (f *memFile) Seek(offset int64, whence int) (int64, error) {
