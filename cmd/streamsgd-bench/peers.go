@@ -308,8 +308,8 @@ func (po peersOptions) kafkaRowsOnFreshBroker(ctx context.Context, s peerSet, fi
 }
 
 // kafkaRows: the train file produced to a one-partition topic in 1-row
-// messages (and 64-row ones for the SUSY-shaped set); the franz-go
-// ceiling, streamsgd run, and the peers consuming the same topic with
+// messages and in 64-row ones; on each, the franz-go ceiling, the goka
+// floors, streamsgd run, and the peers consuming the same topic with
 // confluent-kafka and producing one prediction per row.
 func (po peersOptions) kafkaRows(ctx context.Context, brokers []string, s peerSet, fileRows []*peerRow) ([]*peerRow, error) {
 	cl, err := kafkaclient.NewClient(brokers)
@@ -366,10 +366,15 @@ func (po peersOptions) kafkaRows(ctx context.Context, brokers []string, s peerSe
 		}
 		ceilRow.base, floorRow.base, dagRow.base = sgd, sgd, sgd
 		rows = append(rows, ceilRow, floorRow, dagRow, sgd)
-		for _, learner := range []string{"river", "vw", "sklearn", "sklearn64"} {
-			if (learner == "sklearn64") != (per == 64) || per == 64 && learner == "vw" {
-				continue
-			}
+		// River reads both shapes (its cost is its learning, so the shape
+		// is streamsgd's to gain from, as a user batching rows would);
+		// VW and scikit-learn per row the 1-row messages, scikit-learn per
+		// 64 rows the 64-row ones.
+		learners := []string{"river", "vw", "sklearn"}
+		if per == 64 {
+			learners = []string{"river", "sklearn64"}
+		}
+		for _, learner := range learners {
 			n := st.Rows
 			switch {
 			case learner == "river":

@@ -214,6 +214,8 @@ def run_kafka(a):
         if start is None and msgs:
             start, cpu0 = time.perf_counter(), cpu_seconds()
         for msg in msgs:
+            if rows >= a.rows:
+                break  # a capped run stops at its cap, not at the end of a poll of 64-row messages
             if msg.error():
                 raise RuntimeError(str(msg.error()))
             parsed = list(parse_lines(msg.value()))
