@@ -255,7 +255,7 @@ func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls ka
 	cfg := kafkaclient.SaramaConfig(cls.Sarama, o.ClientID)
 	o.Timing.Apply(cfg)
 	tmc := topicManagerConfig(p)
-	opts := append(ConsumeOptions(cfg),
+	opts := append(append(ConsumeOptions(cfg), topology.ProcessorOptions()...),
 		goka.WithClientID(o.ClientID),
 		goka.WithConsumerSaramaBuilder(saramaConsumerBuilder(p, cfg)),
 		goka.WithTopicManagerBuilder(fencedTopicManagerBuilder(p, o, cls, cfg, tmc)),

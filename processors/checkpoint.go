@@ -169,8 +169,11 @@ func (c *Checkpoint) ProcessState(ctx goka.Context, msg interface{}) {
 // ProcessPin is the goka callback of the pins topic (values []byte, JSON
 // table.PinCommands). A command that is not one is recorded as rejected.
 func (c *Checkpoint) ProcessPin(ctx goka.Context, msg interface{}) {
+	if msg == nil {
+		return // a tombstone on the pins topic is no command
+	}
 	data, ok := msg.([]byte)
-	if !ok && msg != nil {
+	if !ok {
 		ctx.Fail(fmt.Errorf("processors: checkpoint pin for key %q: unexpected message %T", ctx.Key(), msg))
 		return
 	}

@@ -142,6 +142,9 @@ func (j *Join) Init() {
 
 // ProcessFeatures is the goka callback of <p>.features.
 func (j *Join) ProcessFeatures(ctx goka.Context, msg any) {
+	if msg == nil {
+		return // a tombstone on the features topic (route writes none): no example
+	}
 	f, ok := msg.(*wire.Features)
 	if !ok {
 		ctx.Fail(fmt.Errorf("processors: join: unexpected message %T", msg))

@@ -63,6 +63,9 @@ type LearnOutput struct {
 
 // Process is the goka callback of the learn group.
 func (l *Learn) Process(ctx goka.Context, msg interface{}) {
+	if msg == nil {
+		return // a tombstone on the examples topic: no example
+	}
 	b, ok := msg.(*wire.ExampleBatch)
 	if !ok {
 		ctx.Fail(fmt.Errorf("processors: learn: unexpected message %T", msg))

@@ -45,6 +45,9 @@ type Merge struct {
 
 // Process is the goka callback of the merge group.
 func (m *Merge) Process(ctx goka.Context, msg interface{}) {
+	if msg == nil {
+		return // a tombstone on the shards topic: no shard state
+	}
 	u, ok := msg.(*table.ShardState)
 	if !ok {
 		ctx.Fail(fmt.Errorf("processors: merge: unexpected message %T", msg))

@@ -60,7 +60,7 @@ func runDelayed(t *testing.T, yaml string) *delayedRun {
 	done := make(chan struct{})
 	groups := p.Groups()
 	for _, g := range groups {
-		proc, err := goka.NewProcessor(nil, g, goka.WithTester(r.tt))
+		proc, err := goka.NewProcessor(nil, g, append(ProcessorOptions(), goka.WithTester(r.tt))...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,8 @@ func runDelayed(t *testing.T, yaml string) *delayedRun {
 }
 
 // do plays one event: "f <id> <x0>,<x1>" features, "l <id> <label>" a
-// label, "expire <seconds>" a visit of the join table that many seconds
+// label, "tombstone <topic> <key>" a record with a null value, "expire
+// <seconds>" a visit of the join table that many seconds
 // after the start; the records' timestamps are the start.
 func (r *delayedRun) do(t *testing.T, ev string) {
 	t.Helper()
@@ -103,6 +104,8 @@ func (r *delayedRun) do(t *testing.T, ev string) {
 			id = ""
 		}
 		r.tt.Consume("labels", id, []byte(value), at)
+	case "tombstone": // "tombstone <topic> <key>": a null value
+		r.tt.Consume(f[1], f[2], nil, at)
 	case "expire":
 		var s float64
 		fmt.Sscan(f[1], &s)
@@ -188,6 +191,8 @@ func TestDelayedLabelsOnTester(t *testing.T) {
 			dead: nil}, // the second label is new: it waits
 		{name: "bad labels", events: []string{"f a 1,2", "l a x", "l - 1", "l a NaN", "l a 0"}, learned: []string{"a"},
 			dead: []string{input.ReasonBadLabel, input.ReasonNoID, "model logreg: label is not a finite number"}},
+		{name: "tombstones", events: []string{"f a 1,2", "tombstone labels a", "tombstone in a", "l a 1"}, learned: []string{"a"},
+			dead: []string{input.ReasonBadLabel, input.ReasonEmptyMessage}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runDelayed(t, delayedYAML)

@@ -216,6 +216,17 @@ func (p *Pipeline) Graph() Graph {
 	return Graph{Groups: groups, Writers: writers, Visits: visits}
 }
 
+// ProcessorOptions are the goka options the graph's callbacks are written
+// for, given to every processor of its groups (`streamsgd run`'s and the
+// tests' alike): every record reaches its callback, a null value (a
+// tombstone) included. goka's default skips a null value and commits past
+// it, so a tombstone on an input topic was neither predicted nor
+// dead-lettered; route and score now dead-letter it as an empty message,
+// join as a label that does not parse.
+func ProcessorOptions() []goka.ProcessorOption {
+	return []goka.ProcessorOption{goka.WithNilHandling(goka.NilProcess)}
+}
+
 // Groups returns the group graphs of the DAG in data-flow order.
 func (p *Pipeline) Groups() []*goka.GroupGraph { return p.Graph().Groups }
 

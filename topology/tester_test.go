@@ -9,6 +9,7 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 
+	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/table"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/config"
@@ -40,7 +41,7 @@ func runTester(t *testing.T, yaml string) (*Pipeline, *tester.Tester) {
 	done := make(chan struct{})
 	var procs []*goka.Processor
 	for _, g := range p.Groups() {
-		proc, err := goka.NewProcessor(nil, g, goka.WithTester(tt))
+		proc, err := goka.NewProcessor(nil, g, append(ProcessorOptions(), goka.WithTester(tt))...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,14 +73,23 @@ func TestDAGOnTester(t *testing.T) {
 	tt.Consume("in", "1", []byte("1,x,3"))   // not a number
 	tt.Consume("in", "0", []byte("1,2"))     // too few columns
 	tt.Consume("in", "1", []byte("1,NaN,3")) // NaN
+	tt.Consume("in", "1", nil)                // a tombstone
+	// Tombstones on the internal topics are no rows: skipped.
+	for _, topic := range []goka.Stream{p.Topics.Examples, p.Topics.Pins} {
+		tt.Consume(string(topic), "logreg", nil)
+	}
 
 	v := tt.TableValue(p.Topics.LearnTable, "logreg")
 	st, ok := v.(*table.ModelState)
 	if !ok {
 		t.Fatalf("table value %T", v)
 	}
-	if st.Rows != 2 || st.Invalid != 3 {
-		t.Errorf("state rows %d invalid %d, want 2 and 3", st.Rows, st.Invalid)
+	if st.Rows != 2 || st.Invalid != 4 {
+		t.Errorf("state rows %d invalid %d, want 2 and 4", st.Rows, st.Invalid)
+	}
+	tt.Consume("in", "0", []byte("-1,-2,-4")) // the groups go on
+	if st, _ := tt.TableValue(p.Topics.LearnTable, "logreg").(*table.ModelState); st == nil || st.Rows != 3 {
+		t.Errorf("after the tombstones, state %v, want 3 rows", st)
 	}
 	n := 0
 	for {
@@ -89,8 +99,8 @@ func TestDAGOnTester(t *testing.T) {
 		}
 		n += len(v.(*wire.PredictionBatch).Predictions)
 	}
-	if n != 2 {
-		t.Errorf("predictions: %d, want 2", n)
+	if n != 3 {
+		t.Errorf("predictions: %d, want 3", n)
 	}
 	var reasons []string
 	for {
@@ -100,8 +110,8 @@ func TestDAGOnTester(t *testing.T) {
 		}
 		reasons = append(reasons, v.(*wire.DeadLetter).Reason)
 	}
-	if len(reasons) != 3 {
-		t.Errorf("dead letters: %q, want 3", reasons)
+	if len(reasons) != 4 || reasons[3] != input.ReasonEmptyMessage {
+		t.Errorf("dead letters: %q, want 4, the last %q", reasons, input.ReasonEmptyMessage)
 	}
 	if _, v, ok := mets.Next(); !ok || v.(*wire.MetricSnapshot).Rows != 2 {
 		t.Errorf("metric snapshot after 2 rows: %v %v", v, ok)
