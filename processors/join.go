@@ -14,6 +14,7 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/model"
+	"github.com/streamsgd/streamsgd/runstats"
 )
 
 // Join is the join group of delayed labels. Its table, keyed by example
@@ -86,6 +87,9 @@ type Join struct {
 	// Route); defaults DefaultMaxBytes and wire.JSON.
 	DeadLetterMaxBytes int
 	DeadLetterEncoding string
+	// Stats, when set, counts the group's rows: in, the features and
+	// label records read; out, the rows predicted; and the dead letters.
+	Stats *runstats.Group
 
 	mu        sync.Mutex
 	positions map[int32]int64         // the last offset of Features seen, by partition
@@ -159,7 +163,7 @@ func (j *Join) ProcessFeatures(ctx goka.Context, msg any) {
 		ctx.Fail(fmt.Errorf("processors: join example %q from %s/%d@%d: %w", f.ID, in.Src.Topic, in.Src.Partition, in.Src.Offset, err))
 		return
 	}
-	j.apply(ctx, out)
+	j.apply(ctx, out, 1)
 }
 
 // ProcessLabel is the goka callback of the labels topic.
@@ -168,7 +172,7 @@ func (j *Join) ProcessLabel(ctx goka.Context, msg any) {
 	in := j.input(ctx)
 	in.Row = j.position(in.Src.Partition)
 	e, _ := ctx.Value().(*table.Pending)
-	j.apply(ctx, j.StepLabel(e, ctx.Key(), value, in))
+	j.apply(ctx, j.StepLabel(e, ctx.Key(), value, in), 1)
 }
 
 // Expire is the goka visitor ExpireVisitor: meta is an ExpireTick.
@@ -182,7 +186,7 @@ func (j *Join) Expire(ctx goka.Context, meta any) {
 	if e == nil {
 		return
 	}
-	j.apply(ctx, j.StepExpire(e, ctx.Key(), tick.NowMillis, j.position(ctx.Partition())))
+	j.apply(ctx, j.StepExpire(e, ctx.Key(), tick.NowMillis, j.position(ctx.Partition())), 0)
 }
 
 func (j *Join) input(ctx goka.Context) JoinInput {
@@ -192,12 +196,21 @@ func (j *Join) input(ctx goka.Context) JoinInput {
 	}
 }
 
-func (j *Join) apply(ctx goka.Context, out JoinOutput) {
+// apply writes out, the step of in records read (0 for a visit).
+func (j *Join) apply(ctx goka.Context, out JoinOutput, in int) {
 	for _, d := range out.Dead {
 		ctx.Emit(j.DeadLetter, ctx.Key(), d)
 	}
+	predicted := 0
 	for _, p := range out.Predictions {
 		ctx.Emit(j.Predictions, p.Key, p.Value)
+		predicted += len(p.Value.Predictions)
+	}
+	if j.Stats != nil {
+		j.Stats.Count(ctx.Partition(), in, predicted, len(out.Dead))
+		for _, d := range out.Dead {
+			j.Stats.DeadLetter(d.Reason)
+		}
 	}
 	for _, b := range out.Examples {
 		ctx.Emit(j.Examples, b.Key, b.Value)

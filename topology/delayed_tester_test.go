@@ -3,6 +3,7 @@ package topology
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/processors"
+	"github.com/streamsgd/streamsgd/runstats"
 )
 
 const delayedYAML = `
@@ -33,9 +35,11 @@ models:
 `
 
 // delayedRun is the DAG of a delayed-label pipeline on goka's tester, with
-// the join group's processor for its visits.
+// the join group's processor for its visits, counting in stats as a run
+// does.
 type delayedRun struct {
 	p     *Pipeline
+	stats *runstats.Run
 	tt    *tester.Tester
 	join  *goka.Processor
 	preds *tester.QueueTracker
@@ -53,9 +57,11 @@ func runDelayed(t *testing.T, yaml string) *delayedRun {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stats := p.NewStats()
+	p = p.WithStats(stats)
 	// Route stamps the features records it writes with the time it writes
 	// them, from which their expiry counts: the test starts now.
-	r := &delayedRun{p: p, tt: tester.New(t), t0: time.Now()}
+	r := &delayedRun{p: p, stats: stats, tt: tester.New(t), t0: time.Now()}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	groups := p.Groups()
@@ -303,5 +309,27 @@ func TestDelayedExpiryByRows(t *testing.T) {
 	}
 	if st := r.state(t); st == nil || st.Rows != 1 {
 		t.Fatalf("state %v, want b learned", st)
+	}
+}
+
+// TestDelayedJoinCounts: the join group counted nothing (its progress
+// line, /api/groups and Prometheus said 0 rows and 0 dead letters). It
+// counts the features and label records it reads, the rows it predicts and
+// its dead letters by kind, expiries included.
+func TestDelayedJoinCounts(t *testing.T) {
+	r := runDelayed(t, delayedYAML)
+	for _, ev := range []string{"f a 1,2", "f b 0,1", "f c 2,2", "l a 1", "l a 0", "l - 1", "l c x", "expire 61"} {
+		r.do(t, ev)
+	}
+	g := r.stats.Groups.Group(string(r.p.Topics.JoinGroup))
+	// In: 3 features and 4 labels; out: the 3 examples predicted; dead:
+	// the duplicate, the label without id, the one that does not parse,
+	// and b and c expired.
+	if got, want := g.Totals(), (runstats.PartitionCounts{Partition: -1, In: 7, Out: 3, Dead: 5}); got != want {
+		t.Errorf("join counts %+v, want %+v", got, want)
+	}
+	want := map[string]int64{runstats.KindDuplicate: 1, runstats.KindNoID: 1, runstats.KindLabel: 1, runstats.KindExpired: 2}
+	if got := g.DeadByKind(); !maps.Equal(got, want) {
+		t.Errorf("join dead letters by kind %v, want %v", got, want)
 	}
 }

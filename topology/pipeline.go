@@ -104,6 +104,9 @@ func (p *Pipeline) newJoin(deadLetterMaxBytes int) *processors.Join {
 	if p.Sharded() {
 		j.MergeTable = t.MergeTable
 	}
+	if p.stats != nil {
+		j.Stats = p.stats.Groups.Group(string(t.JoinGroup))
+	}
 	j.Init()
 	return j
 }
@@ -171,6 +174,7 @@ func (p *Pipeline) WithStats(stats *runstats.Run) *Pipeline {
 	l.Models = stats.Models
 	q.Learn = &l
 	q.Score = q.newScore(&r, 0)
+	q.Join = q.newJoin(0)
 	return &q
 }
 

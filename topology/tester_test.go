@@ -73,7 +73,7 @@ func TestDAGOnTester(t *testing.T) {
 	tt.Consume("in", "1", []byte("1,x,3"))   // not a number
 	tt.Consume("in", "0", []byte("1,2"))     // too few columns
 	tt.Consume("in", "1", []byte("1,NaN,3")) // NaN
-	tt.Consume("in", "1", nil)                // a tombstone
+	tt.Consume("in", "1", nil)               // a tombstone
 	// Tombstones on the internal topics are no rows: skipped.
 	for _, topic := range []goka.Stream{p.Topics.Examples, p.Topics.Pins} {
 		tt.Consume(string(topic), "logreg", nil)
