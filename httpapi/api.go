@@ -117,8 +117,14 @@ type ModelStatus struct {
 	Optimizer string              `json:"optimizer"`
 	PerEntity bool                `json:"per_entity"`
 	Shards    int                 `json:"shards"`
-	Rows      int64               `json:"rows"`
-	Metrics   map[string]*float64 `json:"metrics"`
+	// Rows learned: a global model's, from its state in the table (all
+	// its life, whichever instance learned them); a per-entity model's,
+	// by this process.
+	Rows int64 `json:"rows"`
+	// Metrics: the rolling metrics of the snapshots of the last period;
+	// without any (nothing learned since this process started), a global
+	// model's from its state.
+	Metrics map[string]*float64 `json:"metrics"`
 	// Snapshots: the key snapshots behind Metrics (one per key that
 	// reported in the last period).
 	Snapshots int64 `json:"snapshots"`
@@ -166,6 +172,10 @@ func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
 			ms.Snapshots = mt.Keys
 		}
 		if !spec.PerEntity() && s.o.Tables != nil {
+			if err := fromState(s.o.Tables, &ms, spec); err != nil {
+				writeError(w, http.StatusServiceUnavailable, err)
+				return
+			}
 			reg, err := s.o.Tables.Registry(spec.Name)
 			if err != nil {
 				writeError(w, http.StatusServiceUnavailable, err)
@@ -391,4 +401,24 @@ func (s *Server) pin(op table.PinOp) http.HandlerFunc {
 			writeJSON(w, http.StatusOK, map[string]any{"key": key, "op": res.Op, "version": res.Version, "ok": res.OK, "message": res.Message})
 		}
 	}
+}
+
+// fromState fills the rows of a global model's status, and its metrics
+// when no snapshot gave any, from its live state in tables (none yet, or
+// a sharded model not merged yet: left as they are).
+func fromState(tables Tables, ms *ModelStatus, spec processors.ModelSpec) error {
+	st, err := tables.State(spec.Name, spec.Shards > 1)
+	if _, isU := errors.AsType[processors.Unservable](err); isU {
+		return nil
+	}
+	if err != nil || st == nil {
+		return err
+	}
+	ms.Rows = st.Rows
+	if len(ms.Metrics) == 0 {
+		for _, mv := range st.Window.Values() {
+			ms.Metrics[mv.Name] = num(mv.Value)
+		}
+	}
+	return nil
 }
