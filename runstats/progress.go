@@ -61,7 +61,7 @@ func (p *Progress) Lines(now time.Time) []string {
 			mark.committed, mark.lagTime = committed, lag.Time
 			if prev.measured && lag.Time.After(prev.lagTime) {
 				perSec := float64(committed-prev.committed) / lag.Time.Sub(prev.lagTime).Seconds()
-				caught := n == 0 || float64(n) <= perSec*CaughtUpWindow.Seconds()
+				caught := lag.Settled(name) || float64(n) <= perSec*CaughtUpWindow.Seconds()
 				switch {
 				case caught && !prev.caughtUp:
 					out = append(out, fmt.Sprintf("%s caught up with its inputs (lag %s messages, %s rows in)", name, Thousands(n), Thousands(t.In)))
@@ -69,8 +69,8 @@ func (p *Progress) Lines(now time.Time) []string {
 					out = append(out, fmt.Sprintf("%s fell behind its inputs (lag %s messages)", name, Thousands(n)))
 				}
 				mark.caughtUp = caught
-			} else if !prev.measured && n == 0 {
-				out = append(out, fmt.Sprintf("%s caught up with its inputs (lag 0)", name))
+			} else if !prev.measured && lag.Settled(name) {
+				out = append(out, fmt.Sprintf("%s caught up with its inputs (lag %s)", name, Thousands(n)))
 				mark.caughtUp = true
 			}
 			mark.measured = mark.measured || lag.Time.After(prev.lagTime)

@@ -72,6 +72,23 @@ func (l *Lag) GroupOffsets(group string) (committed, end int64) {
 	return committed, end
 }
 
+// Settled reports whether group has at most one message left on each of
+// its input partitions: the end of a partition written in transactions is
+// a commit marker, which no consumer reads or commits, so a group that has
+// read everything keeps a lag of one there for good.
+func (l *Lag) Settled(group string) bool {
+	ps, ok := l.ByGroup[group]
+	if !ok {
+		return false
+	}
+	for _, p := range ps {
+		if p.Lag > 1 {
+			return false
+		}
+	}
+	return true
+}
+
 // GroupLag sums the lag of group over its input partitions; false when
 // it has not been measured.
 func (r *Run) GroupLag(group string) (int64, bool) {

@@ -167,6 +167,39 @@ func TestProgress(t *testing.T) {
 	}
 }
 
+// TestProgressSettled: an idle group whose inputs end in transaction
+// markers (a lag of one per partition, for good) was said to fall behind
+// when it committed a little. It is caught up.
+func TestProgressSettled(t *testing.T) {
+	run := NewRun([]string{"p-checkpoint"}, []string{"m"})
+	pr := NewProgress(run, []string{"p-checkpoint"})
+	t0 := time.Unix(1000, 0)
+	lagAt := func(at time.Time, committed ...int64) {
+		var ps []PartitionLag
+		for i, c := range committed {
+			ps = append(ps, PartitionLag{Topic: "t", Partition: int32(i), Lag: 1, Committed: c, End: c + 1})
+		}
+		run.SetLag(&Lag{Time: at, ByGroup: map[string][]PartitionLag{"p-checkpoint": ps}})
+	}
+	lagAt(t0, 10, 20, 30)
+	if lines := strings.Join(pr.Lines(t0), "\n"); !strings.Contains(lines, "p-checkpoint caught up with its inputs (lag 3)") {
+		t.Fatalf("lines %q", lines)
+	}
+	for i := int64(1); i <= 3; i++ { // a state now and then
+		at := t0.Add(time.Duration(i) * 10 * time.Second)
+		lagAt(at, 10+i, 20, 30)
+		if lines := strings.Join(pr.Lines(at), "\n"); strings.Contains(lines, "fell behind") {
+			t.Fatalf("settled, yet %q", lines)
+		}
+	}
+	// A backlog does fall behind.
+	at := t0.Add(time.Minute)
+	run.SetLag(&Lag{Time: at, ByGroup: map[string][]PartitionLag{"p-checkpoint": {{Topic: "t", Lag: 5000, Committed: 70, End: 5070}}}})
+	if lines := strings.Join(pr.Lines(at), "\n"); !strings.Contains(lines, "p-checkpoint fell behind its inputs (lag 5,000 messages)") {
+		t.Fatalf("a backlog: %q", lines)
+	}
+}
+
 func TestThousands(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", -1234567: "-1,234,567"} {
 		if got := Thousands(n); got != want {

@@ -39,7 +39,7 @@ type RunCmd struct {
 	HTTP           string        `name:"http" default:"127.0.0.1:8080" help:"Serve metrics, the API and the dashboard on this address; an empty one (--http=) turns the server off."`
 	Quiet          bool          `short:"q" help:"No progress lines (rows/s, lag, dead letters per group every --progress)."`
 	ProgressEvery  time.Duration `name:"progress" default:"5s" help:"Interval of the progress lines."`
-	MemoryMB       int           `name:"memory-limit-mb" default:"0" help:"Soft memory limit of this process in MiB (as GOMEMLIMIT, which wins when set). 0: the config's state.memory_mb + 96; negative: none."`
+	MemoryMB       int           `name:"memory-limit-mb" default:"0" help:"Soft memory limit of this process in MiB (as GOMEMLIMIT, which wins when set). 0: the config's state.memory_mb + 96; negative (--memory-limit-mb=-1): none."`
 }
 
 // Run implements the command.
