@@ -111,12 +111,12 @@ func (s *Server) groups(w http.ResponseWriter, r *http.Request) {
 
 // ModelStatus is one model in /api/models.
 type ModelStatus struct {
-	Name      string              `json:"name"`
-	Task      string              `json:"task"`
-	Learner   string              `json:"learner"`
-	Optimizer string              `json:"optimizer"`
-	PerEntity bool                `json:"per_entity"`
-	Shards    int                 `json:"shards"`
+	Name      string `json:"name"`
+	Task      string `json:"task"`
+	Learner   string `json:"learner"`
+	Optimizer string `json:"optimizer"`
+	PerEntity bool   `json:"per_entity"`
+	Shards    int    `json:"shards"`
 	// Rows learned: a global model's, from its state in the table (all
 	// its life, whichever instance learned them); a per-entity model's,
 	// by this process.
