@@ -84,8 +84,55 @@ func Build(c *config.Pipeline) (*Pipeline, error) {
 	if err := p.buildDeployments(); err != nil {
 		return nil, err
 	}
+	if err := p.checkInputsNotOwn(); err != nil {
+		return nil, err
+	}
 	p.Score = p.newScore(p.Route, 0)
 	return p, nil
+}
+
+// checkInputsNotOwn refuses an input topic (input.topics, the labels
+// topic, a deployment's topics) that the pipeline writes itself: its own
+// topics and the deployments' outputs hold records of streamsgd's formats,
+// not rows, and a group reading what the pipeline writes would feed on its
+// own output (`udl.features` as the input of pipeline udl: route and join
+// failed on every record, and restarted for ever).
+func (p *Pipeline) checkInputsNotOwn() error {
+	written := map[string]string{}
+	for _, t := range p.Topics.Own() {
+		written[t] = "a topic of the pipeline itself"
+	}
+	for i, s := range p.Config.Serve {
+		if s.Output != "" {
+			written[s.Output] = fmt.Sprintf("the output of serve[%d]", i)
+		}
+	}
+	check := func(field, topic string) error {
+		if what, ok := written[topic]; ok {
+			return &config.FieldError{File: p.Config.File, Field: field,
+				Msg: fmt.Sprintf("%q is %s: an input must be a topic the pipeline does not write (its own: %s)", topic, what, strings.Join(p.Topics.Own(), ", "))}
+		}
+		return nil
+	}
+	in := p.Config.Input
+	for i, t := range in.Topics {
+		if err := check(fmt.Sprintf("input.topics[%d]", i), t); err != nil {
+			return err
+		}
+	}
+	if in.Labels.Topic != "" {
+		if err := check("input.labels.topic", in.Labels.Topic); err != nil {
+			return err
+		}
+	}
+	for i, s := range p.Config.Serve {
+		for j, t := range s.Topics {
+			if err := check(fmt.Sprintf("serve[%d].topics[%d]", i, j), t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // newJoin is the processor of the join group, its dead letters bounded
