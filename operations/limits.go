@@ -8,6 +8,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 
+	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
@@ -19,13 +20,13 @@ import (
 const fallbackMaxMessageBytes = 1<<20 + 12
 
 // ReadRouteLimits reads the max.message.bytes of <p>.examples,
-// <p>.predictions and <p>.deadletter, and the smallest of the deployments'
-// outputs (kadm DescribeTopicConfigs; for a topic that does not tell it,
+// <p>.predictions and <p>.deadletter, the smaller of the learn and merge
+// tables', and the smallest of the deployments' outputs (kadm DescribeTopicConfigs; for a topic that does not tell it,
 // the broker's message.max.bytes, then 1 MiB), caps each at what the
 // producer sends (kafkaclient.ProducerBatchMaxBytes) and keeps
 // processors.RecordOverhead free.
 func ReadRouteLimits(ctx context.Context, adm *kadm.Client, t topology.Topics) (processors.Limits, error) {
-	topics := []string{string(t.Examples), string(t.Predictions), string(t.DeadLetter)}
+	topics := []string{string(t.Examples), string(t.Predictions), string(t.DeadLetter), string(t.LearnTable), string(t.MergeTable)}
 	for _, o := range t.ScoreOutputs {
 		topics = append(topics, string(o))
 	}
@@ -59,8 +60,9 @@ func ReadRouteLimits(ctx context.Context, adm *kadm.Client, t topology.Topics) (
 		ExamplesMaxBytes:    limit(topics[0]),
 		PredictionsMaxBytes: limit(topics[1]),
 		DeadLetterMaxBytes:  limit(topics[2]),
+		StateMaxBytes:       min(limit(topics[3]), limit(topics[4])),
 	}
-	for _, o := range topics[3:] {
+	for _, o := range topics[5:] {
 		if n := limit(o); l.ScoresMaxBytes == 0 || n < l.ScoresMaxBytes {
 			l.ScoresMaxBytes = n
 		}
@@ -91,4 +93,36 @@ func configInt(c kadm.Config, key string) (int, bool) {
 	}
 	n, err := strconv.Atoi(*c.Value)
 	return n, err == nil && n > 0
+}
+
+// CheckStateSizes refuses a model whose state does not fit in a record of
+// the learn table (maxBytes, Limits.StateMaxBytes): a fresh state's
+// encoding, and with a drift background learner a second learner's. Learn
+// would fail on its first table write (MESSAGE_TOO_LARGE) and restart for
+// ever: 30,000 features of a binary model take 1.2 MB.
+func CheckStateSizes(p *topology.Pipeline, maxBytes int) error {
+	for i, spec := range p.Models {
+		st, err := processors.NewState(spec, spec.Name)
+		if err != nil {
+			return fmt.Errorf("operations: model %s: %w", spec.Name, err)
+		}
+		b, err := st.AppendBinary(nil)
+		if err != nil {
+			return fmt.Errorf("operations: model %s: encode a state: %w", spec.Name, err)
+		}
+		n := len(b)
+		if spec.Drift.Background.Enabled {
+			lb, err := st.Learner.MarshalBinary()
+			if err != nil {
+				return fmt.Errorf("operations: model %s: encode a learner: %w", spec.Name, err)
+			}
+			n += len(lb)
+		}
+		if n > maxBytes {
+			return &config.FieldError{File: p.Config.File, Field: fmt.Sprintf("models[%d]", i),
+				Msg: fmt.Sprintf("model %s: a state of its %d features takes %d bytes, more than a record of %s may (%d bytes: max.message.bytes less %d): use fewer features, or raise the topic's max.message.bytes",
+					spec.Name, spec.Model.Features, n, p.Topics.LearnTable, maxBytes, processors.RecordOverhead)}
+		}
+	}
+	return nil
 }

@@ -131,6 +131,9 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions, started func()
 	if err != nil {
 		return errors.Join(err, emitter.Finish())
 	}
+	if err := CheckStateSizes(p, limits.StateMaxBytes); err != nil {
+		return errors.Join(configError{err}, emitter.Finish())
+	}
 	started()
 	// Each group, and the tick loop, restarts on its own after a fault: a
 	// group whose rejoin failed does not stop the others.

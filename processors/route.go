@@ -85,6 +85,9 @@ type Limits struct {
 	// deployments' outputs (Score.PredictionsMaxBytes): the smallest
 	// max.message.bytes of them, less RecordOverhead.
 	ScoresMaxBytes int
+	// StateMaxBytes bounds a model state: the max.message.bytes of the
+	// learn and merge tables, less RecordOverhead.
+	StateMaxBytes int
 }
 
 // SetLimits sets the byte bounds of r's outputs; zero fields keep theirs.

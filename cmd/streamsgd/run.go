@@ -80,6 +80,7 @@ func (c *RunCmd) Run(ctx context.Context) error {
 		o.Logger = log.New(os.Stderr, "", log.LstdFlags)
 	}
 	limit := operations.SetMemoryLimit(c.MemoryMB, p)
+	signalled := ctx // done on SIGINT or SIGTERM
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	watch, err := c.watch(ctx, p, &o)
@@ -90,10 +91,13 @@ func (c *RunCmd) Run(ctx context.Context) error {
 	err = operations.Run(ctx, p, o)
 	stop()
 	err = errors.Join(err, watch())
+	// ctx is done now (stop): whether the run was stopped by a signal is
+	// signalled's. A fault that ends the run (a config error found once
+	// connected) exits non-zero.
 	switch {
-	case err == nil || errors.Is(err, context.Canceled) && ctx.Err() != nil:
+	case err == nil || errors.Is(err, context.Canceled) && signalled.Err() != nil:
 		return nil
-	case ctx.Err() != nil:
+	case signalled.Err() != nil:
 		// Stopped by a signal while a group was failing (say, waiting for
 		// a broker): a normal stop, with what it was doing said.
 		log.Printf("streamsgd run: stopped; a group was failing: %v", err)
