@@ -39,7 +39,8 @@ type Checkpoint struct {
 	// MaxBytes bounds an encoded registry; default DefaultRegistryMaxBytes.
 	MaxBytes int
 	// MaxPending bounds the keys whose newest state waits for the time
-	// trigger (see DueKeys); default DefaultMaxPending.
+	// trigger (see DueKeys); default DefaultMaxPending. A state that
+	// finds no room is versioned at once.
 	MaxPending int
 
 	mu      sync.Mutex
@@ -77,8 +78,8 @@ func (c *Checkpoint) notDue(key string, st *table.ModelState, at time.Time, shar
 	if !ok || due(spec.Checkpoint, &table.Version{Rows: m.rows, Time: m.at, Replacements: m.replacements}, st, at) {
 		return false
 	}
-	if st.Rows > m.rows {
-		c.setPending(key, newPending(spec.Checkpoint, st, at, m.at))
+	if st.Rows > m.rows && !c.setPending(key, newPending(spec.Checkpoint, st, at, m.at)) {
+		return false // no room to wait: StepState versions it now
 	}
 	return true
 }
@@ -209,10 +210,12 @@ func (c *Checkpoint) StepState(reg *table.Registry, key string, st *table.ModelS
 		return nil
 	}
 	if last := reg.Latest(); last != nil && !due(spec.Checkpoint, last, st, at) {
-		if st.Rows > last.Rows {
-			c.setPending(key, newPending(spec.Checkpoint, st, at, last.Time))
+		if st.Rows <= last.Rows || c.setPending(key, newPending(spec.Checkpoint, st, at, last.Time)) {
+			return nil
 		}
-		return nil
+		// MaxPending keys wait already: a state that cannot wait for its
+		// idle version is versioned now, lest a key whose stream ends
+		// here keep an older version for good.
 	}
 	c.takePending(key)
 	v, err := NewVersion(st, spec, at)
@@ -407,7 +410,9 @@ func (c *Checkpoint) StepPin(reg *table.Registry, key string, data []byte, at ti
 	return reg
 }
 
-func (c *Checkpoint) setPending(key string, p *pendingState) {
+// setPending keeps p as the pending state of key, and reports whether
+// there was room: false when MaxPending other keys wait already.
+func (c *Checkpoint) setPending(key string, p *pendingState) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pending == nil {
@@ -418,9 +423,10 @@ func (c *Checkpoint) setPending(key string, p *pendingState) {
 		limit = DefaultMaxPending
 	}
 	if _, ok := c.pending[key]; !ok && len(c.pending) >= limit {
-		return // the key versions again when it learns again
+		return false
 	}
 	c.pending[key] = p
+	return true
 }
 
 func (c *Checkpoint) takePending(key string) *pendingState {

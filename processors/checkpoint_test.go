@@ -311,14 +311,21 @@ func TestCheckpointTick(t *testing.T) {
 	if len(c.pending) != 0 {
 		t.Errorf("pending %v", c.pending)
 	}
-	// The pending states are bounded.
+	// The pending states are bounded; a state that finds no room is
+	// versioned at once (it was dropped, and a key whose stream ended
+	// there kept its older version for good).
 	c.MaxPending = 1
 	r1 := c.StepState(nil, "a", states[0], t0, false)
 	r2 := c.StepState(nil, "b", states[0], t0, false)
-	c.StepState(r1, "a", states[1], t0, false)
-	c.StepState(r2, "b", states[1], t0, false)
+	if c.StepState(r1, "a", states[1], t0, false) != nil {
+		t.Error("a state with room to wait was versioned")
+	}
+	r2 = c.StepState(r2, "b", states[1], t0, false)
 	if len(c.pending) != 1 {
 		t.Errorf("%d pending, limit 1", len(c.pending))
+	}
+	if v := r2.Latest(); v == nil || v.ID != 2 || v.Rows != states[1].Rows {
+		t.Errorf("a state with no room to wait: newest version %+v, want version 2 of %d rows", v, states[1].Rows)
 	}
 	if !table.IsTick(table.TickCommand) || table.IsTick(pin(table.OpPin, 1, "")) {
 		t.Error("IsTick")
