@@ -38,7 +38,7 @@ models:
 		{"adam field", base + "    optimizer: {name: adam, beta1: 1}\n",
 			"examples/p.yaml: models[0].optimizer.beta1: must be in (0, 1), got 1"},
 		{"bad window", base + "    metrics: {window: 10, buckets: 3}\n",
-			"examples/p.yaml: models[0].metrics.buckets: must divide window.size"},
+			"examples/p.yaml: models[0].metrics.buckets: must divide metrics.window"},
 		{"negative window", base + "    metrics: {window: -10}\n",
 			"examples/p.yaml: models[0].metrics.window: must be in [1, 1073741824] (got -10)"},
 		{"bad checkpoints", base + "    checkpoints: {keep: -1}\n",

@@ -170,7 +170,7 @@ func (c *Pipeline) validateModel(field string, m Model) error {
 	}
 	var we *metrics.ConfigError
 	if err := m.Metrics.Window.Validate(); errors.As(err, &we) {
-		return fe(windowKeys[we.Field], "%s", we.Reason)
+		return fe(windowKeys[we.Field], "%s", strings.ReplaceAll(we.Reason, "window.size", windowKeys["window.size"]))
 	} else if err != nil {
 		return fe("metrics", "%s", err.Error())
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -25,11 +26,23 @@ type RestartEvent struct {
 }
 
 // String is the log line of the restart: one line, whatever the error
-// (goka's errors span several).
+// (goka's errors span several), of at most maxRestartErr bytes of it (a
+// group of many partitions fenced at once listed 512 errors: 208,927
+// characters in one line).
 func (e RestartEvent) String() string {
 	msg := strings.Join(strings.Fields(e.Err.Error()), " ")
+	if len(msg) > maxRestartErr {
+		cut := maxRestartErr
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = fmt.Sprintf("%s … (%d more bytes)", msg[:cut], len(msg)-cut)
+	}
 	return fmt.Sprintf("%s: %s; restarting in %v (restart %d)", e.What, msg, e.Wait, e.Restart)
 }
+
+// maxRestartErr bounds the error of a restart's log line.
+const maxRestartErr = 2000
 
 // The backoff between restarts: doubling from minBackoff to maxBackoff,
 // back to minBackoff after a run that lasted healthyRun. maxBackoff is

@@ -3,8 +3,10 @@ package operations
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // TestSupervise: a fault restarts fn after the backoff, reported once per
@@ -43,6 +45,11 @@ func TestSupervise(t *testing.T) {
 	multi := RestartEvent{What: "g", Err: errors.New("1 error occurred:\n\t* i/o timeout\n\n"), Wait: minBackoff, Restart: 1}
 	if s := multi.String(); s != "g: 1 error occurred: * i/o timeout; restarting in 1s (restart 1)" {
 		t.Errorf("log line %q", s)
+	}
+	// 512 partitions fenced at once: a bounded line that says what it left out.
+	long := RestartEvent{What: "g", Err: errors.New(strings.Repeat("* é PRODUCER_FENCED\n", 512)), Wait: minBackoff, Restart: 1}
+	if s := long.String(); len(s) > maxRestartErr+100 || !utf8.ValidString(s) || !strings.Contains(s, " more bytes); restarting in 1s (restart 1)") {
+		t.Errorf("log line of %d bytes: %q", len(s), s)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
