@@ -37,6 +37,11 @@ models:
 			"examples/p.yaml: models[0].optimizer.learning_rate: must be > 0, got -1"},
 		{"adam field", base + "    optimizer: {name: adam, beta1: 1}\n",
 			"examples/p.yaml: models[0].optimizer.beta1: must be in (0, 1), got 1"},
+		// A 0 written out was replaced by the default, silently.
+		{"learning rate 0", base + "    optimizer:\n      learning_rate: 0\n",
+			"examples/p.yaml: models[0].optimizer.learning_rate: must be > 0, got 0 (line 8): 0 would mean the default here; leave the key out for it"},
+		{"beta1 0", base + "    optimizer: {name: adam, beta1: 0.0}\n",
+			"examples/p.yaml: models[0].optimizer.beta1: must be in (0, 1), got 0.0 (line 7): 0 would mean the default here; leave the key out for it"},
 		{"bad window", base + "    metrics: {window: 10, buckets: 3}\n",
 			"examples/p.yaml: models[0].metrics.buckets: must divide metrics.window"},
 		{"negative window", base + "    metrics: {window: -10}\n",

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -32,6 +33,9 @@ func Parse(data []byte, file string) (*Pipeline, error) {
 		return nil, yamlError(file, data, err)
 	}
 	c.File = file
+	if err := explicitZeros(data, file); err != nil {
+		return nil, err
+	}
 	c.resolveTLSFiles()
 	if err := c.loadSchemaFile(); err != nil {
 		return nil, err
@@ -157,4 +161,57 @@ func findKeys(n *yaml.Node, path string, line int, keys *[]string) {
 			findKeys(c, fmt.Sprintf("%s[%d]", path, i), line, keys)
 		}
 	}
+}
+
+// zeroIsDefault are the optimizer's keys whose zero value means "the
+// default" (model.Optimizer): written explicitly, a 0 was replaced by the
+// default without a word (learning_rate: 0 learned at 0.1, beta1: 0 at
+// 0.9).
+var zeroIsDefault = map[string]string{
+	"learning_rate": "> 0", "decay": "> 0", "beta1": "in (0, 1)", "beta2": "in (0, 1)",
+	"epsilon": "> 0", "ftrl_beta": "> 0",
+}
+
+// explicitZeros refuses a key of a model's optimizer section written as 0
+// where 0 means the default.
+func explicitZeros(data []byte, file string) error {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return nil // the decoder reports what is wrong
+	}
+	models := mappingValue(doc.Content[0], "models")
+	if models == nil || models.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for i, m := range models.Content {
+		opt := mappingValue(m, "optimizer")
+		if opt == nil || opt.Kind != yaml.MappingNode {
+			continue
+		}
+		for j := 0; j+1 < len(opt.Content); j += 2 {
+			k, v := opt.Content[j], opt.Content[j+1]
+			want, ok := zeroIsDefault[k.Value]
+			if !ok || v.Kind != yaml.ScalarNode {
+				continue
+			}
+			if f, err := strconv.ParseFloat(v.Value, 64); err == nil && f == 0 {
+				return &FieldError{File: file, Field: fmt.Sprintf("models[%d].optimizer.%s", i, k.Value),
+					Msg: fmt.Sprintf("must be %s, got %s (line %d): 0 would mean the default here; leave the key out for it", want, v.Value, v.Line)}
+			}
+		}
+	}
+	return nil
+}
+
+// mappingValue is the value of key in mapping n, or nil.
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
