@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,5 +51,64 @@ func TestRunExitsOnOversizedState(t *testing.T) {
 	if !strings.Contains(last, "wide.yaml: models[0]: model m: a state of its 30000 features takes") ||
 		!strings.Contains(last, name+"-learn-table") {
 		t.Errorf("its last line %q, want the model's field and the learn table", last)
+	}
+}
+
+// TestRunExitsOnChangedOptimizer: restarted with another optimizer for a
+// model that had learned, `streamsgd run` failed in goka's decoding of the
+// model's state ("config mismatch: state has optimizer 4, want 3") and
+// restarted the learn group for ever, predicting nothing. It now exits 1
+// with one line that names the model and what to do.
+func TestRunExitsOnChangedOptimizer(t *testing.T) {
+	brokers := cluster(t)
+	bin := buildCLI(t)
+	in := inputTopic(t, brokers, "reopt-in", 2)
+	name := unique("reopt")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "reopt.yaml")
+	write := func(optimizer string) {
+		t.Helper()
+		yaml := poisonYAML(name, in, "binary") + "    optimizer: {name: " + optimizer + "}\n"
+		if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	run := func(ctx context.Context) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, bin, "run", "--brokers", strings.Join(brokers, ","), "--config", cfg,
+			"--state-dir", filepath.Join(dir, "state"), "--http", "")
+		return cmd
+	}
+
+	write("ftrl")
+	produceMessages(t, brokers, in, goodCSV(r, 200))
+	first := run(context.Background())
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	readPredictions(t, brokers, name+".predictions", 200)
+	if err := first.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Wait(); err != nil {
+		t.Fatalf("the first run: %v", err)
+	}
+
+	write("adam")
+	produceMessages(t, brokers, in, goodCSV(r, 10))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	second := run(ctx)
+	var stderr bytes.Buffer
+	second.Stderr = &stderr
+	err := second.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || ctx.Err() != nil {
+		t.Fatalf("run with another optimizer: %v (want exit 1)\n%s", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, `model m key "m": its state was learned under another config of the model`) ||
+		!strings.Contains(last, "config mismatch") || !strings.Contains(last, "new name") {
+		t.Errorf("its last line %q", last)
 	}
 }

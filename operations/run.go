@@ -164,6 +164,17 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions, started func()
 func runGroup(ctx context.Context, p *topology.Pipeline, name goka.Group, o RunOptions, cls kafkaclient.Clients,
 	emitter *goka.Emitter, limits processors.Limits) error {
 	q := p.WithRouteSink(emitterSink{emitter}, limits)
+	// A state that no restart can use (learned under another config)
+	// ends the run: a config error, not a fault to heal.
+	refused := make(chan error, 1)
+	learn := *q.Learn
+	learn.Refused = func(err error) {
+		select {
+		case refused <- err:
+		default:
+		}
+	}
+	q.Learn = &learn
 	graph := q.Graph()
 	var g *goka.GroupGraph
 	for _, gg := range graph.Groups {
@@ -199,6 +210,11 @@ func runGroup(ctx context.Context, p *topology.Pipeline, name goka.Group, o RunO
 	stopFlush()
 	if flushed != nil {
 		err = errors.Join(err, <-flushed)
+	}
+	select {
+	case r := <-refused:
+		return configError{fmt.Errorf("operations: group %s: %w", name, r)}
+	default:
 	}
 	if err != nil {
 		return fmt.Errorf("operations: group %s: %w", name, err)

@@ -44,6 +44,10 @@ type Learn struct {
 	// OnMix, if set, observes every mixing point of a shard (called on the
 	// goroutine of the shard's partition).
 	OnMix func(MixEvent)
+	// Refused, if set, is told why the group stops on a state that no
+	// restart can use: one written under another config of its model
+	// (the table codec's MismatchAsValue), before the group fails.
+	Refused func(error)
 }
 
 // LearnOutput is what learning one ExampleBatch produced.
@@ -71,7 +75,20 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 		ctx.Fail(fmt.Errorf("processors: learn: unexpected message %T", msg))
 		return
 	}
-	st, _ := ctx.Value().(*table.ModelState)
+	var st *table.ModelState
+	switch v := ctx.Value().(type) {
+	case *table.ModelState:
+		st = v
+	case *table.UndecodableState:
+		err := fmt.Errorf("model %s key %q: its state was learned under another config of the model (%w): "+
+			"a model's learner, optimizer and metrics settings cannot change under its name; give the model, or the pipeline, "+
+			"a new name (`streamsgd replay --keep` rebuilds one from the start of the input)", v.Model, b.Key, v.Err)
+		if l.Refused != nil {
+			l.Refused(err)
+		}
+		ctx.Fail(fmt.Errorf("processors: learn: %w", err))
+		return
+	}
 	var before int64
 	if st != nil {
 		before = st.Rows

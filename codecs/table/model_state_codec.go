@@ -7,6 +7,8 @@ import (
 
 	"github.com/streamsgd/streamsgd/codecs/binio"
 	"github.com/streamsgd/streamsgd/codecs/wire"
+	"github.com/streamsgd/streamsgd/metrics"
+	"github.com/streamsgd/streamsgd/model"
 )
 
 // stateFormat is the first byte of an encoded ModelState: 3 since it
@@ -44,6 +46,12 @@ type StateCodec struct {
 	// they cannot decode, such as one of a model no longer in the config
 	// (the checkpoint group).
 	Lenient bool
+	// MismatchAsValue makes Decode return an *UndecodableState for a state
+	// written under another config of its model (its Err wraps
+	// model.ErrMismatch or metrics.ErrConfigMismatch): the learn group
+	// then stops with that reason instead of failing in goka's decoding
+	// and restarting for ever.
+	MismatchAsValue bool
 
 	cache *stateCache
 	view  *viewCache // NewStateViewCodec
@@ -55,7 +63,7 @@ type StateCodec struct {
 // learner wrote it is not decoded again. Use it for one processor only;
 // readers use a plain StateCodec.
 func NewLearnerStateCodec(shapes map[string]Shape, capacity, maxBytes int) *StateCodec {
-	return &StateCodec{Shapes: shapes, cache: newStateCache(capacity, maxBytes)}
+	return &StateCodec{Shapes: shapes, MismatchAsValue: true, cache: newStateCache(capacity, maxBytes)}
 }
 
 // UndecodableState is what a Lenient StateCodec decodes a state it cannot
@@ -92,7 +100,14 @@ func (c *StateCodec) Decode(data []byte) (interface{}, error) {
 	if c.Lenient {
 		return c.decodeLenient(data), nil
 	}
-	return c.decode(data)
+	st, err := c.decode(data)
+	if err != nil && c.MismatchAsValue && (errors.Is(err, model.ErrMismatch) || errors.Is(err, metrics.ErrConfigMismatch)) {
+		return undecodable(data, err), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // Forget drops a key from the cache (after a failed step may have changed
@@ -123,6 +138,12 @@ func (c *StateCodec) decodeLenient(data []byte) interface{} {
 	if err == nil {
 		return st
 	}
+	return undecodable(data, err)
+}
+
+// undecodable is the UndecodableState of data, which decoding refused
+// with err.
+func undecodable(data []byte, err error) *UndecodableState {
 	r := binio.NewReader(data)
 	r.Byte()
 	name := r.Str()

@@ -3,11 +3,15 @@ package table
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"testing"
+
 	"github.com/streamsgd/streamsgd/codecs/binio"
 	"github.com/streamsgd/streamsgd/codecs/wire"
 	"github.com/streamsgd/streamsgd/drift"
-	"testing"
+	"github.com/streamsgd/streamsgd/metrics"
+	"github.com/streamsgd/streamsgd/model"
 )
 
 func TestStateCodecRoundTrip(t *testing.T) {
@@ -275,5 +279,45 @@ func TestRecentEvents(t *testing.T) {
 	got.ForgetEvents()
 	if got.Events != nil {
 		t.Fatalf("events left: %+v", got.Events)
+	}
+}
+
+// TestStateCodecMismatchAsValue: a state written under another config of
+// its model (another optimizer, another metrics window) failed inside
+// goka's decoding, and the learn group restarted for ever. The learner's
+// codec decodes it to an UndecodableState saying why; other damage stays
+// an error, and a plain codec keeps failing.
+func TestStateCodecMismatchAsValue(t *testing.T) {
+	written := binaryShape(1)
+	data, err := (&StateCodec{Shapes: map[string]Shape{"m": written}}).Encode(learned(t, "m", "m", written, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherOptimizer, otherWindow := binaryShape(1), binaryShape(1)
+	otherOptimizer.Model.Optimizer = model.Optimizer{Name: "sgd", LearningRate: 0.05}
+	otherOptimizer.Model.EnsureDefaults()
+	otherWindow.Window.Size = 20
+	for _, tc := range []struct {
+		name  string
+		shape Shape
+		want  error
+	}{
+		{"optimizer", otherOptimizer, model.ErrMismatch},
+		{"metrics window", otherWindow, metrics.ErrConfigMismatch},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			shapes := map[string]Shape{"m": tc.shape}
+			v, err := NewLearnerStateCodec(shapes, 10, 1<<20).Decode(data)
+			u, ok := v.(*UndecodableState)
+			if err != nil || !ok || u.Model != "m" || !errors.Is(u.Err, tc.want) {
+				t.Fatalf("learner codec: %v, %v; want an UndecodableState of m wrapping %v", v, err, tc.want)
+			}
+			if _, err := (&StateCodec{Shapes: shapes}).Decode(data); !errors.Is(err, tc.want) {
+				t.Errorf("plain codec: %v, want an error wrapping %v", err, tc.want)
+			}
+		})
+	}
+	if _, err := NewLearnerStateCodec(map[string]Shape{"m": written}, 10, 1<<20).Decode(data[:len(data)-3]); err == nil {
+		t.Error("a truncated state decoded")
 	}
 }
