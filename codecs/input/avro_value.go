@@ -42,6 +42,9 @@ func numberOf(v any) (float64, string) {
 	if !finite(f) {
 		return 0, strconv.FormatFloat(f, 'g', -1, 64) + " is not a finite number"
 	}
+	if !usable(f) {
+		return 0, tooLarge(strconv.FormatFloat(f, 'g', -1, 64))
+	}
 	return f, ""
 }
 

@@ -90,7 +90,7 @@ func (d *csvDecoder) splitRow(p *csvPlan, line []byte, out []float64, parts *lin
 		switch a := p.actions[col]; a.kind {
 		case colFeature:
 			v, err := parseFloat(f)
-			if (err != nil || !finite(v)) && badCol < 0 {
+			if (err != nil || !usable(v)) && badCol < 0 {
 				badCol, badField, badErr = col, f, err
 			}
 			out[a.slot] = v

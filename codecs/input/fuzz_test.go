@@ -110,12 +110,12 @@ func checkRows(t *testing.T, spec *Spec, rows []Row, bad []RowError, n int) {
 		}
 		width = len(r.Features)
 		for _, v := range r.Features {
-			if !finite(v) {
+			if !usable(v) {
 				t.Fatalf("row %d has feature %v", r.Index, v)
 			}
 		}
 		wantLabel := spec.Label != LabelFromNone && (spec.Label != "" || spec.LabelColumn != "")
-		if r.HasLabel != wantLabel || !finite(r.Label) || (len(spec.Classes) > 0 && (r.Label < 0 || int(r.Label) >= len(spec.Classes))) {
+		if r.HasLabel != wantLabel || !usable(r.Label) || (len(spec.Classes) > 0 && (r.Label < 0 || int(r.Label) >= len(spec.Classes))) {
 			t.Fatalf("row %d label %v has %v", r.Index, r.Label, r.HasLabel)
 		}
 		if (spec.KeyColumn != "") != (r.Entity != "") {
@@ -235,7 +235,7 @@ func FuzzCSVRoundTrip(f *testing.F) {
 			t.Fatal(err)
 		}
 		want, werr := strconv.ParseFloat(string(bytes.TrimSpace([]byte(label))), 64)
-		if !finite(a) || !finite(b) || !finite(c) || werr != nil || !finite(want) {
+		if !usable(a) || !usable(b) || !usable(c) || werr != nil || !usable(want) {
 			if len(rows) != 0 || len(bad) != 1 {
 				t.Fatalf("rows %v bad %v", rows, bad)
 			}
@@ -275,7 +275,7 @@ func FuzzAvroRoundTrip(f *testing.F) {
 			bits = 1
 		}
 		want := []float64{x, float64(n), float64(i), float64(fl), bits}
-		finiteIn := finite(x) && finite(float64(fl))
+		finiteIn := usable(x) && usable(float64(fl)) // a larger number is refused (MaxMagnitude)
 		for _, msg := range []struct {
 			d     Decoder
 			value []byte

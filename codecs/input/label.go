@@ -42,7 +42,7 @@ func (l *labeler) parse(b []byte, where string) (float64, string) {
 		return 0, where + ": label " + quoteField(b) + " is not one of the classes " + l.listed
 	}
 	v, err := parseFloat(b)
-	if err != nil || !finite(v) {
+	if err != nil || !usable(v) {
 		return 0, where + ": " + numberReason(b, err)
 	}
 	return v, ""

@@ -52,12 +52,20 @@ func parseReason(b []byte, err error) string {
 }
 
 // numberReason explains why b is not a usable number (err from parseFloat,
-// or nil when the value parsed but is not finite).
+// or nil when the value parsed but is not usable).
 func numberReason(b []byte, err error) string {
 	if err != nil {
 		return parseReason(b, err)
 	}
+	if v, perr := parseFloat(b); perr == nil && finite(v) {
+		return tooLarge(quoteField(b))
+	}
 	return quoteField(b) + " is not a finite number"
+}
+
+// tooLarge is the reason of a finite number past MaxMagnitude.
+func tooLarge(quoted string) string {
+	return quoted + " is too large to learn from (its magnitude is over 1e150: its square overflows)"
 }
 
 // rowReason prefixes a reason with the row index.
@@ -66,6 +74,16 @@ func rowReason(i int32, reason string) string {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// MaxMagnitude bounds the numbers the decoders accept as features and
+// labels: the square of a larger one overflows a float64, so learning it
+// (the scaler's variance, a regression's squared error) left the model's
+// state infinite, or its predictions near -1e305, for good.
+const MaxMagnitude = 1e150
+
+// usable reports whether v is a number the models can learn from: finite
+// and at most MaxMagnitude in magnitude.
+func usable(v float64) bool { return finite(v) && math.Abs(v) <= MaxMagnitude }
 
 // ReasonNoID: the example id column (Spec.IDColumn) of a row is empty, or
 // not text; or a label record has no id (its key).
