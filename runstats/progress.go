@@ -41,7 +41,7 @@ func (p *Progress) Lines(now time.Time) []string {
 	secs := now.Sub(p.last).Seconds()
 	first := p.last.IsZero()
 	p.last = now
-	lag := p.run.Lag()
+	lag := p.run.Lag() // one measure for every group: it may change meanwhile
 	for _, name := range p.groups {
 		g := p.run.Groups.Group(name)
 		if g == nil {
@@ -55,7 +55,7 @@ func (p *Progress) Lines(now time.Time) []string {
 		}
 		line += fmt.Sprintf(" %s rows in, %s out", Thousands(t.In), Thousands(t.Out))
 		mark := progressMark{totals: t, caughtUp: prev.caughtUp, measured: prev.measured}
-		if n, ok := p.run.GroupLag(name); ok {
+		if n, ok := lag.GroupLag(name); ok {
 			line += ", lag " + Thousands(n)
 			committed, _ := lag.GroupOffsets(name)
 			mark.committed, mark.lagTime = committed, lag.Time

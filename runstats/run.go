@@ -91,8 +91,11 @@ func (l *Lag) Settled(group string) bool {
 
 // GroupLag sums the lag of group over its input partitions; false when
 // it has not been measured.
-func (r *Run) GroupLag(group string) (int64, bool) {
-	l := r.Lag()
+func (r *Run) GroupLag(group string) (int64, bool) { return r.Lag().GroupLag(group) }
+
+// GroupLag sums the lag of group in l over its input partitions; false
+// when l (nil: no measure yet) does not have it.
+func (l *Lag) GroupLag(group string) (int64, bool) {
 	if l == nil {
 		return 0, false
 	}

@@ -207,3 +207,21 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressWhileLagMeasured: Lines read the lag twice, and a first
+// measure landing in between made it use a nil one (a SIGSEGV in a run
+// under load). It reads one measure for all groups.
+func TestProgressWhileLagMeasured(t *testing.T) {
+	lag := &Lag{Time: time.Unix(1000, 0), ByGroup: map[string][]PartitionLag{"g": {{Topic: "t", Lag: 1, Committed: 1, End: 2}}}}
+	for range 2000 {
+		run := NewRun([]string{"g"}, nil)
+		pr := NewProgress(run, []string{"g"})
+		done := make(chan struct{})
+		go func() { run.SetLag(lag); close(done) }()
+		pr.Lines(time.Unix(1000, 0))
+		<-done
+	}
+	if n, ok := (*Lag)(nil).GroupLag("g"); ok || n != 0 {
+		t.Errorf("no measure: lag %d, %v", n, ok)
+	}
+}
