@@ -35,19 +35,10 @@ func TestRunExitsOnOversizedState(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run", "--brokers", strings.Join(brokers, ","), "--config", cfg,
-		"--state-dir", filepath.Join(dir, "state"), "--http", "")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 || ctx.Err() != nil {
-		t.Fatalf("run: %v (want exit 1)\n%s", err, stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-	last := lines[len(lines)-1]
+	last := exitLine(t, func(ctx context.Context) *exec.Cmd {
+		return exec.CommandContext(ctx, bin, "run", "--brokers", strings.Join(brokers, ","), "--config", cfg,
+			"--state-dir", filepath.Join(dir, "state"), "--http", "")
+	})
 	if !strings.Contains(last, "wide.yaml: models[0]: model m: a state of its 30000 features takes") ||
 		!strings.Contains(last, name+"-learn-table") {
 		t.Errorf("its last line %q, want the model's field and the learn table", last)
@@ -75,9 +66,8 @@ func TestRunExitsOnChangedOptimizer(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	run := func(ctx context.Context) *exec.Cmd {
-		cmd := exec.CommandContext(ctx, bin, "run", "--brokers", strings.Join(brokers, ","), "--config", cfg,
+		return exec.CommandContext(ctx, bin, "run", "--brokers", strings.Join(brokers, ","), "--config", cfg,
 			"--state-dir", filepath.Join(dir, "state"), "--http", "")
-		return cmd
 	}
 
 	write("ftrl")
@@ -96,19 +86,26 @@ func TestRunExitsOnChangedOptimizer(t *testing.T) {
 
 	write("adam")
 	produceMessages(t, brokers, in, goodCSV(r, 10))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	second := run(ctx)
-	var stderr bytes.Buffer
-	second.Stderr = &stderr
-	err := second.Run()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 || ctx.Err() != nil {
-		t.Fatalf("run with another optimizer: %v (want exit 1)\n%s", err, stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-	if last := lines[len(lines)-1]; !strings.Contains(last, `model m key "m": its state was learned under another config of the model`) ||
+	if last := exitLine(t, run); !strings.Contains(last, `model m key "m": its state was learned under another config of the model`) ||
 		!strings.Contains(last, "config mismatch") || !strings.Contains(last, "new name") {
 		t.Errorf("its last line %q", last)
 	}
+}
+
+// exitLine runs the command cmd makes (with a context of 2 minutes), wants
+// it to exit 1, and returns the last line of its standard error.
+func exitLine(t *testing.T, cmd func(context.Context) *exec.Cmd) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := cmd(ctx)
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	err := c.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || ctx.Err() != nil {
+		t.Fatalf("%s: %v (want exit 1)\n%s", strings.Join(c.Args, " "), err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	return lines[len(lines)-1]
 }

@@ -21,10 +21,11 @@ const fallbackMaxMessageBytes = 1<<20 + 12
 
 // ReadRouteLimits reads the max.message.bytes of <p>.examples,
 // <p>.predictions and <p>.deadletter, the smaller of the learn and merge
-// tables', and the smallest of the deployments' outputs (kadm DescribeTopicConfigs; for a topic that does not tell it,
-// the broker's message.max.bytes, then 1 MiB), caps each at what the
-// producer sends (kafkaclient.ProducerBatchMaxBytes) and keeps
-// processors.RecordOverhead free.
+// tables', and the smallest of the deployments' outputs (kadm
+// DescribeTopicConfigs; for a topic that does not tell it, the broker's
+// message.max.bytes, then 1 MiB), caps each at what the producer sends
+// (kafkaclient.ProducerBatchMaxBytes) and keeps processors.RecordOverhead
+// free.
 func ReadRouteLimits(ctx context.Context, adm *kadm.Client, t topology.Topics) (processors.Limits, error) {
 	topics := []string{string(t.Examples), string(t.Predictions), string(t.DeadLetter), string(t.LearnTable), string(t.MergeTable)}
 	for _, o := range t.ScoreOutputs {
