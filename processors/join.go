@@ -274,8 +274,8 @@ func (j *Join) StepFeatures(e *table.Pending, f *wire.Features, in JoinInput, st
 		out.Entry = e // see Rewrite
 		return out, nil
 	case e != nil && e.Features != nil && !e.Expired:
-		out.Dead = append(out.Dead, j.deadFeatures(f, fmt.Sprintf("%s %q: its features arrived already from %s",
-			input.ReasonDuplicateID, f.ID, sourceText(e.FeaturesSource))))
+		out.Dead = append(out.Dead, j.deadFeatures(f, fmt.Sprintf("%s %q: its features arrived already from %s row %d",
+			input.ReasonDuplicateID, f.ID, sourceText(e.Features.Source), e.Features.Index)))
 		return out, nil
 	}
 	preds, err := j.predict(&out, f, states)

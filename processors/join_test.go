@@ -2,6 +2,7 @@ package processors
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/streamsgd/streamsgd/codecs/table"
@@ -146,6 +147,28 @@ func TestJoinRedeliveryAfterExpiry(t *testing.T) {
 	fresh, err := j.StepFeatures(tomb, &other, JoinInput{Src: wire.Source{Topic: "p.features", Offset: 10}, At: 61_000, Row: 10}, noStates{})
 	if err != nil || fresh.Entry == nil || fresh.Entry.Expired || len(fresh.Predictions) != 1 {
 		t.Errorf("a new row of an expired id: %+v, %v", fresh, err)
+	}
+}
+
+// TestJoinDuplicateIDNamesInput: the dead letter of a second row with an
+// id named where the first came from as the internal features topic
+// (p.features/0@1); it names the input record and row.
+func TestJoinDuplicateIDNamesInput(t *testing.T) {
+	j := testJoin(t)
+	first := &wire.Features{ID: "a", Source: wire.Source{Topic: "in", Partition: 1, Offset: 4}, Index: 2, Values: []float64{1, 2},
+		Keys: []wire.ModelKey{{Model: "m", Key: "m"}}}
+	out, err := j.StepFeatures(nil, first, JoinInput{Src: wire.Source{Topic: "p.features", Offset: 1}, Row: 1}, noStates{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := *first
+	second.Source.Offset, second.Index = 9, 0
+	dup, err := j.StepFeatures(out.Entry, &second, JoinInput{Src: wire.Source{Topic: "p.features", Offset: 2}, Row: 2}, noStates{})
+	if err != nil || len(dup.Dead) != 1 {
+		t.Fatalf("%+v, %v", dup, err)
+	}
+	if got, want := dup.Dead[0].Reason, `its features arrived already from in/1@4 row 2`; !strings.HasSuffix(got, want) {
+		t.Errorf("reason %q, want it to end %q", got, want)
 	}
 }
 
