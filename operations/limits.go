@@ -10,6 +10,7 @@ import (
 
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
+	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
@@ -103,17 +104,16 @@ func configInt(c kadm.Config, key string) (int, bool) {
 // ever: 30,000 features of a binary model take 1.2 MB.
 func CheckStateSizes(p *topology.Pipeline, maxBytes int) error {
 	for i, spec := range p.Models {
-		st, err := processors.NewState(spec, spec.Name)
-		if err != nil {
-			return fmt.Errorf("operations: model %s: %w", spec.Name, err)
-		}
-		b, err := st.AppendBinary(nil)
+		n, err := processors.EncodedStateSize(spec, spec.Name)
 		if err != nil {
 			return fmt.Errorf("operations: model %s: encode a state: %w", spec.Name, err)
 		}
-		n := len(b)
 		if spec.Drift.Background.Enabled {
-			lb, err := st.Learner.MarshalBinary()
+			m, err := model.New(spec.Model)
+			if err != nil {
+				return fmt.Errorf("operations: model %s: %w", spec.Name, err)
+			}
+			lb, err := m.MarshalBinary()
 			if err != nil {
 				return fmt.Errorf("operations: model %s: encode a learner: %w", spec.Name, err)
 			}

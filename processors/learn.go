@@ -299,6 +299,17 @@ func LearnRow(st *table.ModelState, features []float64, label float64, out []flo
 // for its first batch.
 func NewState(spec ModelSpec, key string) (*table.ModelState, error) { return newState(spec, key) }
 
+// EncodedStateSize is the size of a new state of spec under key, encoded
+// as the learn table stores it.
+func EncodedStateSize(spec ModelSpec, key string) (int, error) {
+	st, err := newState(spec, key)
+	if err != nil {
+		return 0, err
+	}
+	b, err := st.AppendBinary(nil)
+	return len(b), err
+}
+
 // prediction makes the prediction of one row; label is where its label is
 // kept (one slice per batch, instead of an allocation per row).
 func prediction(st *table.ModelState, b *wire.ExampleBatch, row *wire.Row, scores []float64, task model.Task, id string, label *float64) wire.Prediction {

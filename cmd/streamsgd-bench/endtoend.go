@@ -132,22 +132,11 @@ func dagFloor(ctx context.Context, brokers []string, adm *kadm.Client, cfg *conf
 	if err != nil {
 		return result{}, err
 	}
-	size, err := encodedStateSize(p.Models[0], p.Models[0].Name)
+	size, err := processors.EncodedStateSize(p.Models[0], p.Models[0].Name)
 	if err != nil {
 		return result{}, err
 	}
 	return gokaDAGFloor(ctx, brokers, adm, cfg.Input.Topics[0], cfg.Partitions, st, size, suffix)
-}
-
-// encodedStateSize is the size of a new state of spec under key, encoded
-// as the learn table holds it.
-func encodedStateSize(spec processors.ModelSpec, key string) (int, error) {
-	st, err := processors.NewState(spec, key)
-	if err != nil {
-		return 0, err
-	}
-	b, err := st.AppendBinary(nil)
-	return len(b), err
 }
 
 // ceiling consumes the input and produces every record to another topic

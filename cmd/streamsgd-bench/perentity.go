@@ -17,6 +17,7 @@ import (
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/kafkaclient"
 	"github.com/streamsgd/streamsgd/operations"
+	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -106,7 +107,7 @@ func perEntityFloor(ctx context.Context, o options, yaml string, rows int64, sen
 	if err != nil {
 		return result{}, err
 	}
-	size, err := encodedStateSize(p.Models[0], p.Models[0].Name+"/s"+strconv.FormatInt(rows/perEntityPasses, 10))
+	size, err := processors.EncodedStateSize(p.Models[0], p.Models[0].Name+"/s"+strconv.FormatInt(rows/perEntityPasses, 10))
 	if err != nil {
 		return result{}, err
 	}
