@@ -136,6 +136,92 @@ func TestCompactionWaitsForDirtyRatio(t *testing.T) {
 	waitStart(10)
 }
 
+// TestCompactionKeepsCommittedBelowOpenTransaction: compaction cleans a
+// log only below its last stable offset, as Kafka's cleaner does, so a
+// record of a transaction still open does not supersede the committed
+// record of its key. Upstream kfake cleaned up to the last batch: the
+// committed value and its commit marker were removed, and once the open
+// transaction was aborted (its writer killed, then fenced) the key had
+// no value left, and a reader of the partition up to its stable offset
+// waited for ever for the marker (third_party/kfake/PATCHES.md).
+func TestCompactionKeepsCommittedBelowOpenTransaction(t *testing.T) {
+	ctx, b := startCompacting(t, "50")
+	adm, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adm.Close()
+	const topic = "table"
+	compact := "compact"
+	if _, err := kadm.NewClient(adm).CreateTopic(ctx, 1, 1, map[string]*string{"cleanup.policy": &compact}, topic); err != nil {
+		t.Fatal(err)
+	}
+	writer := func() *kgo.Client {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.TransactionalID("writer"), kgo.DefaultProduceTopic(topic))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl
+	}
+	produce := func(cl *kgo.Client, key, value string) {
+		t.Helper()
+		if err := cl.ProduceSync(ctx, &kgo.Record{Key: []byte(key), Value: []byte(value)}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Offset 0: k committed, 1: its marker; 2-4: k and two other keys in
+	// a transaction left open, one batch each.
+	cl := writer()
+	if err := cl.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	produce(cl, "k", "committed")
+	if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	produce(cl, "k", "open")
+	produce(cl, "a", "open")
+	produce(cl, "b", "open")
+	time.Sleep(500 * time.Millisecond) // ten compaction ticks
+	starts, err := kadm.NewClient(adm).ListStartOffsets(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := starts.Lookup(topic, 0); o.Offset != 0 {
+		t.Errorf("log start %d while the transaction from offset 2 is open, want 0: committed records were cleaned", o.Offset)
+	}
+	// The writer dies; its successor fences it, which aborts the open
+	// transaction.
+	cl.Close()
+	successor := writer()
+	defer successor.Close()
+	if err := successor.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	produce(successor, "c", "new")
+	if err := successor.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.ConsumeTopics(topic),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	got := map[string]string{}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for len(got) < 2 && rctx.Err() == nil {
+		rd.PollFetches(rctx).EachRecord(func(r *kgo.Record) { got[string(r.Key)] = string(r.Value) })
+	}
+	if got["k"] != "committed" || got["c"] != "new" || len(got) != 2 {
+		t.Errorf("read committed %v, want k=committed and c=new", got)
+	}
+}
+
 // startCompacting starts a broker that compacts every interval
 // milliseconds, closed with the test, and a context of a minute.
 func startCompacting(t *testing.T, interval string) (context.Context, *Broker) {

@@ -57,7 +57,19 @@ func CommittedDataEnd(ctx context.Context, brokers []string, opts []kgo.Opt, top
 	if !ok1 || !ok2 {
 		return 0, fmt.Errorf("kafkaclient: no offsets for %s/%d", topic, part)
 	}
-	start, stable := so.Offset, lo.Offset
+	return DataEndBelow(ctx, brokers, opts, topic, part, so.Offset, lo.Offset)
+}
+
+// DataEndBelow returns 1 + the offset of the last committed data record
+// of topic/part in [start, stable), or start if it holds none. stable is
+// at most the partition's last stable offset: every transaction below it
+// is decided, so the answer holds while the partition's writers go on.
+// A read committed consumer is never handed an aborted transaction's
+// records, and compaction may have removed the records before stable
+// (a transaction's marker goes with its transaction's last record), so
+// a reader that waits for the record at stable-1 may wait until more is
+// written; the record at DataEndBelow-1 is one it is handed.
+func DataEndBelow(ctx context.Context, brokers []string, opts []kgo.Opt, topic string, part int32, start, stable int64) (int64, error) {
 	for window := int64(64); ; window *= 16 {
 		from := max(start, stable-window)
 		if from >= stable {
@@ -184,8 +196,12 @@ func lastDataRecord(ctx context.Context, brokers []string, opts []kgo.Opt, topic
 				last = max(last, o)
 			}
 		}
-		if off == before && rpart.HighWatermark <= off {
-			break // nothing more to read: end was past the log's end
+		if off == before && (rpart.HighWatermark <= off || rpart.LastStableOffset <= end) {
+			// Nothing more to read: end was past the log's end, or
+			// nothing is left below it (compaction removed the
+			// records from off on; a read committed fetch returns
+			// nothing from the stable offset on).
+			break
 		}
 	}
 	return last, nil

@@ -201,12 +201,13 @@ func GokaPartition(key []byte, n int32) int32 {
 // only a key's last of the transaction: the checkpoint group and the merge
 // of shards read the changelog as a stream of states.) So the broker never holds two batches of a transaction
 // that is still open, and no open transaction has a batch behind which
-// another batch of the partition lies. That matters for the embedded
-// broker (kfake), whose log compaction does not stop at the last stable
-// offset as Kafka's cleaner does: a key's record in an open transaction
-// that is not the partition's last batch supersedes the key's committed
-// record, and when that transaction is then aborted (its writer fenced or
-// killed) the key has no record left. It also keeps a paused writer's
+// another batch of the partition lies. That mattered for the embedded
+// broker (kfake), whose log compaction did not stop at the last stable
+// offset as Kafka's cleaner does (third_party/kfake/PATCHES.md, item 7):
+// a key's record in an open transaction that is not the partition's last
+// batch superseded the key's committed record, and when that transaction
+// was then aborted (its writer fenced or killed) the key had no record
+// left. It also keeps a paused writer's
 // buffered states out of the broker entirely: they are sent only at
 // commit, which fails once the writer is fenced.
 type txnPartition struct {

@@ -1380,7 +1380,27 @@ func (c *Cluster) compact(pd *partData, topic string) {
 	// Cleanable range is all batches except the last (active) batch.
 	// We stream batches from disk in each pass to avoid holding all
 	// decoded batches in memory at once.
-	cleanableEnd := total - 1
+	//
+	// streamsgd patch: and none at or past the last stable offset, as
+	// Kafka's cleaner stops at the first unstable offset. kfake cleaned
+	// up to the last batch: a record of a transaction still open
+	// superseded the committed records of its key, which were removed,
+	// and when the transaction was then aborted the key's committed
+	// value was gone (a killed writer's table state, a fenced writer's
+	// restart); a commit marker went with its transaction's records, so
+	// a reader waiting for the record before the stable offset never
+	// saw it.
+	cleanableEnd := 0
+	pd.eachBatchMeta(func(_, _ int, m *batchMeta) bool {
+		if cleanableEnd >= total-1 || m.firstOffset >= pd.lastStableOffset {
+			return false
+		}
+		cleanableEnd++
+		return true
+	})
+	if cleanableEnd == 0 {
+		return
+	}
 
 	// Pass 1: stream batches to build key => highest offset map.
 	keyOffsets := make(map[string]int64)
@@ -1497,15 +1517,26 @@ func (c *Cluster) compact(pd *partData, topic string) {
 		return
 	}
 
-	// Read the last (active) batch - always kept unconditionally.
-	lastSeg := &pd.segments[len(pd.segments)-1]
-	lastIdx := len(lastSeg.index) - 1
-	lastBatch, err := c.readBatchFull(pd, len(pd.segments)-1, &lastSeg.index[lastIdx])
-	if err != nil {
-		c.cfg.logger.Logf(LogLevelWarn, "compact %s-%d: read last batch: %v", pd.t, pd.p, err)
+	// Read the batches past the cleanable range (the last, active one,
+	// and those from the last stable offset on) - always kept
+	// unconditionally.
+	n = 0
+	pd.eachBatchMeta(func(si, _ int, m *batchMeta) bool {
+		if n++; n <= cleanableEnd {
+			return true
+		}
+		batch, err := c.readBatchFull(pd, si, m)
+		if err != nil {
+			c.cfg.logger.Logf(LogLevelWarn, "compact %s-%d: read the batches past the cleanable ones: %v", pd.t, pd.p, err)
+			ok = false
+			return false
+		}
+		kept = append(kept, batch)
+		return true
+	})
+	if !ok {
 		return
 	}
-	kept = append(kept, lastBatch)
 
 	// Rebuild partition metadata.
 	pd.nbytes = 0
