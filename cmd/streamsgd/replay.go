@@ -111,10 +111,11 @@ func printReplay(w io.Writer, rep operations.ReplayReport) {
 func printComparison(w io.Writer, rep operations.ReplayReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "model\tkey\trows\tlive rows\tbit for bit\tmax |diff|")
-	equal, global := true, false
+	equal, global, entity := true, false, false
 	for _, m := range rep.Models {
 		equal = equal && m.Equal()
 		if m.PerEntity {
+			entity = entity || !m.Equal()
 			fmt.Fprintf(tw, "%s\t%d keys (live %d)\t%d\t%d\t%d of %d\t%g\n",
 				m.Model, m.Keys, m.LiveKeys, m.Rows, m.LiveRows, m.Identical, max(m.Keys, m.LiveKeys), m.MaxAbsDiff)
 		} else {
@@ -132,8 +133,16 @@ func printComparison(w io.Writer, rep operations.ReplayReport) {
 	switch {
 	case equal:
 		fmt.Fprintln(w, "every rebuilt model equals the live one bit for bit")
-	case global && rep.InputPartitions > 1:
-		fmt.Fprintf(w, "some models differ; note: the rows of a global model come from %d input partitions, interleaved in the order they were consumed, which a replay does not reproduce\n", rep.InputPartitions)
+	case (global || entity) && rep.InputPartitions > 1:
+		var whose []string
+		if global {
+			whose = append(whose, "a global model")
+		}
+		if entity {
+			whose = append(whose, "an entity whose input records are not keyed by it")
+		}
+		fmt.Fprintf(w, "some models differ; note: the rows of %s come from %d input partitions, interleaved in the order they were consumed, which a replay does not reproduce\n",
+			strings.Join(whose, ", and of "), rep.InputPartitions)
 	default:
 		fmt.Fprintln(w, "some models differ (was the input still growing, or the live pipeline behind?)")
 	}

@@ -46,6 +46,15 @@ func TestPrintReplay(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
 	}
+	// Several input partitions: the note names the per-entity model's
+	// case (records not keyed by the entity), not only a global model's.
+	rep.InputPartitions = 3
+	out.Reset()
+	printReplay(&out, rep)
+	if want := "the rows of an entity whose input records are not keyed by it come from 3 input partitions"; !strings.Contains(out.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, out.String())
+	}
+	rep.InputPartitions = 1
 	rep.Compared, rep.Until, rep.Kept = false, processors.OffsetBound(9), true
 	rep.Models[0].PerKey[0].Weights = []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, -10}
 	out.Reset()
