@@ -70,7 +70,7 @@ func (c *LearnCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return errors.Join(err, closeOut(), rj.close())
 	}
-	st, err := c.learn(ctx, spec, l, out, specs)
+	st, err := c.learn(ctx, spec, l, out, specs, rj.on)
 	err = errors.Join(err, closeOut(), rj.close())
 	if err != nil {
 		return err
@@ -135,8 +135,9 @@ func samePath(a, b string) bool {
 	return err == nil && os.SameFile(sa, sb)
 }
 
-// learn makes one pass over --input.
-func (c *LearnCmd) learn(ctx context.Context, spec input.Spec, l *filelearn.Learner, out io.Writer, specs []processors.ModelSpec) (batchscore.Stats, error) {
+// learn makes one pass over --input; the rows that do not decode go to
+// onReject, as the rows a model refuses do (filelearn.Options.OnReject).
+func (c *LearnCmd) learn(ctx context.Context, spec input.Spec, l *filelearn.Learner, out io.Writer, specs []processors.ModelSpec, onReject func(batchscore.Reject)) (batchscore.Stats, error) {
 	in, err := os.Open(c.Input)
 	if err != nil {
 		return batchscore.Stats{}, err
@@ -148,7 +149,7 @@ func (c *LearnCmd) learn(ctx context.Context, spec input.Spec, l *filelearn.Lear
 			return batchscore.Stats{}, err
 		}
 	}
-	return decodeFile(ctx, in, spec, batchscore.Options{Spec: spec, Workers: c.Workers}, l.Learn)
+	return decodeFile(ctx, in, spec, batchscore.Options{Spec: spec, Workers: c.Workers, OnReject: onReject}, l.Learn)
 }
 
 // fileSpec adapts the pipeline's input spec to the files: CSV, or Avro

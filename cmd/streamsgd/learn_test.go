@@ -62,6 +62,54 @@ func TestLearnCommand(t *testing.T) {
 	}
 }
 
+// TestLearnCommandRejects: every row the pass refuses is in --rejects,
+// those the decoder refuses (a short row, a word for a number) as well as
+// those a model refuses (a label outside its classes). The decoder's went
+// nowhere before: counted, neither on standard error nor in the file.
+func TestLearnCommandRejects(t *testing.T) {
+	data, err := os.ReadFile(breastCancer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	good := lines[1]
+	fields := strings.Split(good, ",")
+	bad := []string{
+		strings.Join(fields[:5], ","), // line 4: too few fields
+		"cat," + strings.Join(fields[1:], ","), // line 5: not a number
+		strings.Join(fields[:len(fields)-1], ",") + ",2", // line 6: label 2 of a binary model
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	body := strings.Join(append([]string{lines[0], good, good}, bad...), "\n") + "\n"
+	if err := os.WriteFile(in, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rejects := filepath.Join(dir, "rejects.csv")
+	c := &LearnCmd{Config: breastCancerYAML, Input: in, Header: true, Rejects: rejects, Workers: 2}
+	var b strings.Builder
+	c.stdout = &b
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "5 rows, 2 rejected by the decoder") {
+		t.Errorf("report:\n%s", b.String())
+	}
+	got, err := os.ReadFile(rejects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(string(got)), "\n")
+	if len(rows) != 4 {
+		t.Fatalf("rejects file has %d lines, want a header and 3 rows:\n%s", len(rows), got)
+	}
+	for i, line := range []string{"4,", "5,", "6,"} {
+		if !strings.HasPrefix(rows[i+1], line) {
+			t.Errorf("reject %d: %q, want line %s", i, rows[i+1], strings.TrimSuffix(line, ","))
+		}
+	}
+}
+
 func TestLearnCommandRefusals(t *testing.T) {
 	for _, c := range []*LearnCmd{
 		{Config: breastCancerYAML, Input: breastCancer, Model: []string{"nope"}},
