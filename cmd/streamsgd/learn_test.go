@@ -75,8 +75,8 @@ func TestLearnCommandRejects(t *testing.T) {
 	good := lines[1]
 	fields := strings.Split(good, ",")
 	bad := []string{
-		strings.Join(fields[:5], ","), // line 4: too few fields
-		"cat," + strings.Join(fields[1:], ","), // line 5: not a number
+		strings.Join(fields[:5], ","),                    // line 4: too few fields
+		"cat," + strings.Join(fields[1:], ","),           // line 5: not a number
 		strings.Join(fields[:len(fields)-1], ",") + ",2", // line 6: label 2 of a binary model
 	}
 	dir := t.TempDir()
