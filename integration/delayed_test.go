@@ -311,7 +311,7 @@ func TestDelayedLabels(t *testing.T) {
 	ins := []*instance{start(t, p, brokers, "a"), start(t, p, brokers, "b")}
 
 	models := []string{"per_sensor", "global"}
-	s.play(t, brokers, p, input, labels, models, ins...)
+	s.play(t, brokers, p, input, labels, models, nil, ins...)
 	c := waitDelayed(t, brokers, p, s, models, 3*time.Minute, ins...)
 	for _, in := range ins {
 		in.stop()
@@ -326,12 +326,57 @@ func TestDelayedLabels(t *testing.T) {
 	checkSensors(t, brokers, p, s, c.expired)
 }
 
+// TestDelayedLabelsOtherPartitioner: labels produced with Kafka's Java
+// client's partitioner (murmur2) rather than goka's (FNV-1a), so that
+// most land in a partition other than their example's: the join forwards
+// them to their key's partition (<p>.repartitioned-labels) and every
+// balance of TestDelayedLabels holds. Before, each label in the wrong
+// partition expired with "no features", and its example with "no label".
+func TestDelayedLabelsOtherPartitioner(t *testing.T) {
+	const partitions, sensors, n = 3, 6, 900
+	brokers := cluster(t)
+	adm := admin(t, brokers)
+	input, labels := unique("relabel-features"), unique("relabel-labels")
+	for _, topic := range []string{input, labels} {
+		if err := operations.CreateTopic(context.Background(), adm, topic, partitions, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := makeDelayedStream(n, sensors, partitions, 7, true)
+	p := delayedPipeline(t, brokers, unique("relabel"), input, labels, partitions, 30, true)
+	in := start(t, p, brokers, "a")
+	models := []string{"per_sensor", "global"}
+	murmur2 := kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil))
+	moved := 0
+	for _, k := range s.lkeys {
+		if table.Partition(string(k), partitions) != int32(murmur2Partition(k, partitions)) {
+			moved++
+		}
+	}
+	s.play(t, brokers, p, input, labels, models, []kgo.Opt{murmur2}, in)
+	c := waitDelayed(t, brokers, p, s, models, 3*time.Minute, in)
+	in.stop()
+	for _, e := range c.check(s, models) {
+		t.Error(e)
+	}
+	if moved == 0 {
+		t.Fatal("every label is in its key's partition under both partitioners: the test exercised nothing")
+	}
+	t.Logf("%d examples, %d label records (%d in another partition than their key's): learned %v, dead letters %v",
+		n, len(s.lkeys), moved, c.learned, c.dead)
+}
+
+// murmur2Partition is the partition Kafka's Java client gives key.
+func murmur2Partition(key []byte, n int) int {
+	return kgo.StickyKeyPartitioner(nil).ForTopic("").Partition(&kgo.Record{Key: key}, n)
+}
+
 // play produces the stream: the early labels, once the join holds them
 // all the features, once all are predicted the other labels; so that the
 // order in which each sensor's examples are paired is known.
-func (s *delayedStream) play(t *testing.T, brokers []string, p *topology.Pipeline, input, labels string, models []string, ins ...*instance) {
+func (s *delayedStream) play(t *testing.T, brokers []string, p *topology.Pipeline, input, labels string, models []string, labelOpts []kgo.Opt, ins ...*instance) {
 	t.Helper()
-	produceRecords(t, brokers, labels, s.lkeys[:s.early], s.lvalues[:s.early])
+	produceRecords(t, brokers, labels, s.lkeys[:s.early], s.lvalues[:s.early], labelOpts...)
 	ids := map[string]bool{}
 	for _, k := range s.lkeys[:s.early] {
 		ids[string(k)] = true
@@ -344,7 +389,7 @@ func (s *delayedStream) play(t *testing.T, brokers []string, p *topology.Pipelin
 			t.Fatalf("model %s: %d examples predicted, want %d", m, len(seen[m]), len(s.ids))
 		}
 	}
-	produceRecords(t, brokers, labels, s.lkeys[s.early:], s.lvalues[s.early:])
+	produceRecords(t, brokers, labels, s.lkeys[s.early:], s.lvalues[s.early:], labelOpts...)
 }
 
 // waitEntries waits until the join table holds n entries.

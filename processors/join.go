@@ -80,6 +80,11 @@ type Join struct {
 	Features goka.Stream
 	// The outputs.
 	Examples, Predictions, DeadLetter goka.Stream
+	// Relabels is <p>.repartitioned-labels, where a label record read in
+	// a partition other than its key's goes on to its key's partition
+	// (ProcessLabel); empty: none is forwarded (the goka tester's
+	// single-partition tests).
+	Relabels goka.Stream
 	// The tables the predictions look the states up in: the learn table,
 	// and for sharded models the merge table.
 	LearnTable, MergeTable goka.Table
@@ -110,6 +115,20 @@ type JoinInput struct {
 	Src wire.Source
 	At  int64
 	Row int64
+	// Label is where a forwarded label record was read first (the labels
+	// topic; ProcessRelabel), zero otherwise: a label's dead letters and
+	// its redeliveries are known by it, while Src, the forwarded copy's
+	// position, is the source of the pair it completes, in order with the
+	// other pairs of its partition.
+	Label wire.Source
+}
+
+// labelSource is where the label record of in was read first.
+func (in JoinInput) labelSource() wire.Source {
+	if in.Label != (wire.Source{}) {
+		return in.Label
+	}
+	return in.Src
 }
 
 // Keyed is a value to emit with its key.
@@ -166,11 +185,42 @@ func (j *Join) ProcessFeatures(ctx goka.Context, msg any) {
 	j.apply(ctx, out, 1)
 }
 
-// ProcessLabel is the goka callback of the labels topic.
+// ProcessLabel is the goka callback of the labels topic. A label record
+// in a partition other than the one goka's partitioner (FNV-1a, as
+// sarama's and `streamsgd produce`'s) gives its key, as any producer with
+// another partitioner writes it (Kafka's Java client: murmur2;
+// librdkafka: CRC32), would never meet its example: it goes on to
+// Relabels, under its key, to its key's partition (ProcessRelabel), as
+// Kafka Streams repartitions a stream before a join.
 func (j *Join) ProcessLabel(ctx goka.Context, msg any) {
 	value, _ := msg.([]byte)
 	in := j.input(ctx)
-	in.Row = j.position(in.Src.Partition)
+	if j.Relabels != "" && ctx.Key() != "" && table.Partition(ctx.Key(), j.Partitions) != ctx.Partition() {
+		ctx.Emit(j.Relabels, ctx.Key(), &wire.Relabel{Source: in.Src, At: in.At, Value: value})
+		return
+	}
+	j.label(ctx, value, in)
+}
+
+// ProcessRelabel is the goka callback of Relabels: a label record that
+// ProcessLabel forwarded, with its original source and timestamp.
+func (j *Join) ProcessRelabel(ctx goka.Context, msg any) {
+	l, ok := msg.(*wire.Relabel)
+	if !ok {
+		if msg == nil {
+			return // a tombstone (the join writes none)
+		}
+		ctx.Fail(fmt.Errorf("processors: join: unexpected relabel %T", msg))
+		return
+	}
+	in := j.input(ctx)
+	in.At, in.Label = l.At, l.Source
+	j.label(ctx, l.Value, in)
+}
+
+// label joins a label record of ctx's key.
+func (j *Join) label(ctx goka.Context, value []byte, in JoinInput) {
+	in.Row = j.position(ctx.Partition())
 	e, _ := ctx.Value().(*table.Pending)
 	j.apply(ctx, j.StepLabel(e, ctx.Key(), value, in), 1)
 }
@@ -352,8 +402,9 @@ func (j *Join) learner(spec ModelSpec, states States, rowKey string) (*model.Mod
 // its entry e (nil: none).
 func (j *Join) StepLabel(e *table.Pending, id string, value []byte, in JoinInput) JoinOutput {
 	var out JoinOutput
+	src := in.labelSource()
 	dead := func(reason string) JoinOutput {
-		out.Dead = append(out.Dead, j.deadLetter(in.Src, wire.WholeMessage, []byte(id), value, reason))
+		out.Dead = append(out.Dead, j.deadLetter(src, wire.WholeMessage, []byte(id), value, reason))
 		return out
 	}
 	if id == "" {
@@ -365,9 +416,9 @@ func (j *Join) StepLabel(e *table.Pending, id string, value []byte, in JoinInput
 	}
 	switch {
 	case e == nil:
-		out.Entry = &table.Pending{HasLabel: true, Label: y, LabelSource: in.Src, SinceMillis: in.At, SinceRow: in.Row}
+		out.Entry = &table.Pending{HasLabel: true, Label: y, LabelSource: src, SinceMillis: in.At, SinceRow: in.Row}
 		return out
-	case e.HasLabel && e.LabelSource == in.Src:
+	case e.HasLabel && e.LabelSource == src:
 		j.resend(&out, e, in.Src) // a redelivery
 		out.Predictions = nil
 		out.Entry = e // see Rewrite
@@ -387,7 +438,7 @@ func (j *Join) StepLabel(e *table.Pending, id string, value []byte, in JoinInput
 		}
 	}
 	n := *e
-	n.HasLabel, n.Label, n.LabelSource = true, y, in.Src
+	n.HasLabel, n.Label, n.LabelSource = true, y, src
 	n.Done, n.Trigger = true, in.Src
 	n.SinceMillis, n.SinceRow = in.At, in.Row
 	out.Entry = &n

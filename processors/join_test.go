@@ -84,6 +84,48 @@ func TestJoinRedelivery(t *testing.T) {
 	}
 }
 
+// TestJoinForwardedLabel: a label forwarded to its key's partition
+// (ProcessRelabel) completes the pair with the forwarded copy's position
+// as the pair's source (in order with the other pairs of that partition,
+// for the learner's watermarks), while the label is known by where it
+// was read first: a second forwarded copy of the same record (the labels
+// topic read again after a crash) is a redelivery, not a duplicate; a
+// label of another record is a duplicate naming the first; dead letters
+// name the labels topic's record.
+func TestJoinForwardedLabel(t *testing.T) {
+	j := testJoin(t)
+	f := &wire.Features{ID: "a", Source: wire.Source{Topic: "in", Partition: 1, Offset: 4}, Values: []float64{1, 2},
+		Keys: []wire.ModelKey{{Model: "m", Key: "m"}}}
+	fin := JoinInput{Src: wire.Source{Topic: "p.features", Partition: 1, Offset: 9}, At: 1000, Row: 9}
+	orig := wire.Source{Topic: "labels", Partition: 0, Offset: 3}
+	fwd := func(offset int64, label wire.Source) JoinInput {
+		return JoinInput{Src: wire.Source{Topic: "p.repartitioned-labels", Partition: 1, Offset: offset}, At: 2000, Row: 9, Label: label}
+	}
+	out, err := j.StepFeatures(nil, f, fin, noStates{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = j.StepLabel(out.Entry, "a", []byte("1"), fwd(5, orig))
+	e := out.Entry
+	if len(out.Examples) != 1 || out.Examples[0].Value.Source != fwd(5, orig).Src || e.LabelSource != orig || e.Trigger != fwd(5, orig).Src {
+		t.Fatalf("pair %+v, entry %+v", out.Examples, e)
+	}
+	again := j.StepLabel(e, "a", []byte("1"), fwd(8, orig))
+	if len(again.Dead) != 0 || len(again.Examples) != 0 || !reflect.DeepEqual(again.Entry, e) {
+		t.Errorf("a second forwarded copy: %+v, want a redelivery (no pair, no dead letter)", again)
+	}
+	same := j.StepLabel(e, "a", []byte("1"), fwd(5, orig))
+	if len(same.Dead) != 0 || !reflect.DeepEqual(same.Examples, out.Examples) {
+		t.Errorf("the forwarded copy again: %+v, want the same pair %+v", same, out.Examples)
+	}
+	other := wire.Source{Topic: "labels", Partition: 1, Offset: 7}
+	dup := j.StepLabel(e, "a", []byte("0"), fwd(9, other))
+	if len(dup.Dead) != 1 || dup.Dead[0].Topic != other.Topic || dup.Dead[0].Partition != other.Partition || dup.Dead[0].Offset != other.Offset ||
+		!strings.Contains(dup.Dead[0].Reason, "the first came from labels/0@3") {
+		t.Errorf("another label record: %+v, want a duplicate dead letter of labels/1@7 naming labels/0@3", dup.Dead)
+	}
+}
+
 // TestJoinExpiry: what waits expires by time or by rows of the stream
 // (rows of the partition times the partitions), once; tombstones and done
 // entries are deleted one period later.

@@ -54,8 +54,8 @@ func TestDelayedGroups(t *testing.T) {
 	for _, e := range join.LookupTables() {
 		lookups = append(lookups, e.Topic())
 	}
-	if !slices.Equal(ins, []string{"susy-delayed.features", "susy.labels"}) ||
-		!slices.Equal(outs, []string{"susy-delayed.predictions", "susy-delayed.examples", "susy-delayed.deadletter"}) ||
+	if !slices.Equal(ins, []string{"susy-delayed.features", "susy.labels", "susy-delayed.repartitioned-labels"}) ||
+		!slices.Equal(outs, []string{"susy-delayed.predictions", "susy-delayed.examples", "susy-delayed.deadletter", "susy-delayed.repartitioned-labels"}) ||
 		!slices.Equal(lookups, []string{"susy-delayed-learn-table", "susy-delayed-merge-table"}) ||
 		join.GroupTable().Topic() != "susy-delayed-join-table" {
 		t.Errorf("join group: in %v, out %v, lookups %v, table %s", ins, outs, lookups, join.GroupTable().Topic())
@@ -67,8 +67,10 @@ func TestDelayedGroups(t *testing.T) {
 	if !created["susy-delayed-join-table"] {
 		t.Errorf("created topics %v: want the join table compacted", created)
 	}
-	if _, ok := created["susy-delayed.features"]; !ok {
-		t.Errorf("created topics %v: want susy-delayed.features", created)
+	for _, want := range []string{"susy-delayed.features", "susy-delayed.repartitioned-labels"} {
+		if _, ok := created[want]; !ok {
+			t.Errorf("created topics %v: want %s", created, want)
+		}
 	}
 	for _, g := range susyPipeline(t).Groups() {
 		if g.Group() == "susy-join" {

@@ -123,6 +123,7 @@ func (p *Pipeline) Graph() Graph {
 		edges := []goka.Edge{
 			goka.Input(t.Features, new(wire.FeaturesCodec), p.Join.ProcessFeatures),
 			goka.Input(t.Labels, new(codec.Bytes), p.Join.ProcessLabel),
+			goka.Input(t.Relabels, new(wire.RelabelCodec), p.Join.ProcessRelabel),
 			goka.Persist(new(table.PendingCodec)),
 			goka.Lookup(t.LearnTable, table.NewStateViewCodec(shapes, 0)),
 		}
@@ -133,6 +134,7 @@ func (p *Pipeline) Graph() Graph {
 			goka.Output(t.Predictions, p.PredictionCodec),
 			goka.Output(t.Examples, examples),
 			goka.Output(t.DeadLetter, p.DeadLetterCodec),
+			goka.Output(t.Relabels, new(wire.RelabelCodec)),
 			goka.Visitor(processors.ExpireVisitor, p.Join.Expire),
 		)
 		groups = append(groups, goka.DefineGroup(t.JoinGroup, edges...))

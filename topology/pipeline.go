@@ -146,7 +146,7 @@ func (p *Pipeline) newJoin(deadLetterMaxBytes int) *processors.Join {
 	j := &processors.Join{
 		Specs: p.Specs, Classes: in.Label.Classes, Expiry: in.Labels.ExpireAfter, Partitions: p.Config.Partitions,
 		Features: t.Features, Examples: t.Examples, Predictions: t.Predictions, DeadLetter: t.DeadLetter,
-		LearnTable: t.LearnTable, DeadLetterMaxBytes: deadLetterMaxBytes, DeadLetterEncoding: p.Config.Output.DeadLetter,
+		Relabels: t.Relabels, LearnTable: t.LearnTable, DeadLetterMaxBytes: deadLetterMaxBytes, DeadLetterEncoding: p.Config.Output.DeadLetter,
 	}
 	if p.Sharded() {
 		j.MergeTable = t.MergeTable

@@ -50,6 +50,10 @@ type Topics struct {
 	Features  goka.Stream
 	JoinGroup goka.Group
 	JoinTable goka.Table
+	// Relabels carries the label records the join read in a partition
+	// other than their key's (goka's FNV-1a partitioner) to their key's
+	// partition (processors.Join.ProcessLabel).
+	Relabels goka.Stream
 	// Serving is the table of serving overrides (`streamsgd serve
 	// promote`), keyed by deployment name: a compacted topic that the
 	// score group looks up and no group owns.
@@ -79,6 +83,7 @@ func TopicsOf(c *config.Pipeline) Topics {
 		Labels:          goka.Stream(c.Input.Labels.Topic),
 		Features:        goka.Stream(p + ".features"),
 		JoinGroup:       goka.Group(p + "-join"),
+		Relabels:        goka.Stream(p + ".repartitioned-labels"),
 	}
 	for _, in := range c.Input.Topics {
 		t.Inputs = append(t.Inputs, goka.Stream(in))
@@ -137,7 +142,8 @@ func (t Topics) own() []CreatedTopic {
 		{Name: string(t.CheckpointTable), Compacted: true},
 	}
 	if t.Delayed() {
-		out = append(out, CreatedTopic{Name: string(t.Features)}, CreatedTopic{Name: string(t.JoinTable), Compacted: true})
+		out = append(out, CreatedTopic{Name: string(t.Features)}, CreatedTopic{Name: string(t.JoinTable), Compacted: true},
+			CreatedTopic{Name: string(t.Relabels)})
 	}
 	if t.Serves() {
 		out = append(out, CreatedTopic{Name: string(t.ScoreMetrics)}, CreatedTopic{Name: string(t.Serving), Compacted: true})

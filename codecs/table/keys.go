@@ -7,15 +7,21 @@ import (
 )
 
 // Partition returns the partition goka (and sarama's hash partitioner)
-// assigns to key among n partitions: FNV-1a, as int32, negated if negative.
+// assigns to key among n partitions: FNV-1a as int32, modulo n, negated
+// if negative (in that order, as sarama: negating first left the hash
+// 0x80000000 negative).
 func Partition(key string, n int) int32 {
 	h := fnv.New32a()
 	h.Write([]byte(key)) // a hash.Hash never returns an error
-	p := int32(h.Sum32())
+	return partitionOf(h.Sum32(), n)
+}
+
+func partitionOf(hash uint32, n int) int32 {
+	p := int32(hash) % int32(n)
 	if p < 0 {
 		p = -p
 	}
-	return p % int32(n)
+	return p
 }
 
 // ShardKeys returns the table keys of the shards of a global model. With

@@ -26,6 +26,19 @@ func TestPartitionMatchesGoka(t *testing.T) {
 	}
 }
 
+// TestPartitionOfHashMatchesSarama: every hash, 0x80000000 included
+// (whose negation overflows), goes where sarama's partitioner puts it.
+func TestPartitionOfHashMatchesSarama(t *testing.T) {
+	for _, h := range []uint32{0, 1, 0x7fffffff, 0x80000000, 0x80000001, 0xffffffff, 0xdeadbeef} {
+		hasher := kgo.SaramaCompatHasher(func([]byte) uint32 { return h })
+		for _, n := range []int{1, 3, 6, 7, 12} {
+			if got, want := partitionOf(h, n), int32(hasher(nil, n)); got != want {
+				t.Errorf("hash %#x, %d partitions: %d, want %d", h, n, got, want)
+			}
+		}
+	}
+}
+
 func TestShardKeysSpreadOverPartitions(t *testing.T) {
 	for _, tt := range []struct{ shards, partitions int }{{1, 4}, {2, 4}, {4, 4}, {8, 4}, {3, 7}} {
 		keys := ShardKeys("m", tt.shards, tt.partitions)

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 
 	"github.com/lovoo/goka"
@@ -120,4 +121,37 @@ func FuzzExportedModelDecode(f *testing.F) {
 func FuzzExampleBatchDecode(f *testing.F) {
 	fuzzDecode(f, func(string) (goka.Codec, error) { return ExampleBatchCodec{}, nil },
 		func(g *gen) any { return g.exampleBatch(3, 5) })
+}
+
+// FuzzRelabelDecode: what RelabelCodec decodes encodes back to the same
+// bytes and value.
+func FuzzRelabelDecode(f *testing.F) {
+	var c RelabelCodec
+	for _, l := range []*Relabel{
+		{Source: Source{Topic: "labels", Partition: 2, Offset: 41}, At: 1_700_000_000_000, Value: []byte("1")},
+		{Source: Source{Topic: "", Partition: -1, Offset: -1}, At: -5},
+		{Source: Source{Topic: "t", Partition: 1 << 30, Offset: 1 << 62}, Value: []byte{0, 255, '\n'}},
+	} {
+		data, err := c.Encode(l)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte{})
+	f.Add([]byte{2})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := c.Decode(data)
+		if err != nil {
+			return
+		}
+		again, err := c.Encode(v)
+		if err != nil {
+			t.Fatalf("encode what was decoded: %v", err)
+		}
+		back, err := c.Decode(again)
+		if err != nil || !reflect.DeepEqual(back, v) {
+			t.Fatalf("round trip: %v\n got %+v\nwant %+v", err, back, v)
+		}
+	})
 }
