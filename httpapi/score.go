@@ -144,7 +144,16 @@ func (s *Server) readRows(w http.ResponseWriter, r *http.Request) ([]input.Row, 
 		if req.Features != nil {
 			req.Rows = append([]ScoreRow{{Features: req.Features, Entity: req.Entity}}, req.Rows...)
 		}
+	rowsLoop:
 		for i, row := range req.Rows {
+			// As the decoders refuse them in CSV rows: a number past
+			// input.MaxMagnitude scores as nonsense.
+			for k, v := range row.Features {
+				if reason := input.ValueReason(v); reason != "" {
+					refused = append(refused, processors.RowScore{Index: int32(i), Reason: fmt.Sprintf("row %d: feature %d: %s", i, k, reason)})
+					continue rowsLoop
+				}
+			}
 			rows = append(rows, input.Row{Index: int32(i), Features: row.Features, Entity: row.Entity})
 		}
 	default:

@@ -328,6 +328,11 @@ func TestScore(t *testing.T) {
 			check: func(r ScoreResponse) bool {
 				return r.Scored == 2 && r.Refused == 1 && r.Predictions[2].Model == "g" && strings.Contains(r.Predictions[2].Reason, "parse")
 			}},
+		{name: "a JSON number the decoders refuse", target: "/api/score/live", ct: "application/json", body: `{"rows":[{"features":[1e300,1]},{"features":[1,-1]}]}`, code: 200,
+			check: func(r ScoreResponse) bool {
+				return r.Scored == 1 && r.Refused == 1 && strings.Contains(r.Predictions[0].Reason, "row 0: feature 0: 1e+300 is too large") &&
+					len(r.Predictions[1].Scores) == 1
+			}},
 		{name: "too many rows", target: "/api/score/live", ct: "application/json", body: `{"rows":[{"features":[1,1]},{"features":[1,1]},{"features":[1,1]},{"features":[1,1]}]}`, code: 413},
 		{name: "body too large", target: "/api/score/live", ct: "application/json", body: `{"features":[` + strings.Repeat("1,", 4<<10) + `1]}`, code: 413},
 		{name: "bad JSON", target: "/api/score/live", ct: "application/json", body: `{`, code: 400},

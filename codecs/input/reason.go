@@ -85,6 +85,18 @@ const MaxMagnitude = 1e150
 // and at most MaxMagnitude in magnitude.
 func usable(v float64) bool { return finite(v) && math.Abs(v) <= MaxMagnitude }
 
+// ValueReason is why a number that was not read by a decoder here (a JSON
+// score request's) is one the decoders refuse, "" when it is usable.
+func ValueReason(v float64) string {
+	switch q := strconv.FormatFloat(v, 'g', -1, 64); {
+	case !finite(v):
+		return q + " is not a finite number"
+	case !usable(v):
+		return tooLarge(q)
+	}
+	return ""
+}
+
 // ReasonNoID: the example id column (Spec.IDColumn) of a row is empty, or
 // not text; or a label record has no id (its key).
 const ReasonNoID = "no example id"
