@@ -19,16 +19,8 @@ import (
 // written (third_party/kfake/PATCHES.md).
 func TestCompactionDropsEndedTransactionsMarkers(t *testing.T) {
 	ctx, b := startCompacting(t, "100")
-	adm, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer adm.Close()
 	const topic = "table"
-	compact := "compact"
-	if _, err := kadm.NewClient(adm).CreateTopic(ctx, 1, 1, map[string]*string{"cleanup.policy": &compact}, topic); err != nil {
-		t.Fatal(err)
-	}
+	adm := compactedTopic(ctx, t, b, topic)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.TransactionalID("writer"), kgo.DefaultProduceTopic(topic))
 	if err != nil {
 		t.Fatal(err)
@@ -146,16 +138,8 @@ func TestCompactionWaitsForDirtyRatio(t *testing.T) {
 // waited for ever for the marker (third_party/kfake/PATCHES.md).
 func TestCompactionKeepsCommittedBelowOpenTransaction(t *testing.T) {
 	ctx, b := startCompacting(t, "50")
-	adm, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer adm.Close()
 	const topic = "table"
-	compact := "compact"
-	if _, err := kadm.NewClient(adm).CreateTopic(ctx, 1, 1, map[string]*string{"cleanup.policy": &compact}, topic); err != nil {
-		t.Fatal(err)
-	}
+	adm := compactedTopic(ctx, t, b, topic)
 	writer := func() *kgo.Client {
 		cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...), kgo.TransactionalID("writer"), kgo.DefaultProduceTopic(topic))
 		if err != nil {
@@ -220,6 +204,22 @@ func TestCompactionKeepsCommittedBelowOpenTransaction(t *testing.T) {
 	if got["k"] != "committed" || got["c"] != "new" || len(got) != 2 {
 		t.Errorf("read committed %v, want k=committed and c=new", got)
 	}
+}
+
+// compactedTopic creates topic, one partition, compacted, and returns the
+// admin client it used (closed with the test).
+func compactedTopic(ctx context.Context, t *testing.T, b *Broker, topic string) *kgo.Client {
+	t.Helper()
+	adm, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(adm.Close)
+	compact := "compact"
+	if _, err := kadm.NewClient(adm).CreateTopic(ctx, 1, 1, map[string]*string{"cleanup.policy": &compact}, topic); err != nil {
+		t.Fatal(err)
+	}
+	return adm
 }
 
 // startCompacting starts a broker that compacts every interval
