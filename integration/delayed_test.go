@@ -343,7 +343,7 @@ func TestDelayedLabelsOtherPartitioner(t *testing.T) {
 		}
 	}
 	s := makeDelayedStream(n, sensors, partitions, 7, true)
-	p := delayedPipeline(t, brokers, unique("relabel"), input, labels, partitions, 30, true)
+	p := delayedPipeline(t, brokers, unique("relabel"), input, labels, partitions, 15, true)
 	in := start(t, p, brokers, "a")
 	models := []string{"per_sensor", "global"}
 	murmur2 := kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil))

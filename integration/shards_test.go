@@ -32,8 +32,13 @@ const (
 	shardRate   = 40_000
 	heldOutRows = 20_000
 	// maxShardGap is the largest allowed difference in held-out accuracy
-	// between the merged model and a single-shard run: half a point.
-	maxShardGap = 0.005
+	// between the merged model and a single-shard run: one point. The
+	// merged model's accuracy depends on when the shards' states meet
+	// (mixing is timed by the stream): 5 runs on the embedded broker gave
+	// gaps of 0.02-0.45 points, a CI run on Apache Kafka 0.54, which
+	// failed the half point this was. A broken merge is further off; the
+	// mixing itself is checked by its counts.
+	maxShardGap = 0.01
 )
 
 // shardYAML is the SUSY-shaped stream with the label in the first column
