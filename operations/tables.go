@@ -57,7 +57,8 @@ func scanPartitions(ctx context.Context, brokers []string, opts []kgo.Opt, topic
 		return fmt.Errorf("operations: read table %s: %w", topic, err)
 	}
 	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListCommittedOffsets(ctx, topic)
+	adm := kadm.NewClient(cl)
+	ends, err := adm.ListCommittedOffsets(ctx, topic)
 	if err == nil {
 		err = ends.Error()
 	}
@@ -91,7 +92,7 @@ func scanPartitions(ctx context.Context, brokers []string, opts []kgo.Opt, topic
 			return fmt.Errorf("operations: read table %s: partitions %v not read to their end: %w", topic, slices.Sorted(maps.Keys(left)), err)
 		}
 		if idle && fs.NumRecords() == 0 {
-			if err := dropSettledEnds(ctx, brokers, opts, topic, left, seen); err != nil {
+			if err := dropSettledEnds(ctx, adm, brokers, opts, topic, left, seen); err != nil {
 				return err
 			}
 			continue
@@ -128,13 +129,8 @@ func scanPartitions(ctx context.Context, brokers []string, opts []kgo.Opt, topic
 // the scan already (seen): what follows it in the log, if anything, is an
 // aborted transaction, which a read committed consumer skips without a
 // trace, or markers whose offsets compaction left empty.
-func dropSettledEnds(ctx context.Context, brokers []string, opts []kgo.Opt, topic string, left, seen map[int32]int64) error {
-	cl, err := kafkaclient.New(brokers, opts...)
-	if err != nil {
-		return fmt.Errorf("operations: read table %s: %w", topic, err)
-	}
-	starts, err := kadm.NewClient(cl).ListStartOffsets(ctx, topic)
-	cl.Close()
+func dropSettledEnds(ctx context.Context, adm *kadm.Client, brokers []string, opts []kgo.Opt, topic string, left, seen map[int32]int64) error {
+	starts, err := adm.ListStartOffsets(ctx, topic)
 	if err == nil {
 		err = starts.Error()
 	}
