@@ -162,7 +162,10 @@ main() {
 	wait "$ping_job" || { log "cannot build the readiness check"; return 1; }
 	log "started pid $(cat "$pidfile"), cluster id $id; waiting up to ${wait_s}s"
 	while :; do
-		if ! running; then
+		# alive, not running: until the background shell has exec'd
+		# java, the pid's command line is this script's, not kafka.Kafka
+		# (a check right after the start once took that for an exit).
+		if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
 			tail -n 30 "$out" >&2
 			log "broker exited; full log in $out"
 			return 1
