@@ -89,7 +89,7 @@ func TestDecodeAvroBinary(t *testing.T) {
 			want: []Row{kitRow(0, 1), kitRow(2, 3)}, wantBad: []RowError{bad(1, "row 1: field opt: null")}},
 		{name: "nan feature", spec: kit, value: encode(t, kitchenSchema, kitchen(math.NaN())), wantBad: []RowError{bad(0, "row 0: field x: NaN is not a finite number")}},
 		{name: "huge feature", spec: kit, value: encode(t, kitchenSchema, kitchen(1e300)),
-			wantBad: []RowError{bad(0, "row 0: field x: 1e+300 is too large to learn from (its magnitude is over 1e150: its square overflows)")}},
+			wantBad: []RowError{bad(0, "row 0: field x: 1e+300 is too large for a model (its magnitude is over 1e150: its square overflows)")}},
 		{name: "inf feature", spec: kit, value: encode(t, kitchenSchema, with(kitchen(1), "f", float32(math.Inf(-1)))), wantBad: []RowError{bad(0, "row 0: field f: -Inf is not a finite number")}},
 		{name: "nan label", spec: Spec{Format: FormatAvro, AvroSchema: kitchenSchema, LabelColumn: "x", Features: []string{"n"}},
 			value: encode(t, kitchenSchema, kitchen(math.Inf(1))), wantBad: []RowError{bad(0, "row 0: field x: +Inf is not a finite number")}},

@@ -163,9 +163,9 @@ func TestDecodeCSV(t *testing.T) {
 		// Finite but past MaxMagnitude: its square overflows, and the
 		// scaler's variance (or a regression's loss) stayed infinite.
 		{name: "huge feature", spec: none, value: []byte("1,-1.7e308\n"),
-			wantBad: []RowError{bad(0, `row 0: column c1: "-1.7e308" is too large to learn from (its magnitude is over 1e150: its square overflows)`)}},
+			wantBad: []RowError{bad(0, `row 0: column c1: "-1.7e308" is too large for a model (its magnitude is over 1e150: its square overflows)`)}},
 		{name: "huge label key", spec: key, key: "1e200", value: []byte("1\n"),
-			wantBad: []RowError{bad(0, `row 0: record key: "1e200" is too large to learn from (its magnitude is over 1e150: its square overflows)`)}},
+			wantBad: []RowError{bad(0, `row 0: record key: "1e200" is too large for a model (its magnitude is over 1e150: its square overflows)`)}},
 		{name: "large but usable", spec: key, key: "1e150", value: []byte("-1e150,1e20\n"), want: []Row{row(0, 1e150, -1e150, 1e20)}},
 		{name: "first bad feature reported", spec: none, value: []byte("x,NaN\n"), wantBad: []RowError{bad(0, `row 0: column c0: parse "x": invalid syntax`)}},
 		{name: "nan label column", spec: Spec{LabelColumn: "c0"}, value: []byte("nan,1\n"), wantBad: []RowError{bad(0, `row 0: column c0: "nan" is not a finite number`)}},

@@ -65,7 +65,7 @@ func numberReason(b []byte, err error) string {
 
 // tooLarge is the reason of a finite number past MaxMagnitude.
 func tooLarge(quoted string) string {
-	return quoted + " is too large to learn from (its magnitude is over 1e150: its square overflows)"
+	return quoted + " is too large for a model (its magnitude is over 1e150: its square overflows)"
 }
 
 // rowReason prefixes a reason with the row index.
