@@ -21,8 +21,12 @@ func (c *BrokerCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer b.Close()
 	fmt.Fprintf(os.Stderr, "streamsgd broker listening on %v (data dir %q); Ctrl-C to stop\n", b.Addrs(), c.DataDir)
 	<-ctx.Done()
+	// Closing takes a second or two (clients' connections, and the data
+	// dir's files): say so, lest a stop look like a hang.
+	fmt.Fprintln(os.Stderr, "streamsgd broker stopping")
+	b.Close()
+	fmt.Fprintln(os.Stderr, "streamsgd broker stopped")
 	return nil
 }
