@@ -22,33 +22,59 @@ import (
 // each claim's delivered offsets are tracked in order and a mark moves the
 // committed offset only past the messages that have all completed, as
 // Kafka Streams and Kafka Connect do.
-func OrderedCommits(build goka.ConsumerGroupBuilder) goka.ConsumerGroupBuilder {
+func OrderedCommits(build goka.ConsumerGroupBuilder, opts ...OrderedOption) goka.ConsumerGroupBuilder {
+	var o orderedOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	return func(brokers []string, group, clientID string) (sarama.ConsumerGroup, error) {
 		g, err := build(brokers, group, clientID)
 		if err != nil {
 			return nil, err
 		}
-		return orderedGroup{g}, nil
+		return orderedGroup{g, o}, nil
 	}
 }
 
-type orderedGroup struct{ sarama.ConsumerGroup }
+// OrderedOption tunes OrderedCommits.
+type OrderedOption func(*orderedOptions)
+
+type orderedOptions struct {
+	sessionMarksOnly bool
+}
+
+// SessionMarksOnly drops the marks made once the session has ended (a
+// rebalance, or the processor's stop): their messages are delivered again,
+// to whichever instance owns the partition next, instead of committed.
+// For a group whose callbacks hold a message's commit (goka's DeferCommit)
+// until some later event, and release it when the partition stops: what
+// it held is then read again rather than committed without that event.
+// Every message of such a group must be safe to process twice.
+func SessionMarksOnly() OrderedOption {
+	return func(o *orderedOptions) { o.sessionMarksOnly = true }
+}
+
+type orderedGroup struct {
+	sarama.ConsumerGroup
+	opts orderedOptions
+}
 
 // Consume implements sarama.ConsumerGroup.
 func (g orderedGroup) Consume(ctx context.Context, topics []string, h sarama.ConsumerGroupHandler) error {
-	return g.ConsumerGroup.Consume(ctx, topics, &orderedHandler{h: h})
+	return g.ConsumerGroup.Consume(ctx, topics, &orderedHandler{h: h, opts: g.opts})
 }
 
 // orderedHandler hands the handler an orderedSession and claims whose
 // messages it tracks. One per Consume call, that is per session: sarama
 // calls Setup before any ConsumeClaim.
 type orderedHandler struct {
-	h sarama.ConsumerGroupHandler
-	s *orderedSession
+	h    sarama.ConsumerGroupHandler
+	opts orderedOptions
+	s    *orderedSession
 }
 
 func (o *orderedHandler) Setup(s sarama.ConsumerGroupSession) error {
-	o.s = &orderedSession{ConsumerGroupSession: s, parts: map[topicPartition]*inFlight{}}
+	o.s = &orderedSession{ConsumerGroupSession: s, parts: map[topicPartition]*inFlight{}, marksOnly: o.opts.sessionMarksOnly}
 	return o.h.Setup(o.s)
 }
 
@@ -88,8 +114,9 @@ type topicPartition struct {
 // delivered message not marked yet.
 type orderedSession struct {
 	sarama.ConsumerGroupSession
-	mu    sync.Mutex
-	parts map[topicPartition]*inFlight
+	mu        sync.Mutex
+	parts     map[topicPartition]*inFlight
+	marksOnly bool // SessionMarksOnly
 }
 
 func (s *orderedSession) part(topic string, part int32) *inFlight {
@@ -107,6 +134,9 @@ func (s *orderedSession) part(topic string, part int32) *inFlight {
 // MarkOffset implements sarama.ConsumerGroupSession: offset is the next
 // offset to consume after a message (its offset + 1), as goka marks it.
 func (s *orderedSession) MarkOffset(topic string, part int32, offset int64, metadata string) {
+	if s.marksOnly && s.Context().Err() != nil {
+		return // SessionMarksOnly: the session ended
+	}
 	if next, ok := s.part(topic, part).completed(offset - 1); ok {
 		s.ConsumerGroupSession.MarkOffset(topic, part, next, metadata)
 	}

@@ -155,3 +155,44 @@ func BenchmarkOrderedClaim(b *testing.B) {
 		})
 	}
 }
+
+// TestSessionMarksOnly: with SessionMarksOnly, a mark made after the
+// session ended is dropped (its message is read again); without, it is
+// passed on as before.
+func TestSessionMarksOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     []OrderedOption
+		wantLate int64 // the offset marked after the marks made after the end
+	}{
+		{"default", nil, 3},
+		{"session marks only", []OrderedOption{SessionMarksOnly()}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, end := context.WithCancel(context.Background())
+			fake := &fakeSession{ctx: ctx}
+			var o orderedOptions
+			for _, opt := range tc.opts {
+				opt(&o)
+			}
+			h := &orderedHandler{h: markingHandler{}, opts: o}
+			if err := h.Setup(fake); err != nil {
+				t.Fatal(err)
+			}
+			f := h.s.part("t", 0)
+			for off := range int64(3) {
+				f.delivered(off)
+			}
+			h.s.MarkOffset("t", 0, 1, "") // offset 0 done in the session
+			if fake.marked != 1 {
+				t.Fatalf("marked %d in the session, want 1", fake.marked)
+			}
+			end()
+			h.s.MarkOffset("t", 0, 2, "")
+			h.s.MarkOffset("t", 0, 3, "")
+			if fake.marked != tc.wantLate {
+				t.Errorf("marked %d after the session ended, want %d", fake.marked, tc.wantLate)
+			}
+		})
+	}
+}
