@@ -121,6 +121,7 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions, started func()
 	if o.Stats != nil {
 		p = p.WithStats(o.Stats)
 	}
+	p = p.WithHeldPending() // with its consumer's SessionMarksOnly (newProcessor)
 	graph := p.Graph()
 	batches, _ := graph.Writer(topology.WriterRouteBatches)
 	emitter, err := newEmitter(p, o, cls, batches)
@@ -296,6 +297,13 @@ func newProcessor(p *topology.Pipeline, g *goka.GroupGraph, o RunOptions, cls ka
 		opts = append(opts, fo...)
 	default:
 		opts = append(opts, goka.WithProducerBuilder(kafkaclient.GokaProducerBuilder(cls.Kgo...)))
+	}
+	if g.Group() == p.Topics.CheckpointGroup {
+		// The group holds its pending states' commits, and releases
+		// them when a partition stops: those marks must not commit
+		// (topology.Pipeline.WithHeldPending).
+		opts = append(opts, goka.WithConsumerGroupBuilder(
+			kafkaclient.OrderedCommits(goka.ConsumerGroupBuilderWithConfig(cfg), kafkaclient.SessionMarksOnly())))
 	}
 	if o.HotStandby {
 		// goka asks for recover-ahead with hot standby: the instance

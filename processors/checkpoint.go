@@ -1,6 +1,7 @@
 package processors
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -42,10 +43,25 @@ type Checkpoint struct {
 	// trigger (see DueKeys); default DefaultMaxPending. A state that
 	// finds no room is versioned at once.
 	MaxPending int
+	// HoldPending makes ProcessState hold the commit of the message of
+	// each pending state (goka's DeferCommit) until the state is versioned
+	// or a newer state of its key replaces it, and release it unapplied
+	// when the partition stops. A run's group, whose consumer then drops
+	// the marks made after its session ended (kafkaclient
+	// SessionMarksOnly), so reads a pending state again after a kill, a
+	// stop or a rebalance, instead of losing it with the memory that held
+	// it. Off on goka's tester, which waits for every commit.
+	HoldPending bool
 
 	mu      sync.Mutex
 	pending map[string]*pendingState
 	marks   map[string]mark
+}
+
+// Held returns a new group of the same settings, nothing pending, that
+// holds the commits of its pending states (HoldPending).
+func (c *Checkpoint) Held() *Checkpoint {
+	return &Checkpoint{Specs: c.Specs, LearnTable: c.LearnTable, MaxBytes: c.MaxBytes, MaxPending: c.MaxPending, HoldPending: true}
 }
 
 // mark is what the group remembers of the newest version of a key, so that
@@ -111,6 +127,26 @@ type pendingState struct {
 	seen   time.Time // when the group read it (wall clock)
 	due    time.Time // when the time or idle trigger fires
 	ticked bool      // DueKeys returned the key already
+	hold   *heldCommit
+}
+
+// heldCommit is the deferred commit of a pending state's message (see
+// Checkpoint.HoldPending).
+type heldCommit struct {
+	once    sync.Once
+	release func(error) // goka's DeferCommit
+	stop    func() bool // unregisters the release on the partition's end
+}
+
+// done releases the commit: the message is then committed once the
+// messages before it are (kafkaclient.OrderedCommits), unless the session
+// ended. Safe on nil and more than once.
+func (h *heldCommit) done() {
+	if h == nil {
+		return
+	}
+	h.stop()
+	h.once.Do(func() { h.release(nil) })
 }
 
 // newPending is st, written at and read now, as the pending state of a
@@ -144,12 +180,17 @@ func (c *Checkpoint) ProcessState(ctx goka.Context, msg interface{}) {
 	case nil:
 		return // a tombstone: nothing to version
 	case *table.ModelState:
-		if v == nil || c.notDue(ctx.Key(), v, ctx.Timestamp(), ctx.Topic() == c.LearnTable) {
+		if v == nil {
+			return
+		}
+		if c.notDue(ctx.Key(), v, ctx.Timestamp(), ctx.Topic() == c.LearnTable) {
+			c.holdPending(ctx, v)
 			return
 		}
 		reg, _ := ctx.Value().(*table.Registry)
 		c.remember(ctx.Key(), reg.Latest())
 		out = c.StepState(reg, ctx.Key(), v, ctx.Timestamp(), ctx.Topic() == c.LearnTable)
+		defer c.holdPending(ctx, v)
 	case *table.UndecodableState:
 		reg, _ := ctx.Value().(*table.Registry)
 		reason := v.Err.Error()
@@ -414,7 +455,6 @@ func (c *Checkpoint) StepPin(reg *table.Registry, key string, data []byte, at ti
 // there was room: false when MaxPending other keys wait already.
 func (c *Checkpoint) setPending(key string, p *pendingState) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.pending == nil {
 		c.pending = map[string]*pendingState{}
 	}
@@ -422,19 +462,74 @@ func (c *Checkpoint) setPending(key string, p *pendingState) bool {
 	if limit <= 0 {
 		limit = DefaultMaxPending
 	}
-	if _, ok := c.pending[key]; !ok && len(c.pending) >= limit {
+	old, ok := c.pending[key]
+	switch {
+	case !ok && len(c.pending) >= limit:
+		c.mu.Unlock()
 		return false
+	case ok && old.st.Rows > p.st.Rows:
+		c.mu.Unlock()
+		return true // an older state, read again: the newer one waits
 	}
 	c.pending[key] = p
+	var held *heldCommit
+	if ok && old != p {
+		held = old.hold // replaced by a newer state, whose message is in flight
+	}
+	c.mu.Unlock()
+	held.done()
 	return true
 }
 
+// takePending removes the pending state of key and releases its held
+// commit: the caller versions it now, or has a newer version.
 func (c *Checkpoint) takePending(key string) *pendingState {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	p := c.pending[key]
 	delete(c.pending, key)
+	var held *heldCommit
+	if p != nil {
+		held = p.hold
+	}
+	c.mu.Unlock()
+	held.done()
 	return p
+}
+
+// holdPending holds the commit of the message being processed while st,
+// which it carried, is its key's pending state (see HoldPending).
+func (c *Checkpoint) holdPending(ctx goka.Context, st *table.ModelState) {
+	if !c.HoldPending {
+		return
+	}
+	key := ctx.Key()
+	c.mu.Lock()
+	p := c.pending[key]
+	if p == nil || p.st != st || p.hold != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	h := &heldCommit{release: ctx.DeferCommit(), stop: func() bool { return false }}
+	if done := ctx.Context(); done != nil {
+		h.stop = context.AfterFunc(done, func() { c.abandon(key, p, h) })
+	}
+	c.mu.Lock()
+	p.hold = h
+	c.mu.Unlock()
+}
+
+// abandon forgets the pending state p of key when its partition stops (a
+// stop, a rebalance, a fault): its held commit is released, which the
+// ended session does not commit, so the state is read again by the
+// partition's next owner.
+func (c *Checkpoint) abandon(key string, p *pendingState, h *heldCommit) {
+	c.mu.Lock()
+	if c.pending[key] == p {
+		delete(c.pending, key)
+	}
+	c.mu.Unlock()
+	h.once.Do(func() { h.release(nil) })
 }
 
 // DueKeys returns the keys whose newest state made no version and whose
@@ -444,8 +539,10 @@ func (c *Checkpoint) takePending(key string) *pendingState {
 // for each key; the group then makes the version in the key's partition. Each pending state
 // is returned once.
 //
-// Pending states live in memory (at most MaxPending keys): after a restart
-// or a rebalance, a key that learns nothing more keeps its last version.
+// Pending states live in memory (at most MaxPending keys). With
+// HoldPending, the messages that carried them are read again after a
+// restart or a rebalance; without, a key that learns nothing more then
+// keeps its last version.
 func (c *Checkpoint) DueKeys(now time.Time) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -465,20 +562,25 @@ func (c *Checkpoint) DueKeys(now time.Time) []string {
 // than the one the pending state was compared with) sets the pending state
 // again, due Every after the newest version.
 func (c *Checkpoint) StepTick(reg *table.Registry, key string, now time.Time) *table.Registry {
-	p := c.takePending(key)
+	c.mu.Lock()
+	p := c.pending[key]
+	c.mu.Unlock()
 	if p == nil {
 		return nil
 	}
 	spec, ok := c.Specs[p.st.Model]
 	last := reg.Latest()
 	if !ok || last == nil || p.st.Rows <= last.Rows {
+		c.takePending(key)
 		return nil
 	}
 	if due := p.dueAfter(spec.Checkpoint, last.Time); now.Before(due) {
+		c.mu.Lock()
 		p.due, p.ticked = due, false
-		c.setPending(key, p)
+		c.mu.Unlock()
 		return nil
 	}
+	c.takePending(key)
 	v, err := NewVersion(p.st, spec, p.at)
 	if err != nil {
 		return skip(reg, p.st.Model, key, err.Error())

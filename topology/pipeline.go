@@ -34,7 +34,8 @@ type Pipeline struct {
 	Merge *processors.Merge
 	// Checkpoint keeps the registry of model versions. Every graph built
 	// from one pipeline shares it: its only state is the newest unversioned
-	// state per key, read-only, for the time trigger (the tick writer).
+	// state per key, read-only, for the time trigger (the tick writer). A
+	// run has one of its own (WithHeldPending).
 	Checkpoint *processors.Checkpoint
 	// Deployments are the scoring deployments (config.Serve) and Score the
 	// processor behind the score group, nil without deployments.
@@ -222,6 +223,19 @@ func (p *Pipeline) WithStats(stats *runstats.Run) *Pipeline {
 	q.Learn = &l
 	q.Score = q.newScore(&r, 0)
 	q.Join = q.newJoin(0)
+	return &q
+}
+
+// WithHeldPending returns a copy of p with a checkpoint group of its own
+// that holds the commit of each pending state until it is versioned
+// (processors.Checkpoint.HoldPending): a run's, whose checkpoint consumer
+// drops the marks made after its session ended (kafkaclient's
+// SessionMarksOnly), so that a stop, a kill or a rebalance loses no
+// pending state. goka's tester, which waits for every commit, runs p as
+// Build made it.
+func (p *Pipeline) WithHeldPending() *Pipeline {
+	q := *p
+	q.Checkpoint = p.Checkpoint.Held()
 	return &q
 }
 
