@@ -88,6 +88,11 @@ func (c *RunCmd) Run(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "streamsgd run: pipeline %s on %v, %s; Ctrl-C to stop\n", p.Config.Name, o.Brokers, limit)
+	// A stop takes a second or two (messages in flight, leaving the
+	// groups): say so, lest it look like a hang.
+	defer context.AfterFunc(signalled, func() {
+		fmt.Fprintln(os.Stderr, "streamsgd run: stopping: finishing the messages in flight, leaving the groups")
+	})()
 	err = operations.Run(ctx, p, o)
 	stop()
 	err = errors.Join(err, watch())
@@ -96,6 +101,9 @@ func (c *RunCmd) Run(ctx context.Context) error {
 	// connected) exits non-zero.
 	switch {
 	case err == nil || errors.Is(err, context.Canceled) && signalled.Err() != nil:
+		if signalled.Err() != nil {
+			fmt.Fprintln(os.Stderr, "streamsgd run: stopped")
+		}
 		return nil
 	case signalled.Err() != nil:
 		// Stopped by a signal while a group was failing (say, waiting for
