@@ -3,6 +3,7 @@ package operations
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -42,9 +43,12 @@ func PollLag(ctx context.Context, brokers []string, opts []kgo.Opt, groups []str
 	}
 }
 
-// MeasureLag measures the consumer lag of groups once.
+// MeasureLag measures the consumer lag of groups once. It leaves groups
+// as they are: kadm's Lag reorders the slice it is given in place, so it
+// gets a copy (the caller's may be read meanwhile by others, as a run's
+// progress lines and HTTP server read theirs).
 func MeasureLag(ctx context.Context, adm *kadm.Client, groups []string) (*runstats.Lag, error) {
-	lags, err := adm.Lag(ctx, groups...)
+	lags, err := adm.Lag(ctx, slices.Clone(groups)...)
 	if err != nil {
 		return nil, fmt.Errorf("operations: lag of %v: %w", groups, err)
 	}
