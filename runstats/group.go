@@ -22,6 +22,10 @@ type Partition struct {
 type Group struct {
 	// Name of the group.
 	Name string
+	// States: the group reads model states, not rows (the checkpoint and
+	// merge groups), and counts none; its progress line says so instead
+	// of zeros. Set before the run starts.
+	States bool
 
 	mu    sync.Mutex
 	parts atomic.Pointer[[]*Partition]

@@ -50,10 +50,17 @@ func (p *Progress) Lines(now time.Time) []string {
 		prev := p.prev[name]
 		t := g.Totals()
 		line := name + ":"
-		if !first && secs > 0 {
-			line += fmt.Sprintf(" %s rows/s in, %s out;", rate(t.In-prev.totals.In, secs), rate(t.Out-prev.totals.Out, secs))
+		rowsIn := ""
+		switch {
+		case g.States:
+			line += " reads model states"
+		default:
+			if !first && secs > 0 {
+				line += fmt.Sprintf(" %s rows/s in, %s out;", rate(t.In-prev.totals.In, secs), rate(t.Out-prev.totals.Out, secs))
+			}
+			line += fmt.Sprintf(" %s rows in, %s out", Thousands(t.In), Thousands(t.Out))
+			rowsIn = fmt.Sprintf(", %s rows in", Thousands(t.In))
 		}
-		line += fmt.Sprintf(" %s rows in, %s out", Thousands(t.In), Thousands(t.Out))
 		mark := progressMark{totals: t, caughtUp: prev.caughtUp, measured: prev.measured}
 		if n, ok := lag.GroupLag(name); ok {
 			line += ", lag " + Thousands(n)
@@ -64,7 +71,7 @@ func (p *Progress) Lines(now time.Time) []string {
 				caught := lag.Settled(name) || float64(n) <= perSec*CaughtUpWindow.Seconds()
 				switch {
 				case caught && !prev.caughtUp:
-					out = append(out, fmt.Sprintf("%s caught up with its inputs (lag %s messages, %s rows in)", name, Thousands(n), Thousands(t.In)))
+					out = append(out, fmt.Sprintf("%s caught up with its inputs (lag %s messages%s)", name, Thousands(n), rowsIn))
 				case !caught && prev.caughtUp && perSec > 0:
 					out = append(out, fmt.Sprintf("%s fell behind its inputs (lag %s messages)", name, Thousands(n)))
 				}
@@ -81,9 +88,11 @@ func (p *Progress) Lines(now time.Time) []string {
 		if e := p.run.LagError(); e != "" {
 			line += " (lag not measured now: " + e + ")"
 		}
-		line += fmt.Sprintf(", dead letters %s", Thousands(t.Dead))
-		if d := t.Dead - prev.totals.Dead; !first && d > 0 {
-			line += fmt.Sprintf(" (+%s)", Thousands(d))
+		if !g.States {
+			line += fmt.Sprintf(", dead letters %s", Thousands(t.Dead))
+			if d := t.Dead - prev.totals.Dead; !first && d > 0 {
+				line += fmt.Sprintf(" (+%s)", Thousands(d))
+			}
 		}
 		p.prev[name] = mark
 		out = append(out, line)

@@ -167,6 +167,28 @@ func TestProgress(t *testing.T) {
 	}
 }
 
+// TestProgressStates: a group that reads model states (checkpoint,
+// merge) counts no rows, and its lines say so rather than "0 rows in, 0
+// out, dead letters 0".
+func TestProgressStates(t *testing.T) {
+	run := NewRun([]string{"p-checkpoint"}, []string{"m"})
+	run.Groups.Group("p-checkpoint").States = true
+	pr := NewProgress(run, []string{"p-checkpoint"})
+	t0 := time.Unix(1000, 0)
+	pr.Lines(t0)
+	lag := func(at time.Time, committed, end int64) {
+		run.SetLag(&Lag{Time: at, ByGroup: map[string][]PartitionLag{"p-checkpoint": {{Topic: "t", Lag: end - committed, Committed: committed, End: end}}}})
+	}
+	lag(t0, 0, 100000)
+	pr.Lines(t0.Add(5 * time.Second))
+	lag(t0.Add(6*time.Second), 99000, 100000)
+	got := strings.Join(pr.Lines(t0.Add(10*time.Second)), "\n")
+	want := "p-checkpoint caught up with its inputs (lag 1,000 messages)\np-checkpoint: reads model states, lag 1,000"
+	if got != want {
+		t.Fatalf("lines\n%s\nwant\n%s", got, want)
+	}
+}
+
 // TestProgressSettled: an idle group whose inputs end in transaction
 // markers (a lag of one per partition, for good) was said to fall behind
 // when it committed a little. It is caught up.

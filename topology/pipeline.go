@@ -198,13 +198,20 @@ func (p *Pipeline) newScore(route *processors.Route, maxBytes int) *processors.S
 }
 
 // NewStats makes the counters of a run of the pipeline: one per group of
-// its DAG and one per model.
+// its DAG and one per model. The checkpoint and merge groups, which read
+// model states and count no rows, are marked so (runstats.Group.States).
 func (p *Pipeline) NewStats() *runstats.Run {
 	var groups []string
 	for _, g := range p.Groups() {
 		groups = append(groups, string(g.Group()))
 	}
-	return runstats.NewRun(groups, p.Config.ModelNames())
+	run := runstats.NewRun(groups, p.Config.ModelNames())
+	for _, g := range []goka.Group{p.Topics.CheckpointGroup, p.Topics.MergeGroup} {
+		if sg := run.Groups.Group(string(g)); sg != nil {
+			sg.States = true
+		}
+	}
+	return run
 }
 
 // WithStats returns a copy of the pipeline whose route, learn and score
