@@ -18,7 +18,10 @@ type GroupStatus struct {
 	Name  string `json:"name"`
 	Ready bool   `json:"ready"`
 	// Running: a processor of the group runs in this process.
-	Running    bool                      `json:"running"`
+	Running bool `json:"running"`
+	// Reads is what the group reads: "rows", or "model states" for the
+	// checkpoint and merge groups, which count no rows (In and Out stay 0).
+	Reads      string                    `json:"reads"`
 	In         int64                     `json:"rows_in"`
 	Out        int64                     `json:"rows_out"`
 	Dead       int64                     `json:"dead_letters"`
@@ -65,7 +68,11 @@ const runModeActive goka.PPRunMode = 0
 func (s *Server) groupStatus(ctx context.Context, name string) GroupStatus {
 	g := s.o.Stats.Groups.Group(name)
 	gs := GroupStatus{Name: name, DeadByKind: map[string]int64{}, Partitions: []PartitionStatus{}, LagDetail: []runstats.PartitionLag{}}
+	gs.Reads = "rows"
 	if g != nil {
+		if g.States {
+			gs.Reads = "model states"
+		}
 		t := g.Totals()
 		gs.In, gs.Out, gs.Dead = t.In, t.Out, t.Dead
 		gs.DeadByKind = g.DeadByKind()

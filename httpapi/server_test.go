@@ -221,7 +221,14 @@ func TestReadEndpoints(t *testing.T) {
 		{"/api/topology", 200, func(b map[string]any) bool {
 			return len(b["pipeline"].(map[string]any)["groups"].([]any)) == 4
 		}},
-		{"/api/groups", 200, func(b map[string]any) bool { return len(b["groups"].([]any)) == 4 }},
+		{"/api/groups", 200, func(b map[string]any) bool {
+			reads := map[string]any{}
+			for _, g := range b["groups"].([]any) {
+				g := g.(map[string]any)
+				reads[strings.TrimPrefix(g["name"].(string), "t-")] = g["reads"]
+			}
+			return len(reads) == 4 && reads["route"] == "rows" && reads["learn"] == "rows" && reads["checkpoint"] == "model states"
+		}},
 		{"/api/models", 200, func(b map[string]any) bool {
 			g := b["models"].([]any)[0].(map[string]any)
 			// Nothing learned by this process: rows and metrics of the

@@ -160,6 +160,17 @@ func TestDashboardInBrowser(t *testing.T) {
 		return n, err == nil && n > first
 	})
 
+	// The groups table counts the route group's rows; the checkpoint
+	// group reads model states, and its row says so rather than 0.
+	waitFor(t, "rows in the route group's row", 60*time.Second, func() (int, bool) {
+		s, err := chromedp.Run(ctx, chromedp.Text(`#groups tr[data-group$="-route"] td:nth-child(5)`))
+		n, _ := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
+		return n, err == nil && n > 0
+	})
+	if s, err := chromedp.Run(ctx, chromedp.Text(`#groups tr[data-group$="-checkpoint"] td:nth-child(5)`)); err != nil || s != "–" {
+		t.Errorf("the checkpoint group's rows in: %q (%v), want –", s, err)
+	}
+
 	// Pressing pin changes the version the score endpoint reports.
 	// (The newest version: retention keeps it for the next 10.)
 	vs := c.await("a version of a", "/api/versions?key=a", 60*time.Second, func(s int, b map[string]any) bool {

@@ -196,11 +196,14 @@ async function pollGroups() {
     const hist = state.spark[g.name] || (state.spark[g.name] = []);
     if (rin !== null) { hist.push(rin); if (hist.length > 60) hist.shift(); }
     const kinds = Object.entries(g.dead_letters_by_kind).map(([k, n]) => `${k} ${n}`).join(", ");
+    // The checkpoint and merge groups read model states and count no rows.
+    const states = g.reads === "model states";
+    const rowCell = v => states ? el("td", { title: "reads model states: no rows to count" }, "–") : el("td", {}, v);
     rows.push(el("tr", { "data-group": g.name },
       el("td", {}, g.name), el("td", {}, g.ready ? "yes" : (g.running ? "recovering" : "not here")),
-      el("td", {}, rate(rin)), el("td", {}, rate(rout)), el("td", {}, fmt(g.rows_in)),
+      rowCell(rate(rin)), rowCell(rate(rout)), rowCell(fmt(g.rows_in)),
       el("td", {}, fmt(g.lag)), el("td", { title: kinds }, fmt(g.dead_letters)), el("td", {}, fmt(g.rebalances)),
-      el("td", {}, spark(hist))));
+      states ? el("td", {}) : el("td", {}, spark(hist))));
   }
   tbody.replaceChildren(...rows);
   state.groupsPrev = { time: now, groups: Object.fromEntries(body.groups.map(g => [g.name, g])) };
