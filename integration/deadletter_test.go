@@ -23,8 +23,8 @@ func deadLetterCases() []message {
 		one("1,0.5,0.1,+Inf", `row 0: column x2: "+Inf" is not a finite number`),
 		one("0,-Inf,0.1,0.2", `row 0: column x0: "-Inf" is not a finite number`),
 		one(",0.5,0.1,0.2", "row 0: missing label: column y is empty"),
-		one("yes,0.1,0.2,0.3", `row 0: column y: parse "yes": invalid syntax`),
-		one("NaN,0.1,0.2,0.3", `row 0: column y: "NaN" is not a finite number`),
+		one("yes,0.1,0.2,0.3", `row 0: column y: label parse "yes": invalid syntax`),
+		one("NaN,0.1,0.2,0.3", `row 0: column y: label "NaN" is not a finite number`),
 		one(`1,"0.5,0.1,0.2`, "unterminated quoted field"),
 		{
 			rec:  &kgo.Record{Value: []byte("1,0.1,0.2,0.3\n0,-0.1,0.2,0.3\n1,zz,0,0\n0,0.4,0.5,-0.6")},

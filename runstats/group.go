@@ -154,8 +154,7 @@ func ReasonKind(reason string) string {
 		return KindNoRows
 	case strings.Contains(reason, input.ReasonTooLarge):
 		return KindTooLarge
-	case strings.Contains(reason, input.ReasonLabelNotClass), strings.Contains(reason, input.ReasonLabelNotFinite),
-		strings.Contains(reason, input.ReasonBadLabel):
+	case input.IsLabelReason(reason):
 		return KindLabel
 	case strings.Contains(reason, input.ReasonExpired+": "), strings.Contains(reason, input.ReasonLateLabel):
 		return KindExpired

@@ -61,6 +61,40 @@ func TestReasonKindOfDecoderReasons(t *testing.T) {
 	}
 }
 
+// TestReasonKindOfDecoderLabels: the reasons the CSV decoder gives for
+// bad labels (a string label outside the classes, NaN, a number too
+// large, none at all) are bad_label, and a bad feature value stays decode.
+// They were all decode.
+func TestReasonKindOfDecoderLabels(t *testing.T) {
+	tests := []struct {
+		name string
+		spec input.Spec
+		row  string
+		want string
+	}{
+		{"not a class", input.Spec{Columns: []string{"y", "a"}, LabelColumn: "y", Classes: []string{"a", "b"}}, "f,1", KindLabel},
+		{"NaN", input.Spec{Columns: []string{"y", "a"}, LabelColumn: "y"}, "NaN,1", KindLabel},
+		{"too large", input.Spec{Columns: []string{"y", "a"}, LabelColumn: "y"}, "1e200,1", KindLabel},
+		{"not a number", input.Spec{Columns: []string{"y", "a"}, LabelColumn: "y"}, "yes,1", KindLabel},
+		{"empty", input.Spec{Columns: []string{"y", "a"}, LabelColumn: "y"}, ",1", KindLabel},
+		{"feature NaN", input.Spec{Columns: []string{"y", "a"}, LabelColumn: "y"}, "1,NaN", KindDecode},
+		{"feature too large", input.Spec{Columns: []string{"y", "a"}, LabelColumn: "y"}, "1,1e200", KindDecode},
+	}
+	for _, tc := range tests {
+		dec, err := input.NewDecoder(tc.spec)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		_, bad, err := dec.Decode(nil, []byte(tc.row+"\n"), nil)
+		if err != nil || len(bad) != 1 {
+			t.Fatalf("%s: %d bad rows, %v; want 1", tc.name, len(bad), err)
+		}
+		if got := ReasonKind(bad[0].Reason); got != tc.want {
+			t.Errorf("%s: ReasonKind(%q) = %s, want %s", tc.name, bad[0].Reason, got, tc.want)
+		}
+	}
+}
+
 func TestGroupCountsConcurrently(t *testing.T) {
 	g := NewGroup("g")
 	var wg sync.WaitGroup

@@ -166,7 +166,7 @@ func TestScoreModelFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r := string(got); !strings.HasPrefix(r, "line,reason,row\n4,\"column mean_texture: parse \"\"x21.25\"\": invalid syntax\",\"19.69,x21.25,") ||
-		!strings.Contains(r, "\n6,\"column target: parse \"\"maybe\"\": invalid syntax\",") || strings.Count(r, "\n") != 3 {
+		!strings.Contains(r, "\n6,\"column target: label parse \"\"maybe\"\": invalid syntax\",") || strings.Count(r, "\n") != 3 {
 		t.Errorf("rejects:\n%s", r)
 	}
 }

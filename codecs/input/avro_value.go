@@ -53,20 +53,20 @@ func (l *labeler) labelOf(v any, where string) (float64, string) {
 	v = unwrap(v)
 	switch x := v.(type) {
 	case nil:
-		return 0, "missing label: " + where + " is null"
+		return 0, ReasonMissingLabel + ": " + where + " is null"
 	case string:
 		return l.fromText(x, where)
 	}
 	if l.classes != nil {
 		text, ok := classText(v)
 		if !ok {
-			return 0, fmt.Sprintf("%s: a %T is not a label", where, v)
+			return 0, fmt.Sprintf("%s: label: a %T is not one", where, v)
 		}
 		return l.fromText(text, where)
 	}
 	f, reason := numberOf(v)
 	if reason != "" {
-		return 0, where + ": " + reason
+		return 0, where + ": label " + reason
 	}
 	return f, ""
 }

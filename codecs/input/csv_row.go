@@ -150,7 +150,7 @@ func (r *csvRun) label(parts *lineParts, row *Row) string {
 		return r.key.reason
 	case LabelFromColumn:
 		if len(parts.label) == 0 {
-			return "missing label: " + r.d.labelWhere + " is empty"
+			return ReasonMissingLabel + ": " + r.d.labelWhere + " is empty"
 		}
 		var reason string
 		row.Label, reason = r.d.labels.parse(parts.label, r.d.labelWhere)

@@ -43,7 +43,7 @@ func (l *labeler) parse(b []byte, where string) (float64, string) {
 	}
 	v, err := parseFloat(b)
 	if err != nil || !usable(v) {
-		return 0, where + ": " + numberReason(b, err)
+		return 0, where + ": label " + numberReason(b, err)
 	}
 	return v, ""
 }
@@ -58,7 +58,7 @@ type keyLabel struct {
 func (l *labeler) fromKey(key []byte) keyLabel {
 	key = bytes.TrimSpace(key)
 	if len(key) == 0 {
-		return keyLabel{reason: "missing label: the record key is empty"}
+		return keyLabel{reason: ReasonMissingLabel + ": the record key is empty"}
 	}
 	v, reason := l.parse(key, "record key")
 	return keyLabel{value: v, reason: reason}

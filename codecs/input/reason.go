@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -27,6 +28,9 @@ const (
 	ReasonLabelNotClass = "label is not a class of the model"
 	// ReasonLabelNotFinite: the label is NaN or infinite.
 	ReasonLabelNotFinite = "label is not a finite number"
+	// ReasonMissingLabel: the row has no label (an empty record key, a
+	// null label field).
+	ReasonMissingLabel = "missing label"
 	// ReasonTooLarge: the row, alone in a batch, would not fit the
 	// max.message.bytes of <p>.examples or <p>.predictions.
 	ReasonTooLarge = "row too large for the pipeline's topics"
@@ -66,6 +70,19 @@ func numberReason(b []byte, err error) string {
 // tooLarge is the reason of a finite number past MaxMagnitude.
 func tooLarge(quoted string) string {
 	return quoted + " is too large for a model (its magnitude is over 1e150: its square overflows)"
+}
+
+// IsLabelReason reports whether a dead letter's reason is about the
+// row's label: the decoders' (a missing label, one that is not a class, not
+// a usable number: "column y: label ..."), the learners' (ReasonLabelNotClass,
+// ReasonLabelNotFinite) and delayed labels' (ReasonBadLabel).
+func IsLabelReason(reason string) bool {
+	for _, s := range []string{ReasonMissingLabel, ": label ", ReasonLabelNotClass, ReasonLabelNotFinite, ReasonBadLabel} {
+		if strings.Contains(reason, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // rowReason prefixes a reason with the row index.
