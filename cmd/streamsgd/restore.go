@@ -11,6 +11,7 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/schollz/progressbar/v3"
 	"github.com/streamsgd/streamsgd/operations"
+	"golang.org/x/term"
 )
 
 // RestoreCmd rebuilds the local stores of a pipeline's tables from their
@@ -51,9 +52,11 @@ func (c *RestoreCmd) Run(ctx context.Context) error {
 	return err
 }
 
-// progressBar is the CLI's progress bar on stderr (silent with quiet).
+// progressBar is the CLI's progress bar on stderr: silent with quiet, or
+// when stderr is not a terminal (a log file, a pipe), as produce's and
+// score's, whose redraws would fill it.
 func progressBar(total int64, unit string, quiet bool) *progressbar.ProgressBar {
-	if quiet {
+	if quiet || !term.IsTerminal(int(os.Stderr.Fd())) {
 		return progressbar.DefaultSilent(total)
 	}
 	return progressbar.NewOptions64(total,
