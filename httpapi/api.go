@@ -269,7 +269,7 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	merged := !spec.PerEntity() && spec.Shards > 1
+	merged := spec.MergedKey(key)
 	st, err := tables.State(key, merged)
 	if u, isU := errors.AsType[processors.Unservable](err); isU {
 		writeError(w, http.StatusUnprocessableEntity, u)

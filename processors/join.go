@@ -374,7 +374,7 @@ func (j *Join) learner(spec ModelSpec, states States, rowKey string) (*model.Mod
 	if spec.PerEntity() {
 		key = rowKey
 	}
-	st, err := states.State(key, !spec.PerEntity() && spec.Shards > 1)
+	st, err := states.State(key, spec.MergedKey(key))
 	if err != nil {
 		if _, ok := err.(Unservable); !ok {
 			return nil, 0, err

@@ -362,7 +362,7 @@ func (s *Score) served(tables Tables, spec ModelSpec, state table.ServeState, ke
 
 func (s *Score) lookupServed(tables Tables, spec ModelSpec, state table.ServeState, key string) (served, error) {
 	if state == table.StateLatest {
-		st, err := tables.State(key, !spec.PerEntity() && spec.Shards > 1)
+		st, err := tables.State(key, spec.MergedKey(key))
 		switch {
 		case err != nil:
 			return served{}, err

@@ -430,3 +430,29 @@ func TestScoreSplitsBatches(t *testing.T) {
 		t.Errorf("batches of %v rows, want [3 3 3 1]", sizes)
 	}
 }
+
+// TestMergedKey: only a sharded global model's own name is read from the
+// merge table; its shards' keys (which predictions and metrics name) are
+// in the learn table, as are every key of other models. Shard keys were
+// looked up in the merge table, and /api/state and `models export --live`
+// said they had no state.
+func TestMergedKey(t *testing.T) {
+	sharded := ModelSpec{Name: "m", Shards: 4}
+	tests := []struct {
+		spec ModelSpec
+		key  string
+		want bool
+	}{
+		{sharded, "m", true},
+		{sharded, "m/0.4", false},
+		{sharded, "m/3", false},
+		{ModelSpec{Name: "m", Shards: 1}, "m", false},
+		{ModelSpec{Name: "m", Shards: 4, KeyColumn: "sensor"}, "m", false},
+		{ModelSpec{Name: "m", Shards: 4, KeyColumn: "sensor"}, "m/s1", false},
+	}
+	for _, tc := range tests {
+		if got := tc.spec.MergedKey(tc.key); got != tc.want {
+			t.Errorf("%+v MergedKey(%q) = %v, want %v", tc.spec, tc.key, got, tc.want)
+		}
+	}
+}

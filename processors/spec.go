@@ -47,6 +47,15 @@ type ModelSpec struct {
 // PerEntity reports whether the model has one instance per entity.
 func (s ModelSpec) PerEntity() bool { return s.KeyColumn != "" }
 
+// MergedKey reports whether the live state of key, a key of this model,
+// is in the merge table: the merged model of a sharded global model,
+// whose key is the model's name. Every other key's (a shard's, as the
+// predictions and metrics name them, an entity's, an unsharded model's)
+// is in the learn table.
+func (s ModelSpec) MergedKey(key string) bool {
+	return !s.PerEntity() && s.Shards > 1 && key == s.Name
+}
+
 // Shape is what the table codecs need to know of the model.
 func (s ModelSpec) Shape() table.Shape {
 	shards := s.Shards

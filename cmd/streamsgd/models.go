@@ -378,15 +378,15 @@ func (c *ModelsExportCmd) live(ctx context.Context) (*registry.Export, error) {
 }
 
 // liveTable returns the spec of key's model and the table topic that holds
-// key's current state: the learn table, or the merge table for a sharded
-// global model (whose learn table holds the shards' states).
+// key's current state: the merge table for the merged model of a sharded
+// global model, else the learn table (where its shards' states are).
 func liveTable(p *topology.Pipeline, key string) (processors.ModelSpec, string, error) {
 	name, _, _ := strings.Cut(key, "/")
 	spec, ok := p.Specs[name]
 	if !ok {
 		return spec, "", fmt.Errorf("key %q: model %q is not in the pipeline config", key, name)
 	}
-	if spec.Shards > 1 && !spec.PerEntity() {
+	if spec.MergedKey(key) {
 		return spec, string(p.Topics.MergeTable), nil
 	}
 	return spec, string(p.Topics.LearnTable), nil
