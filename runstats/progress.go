@@ -51,10 +51,9 @@ func (p *Progress) Lines(now time.Time) []string {
 		t := g.Totals()
 		line := name + ":"
 		rowsIn := ""
-		switch {
-		case g.States:
+		if g.States {
 			line += " reads model states"
-		default:
+		} else {
 			if !first && secs > 0 {
 				line += fmt.Sprintf(" %s rows/s in, %s out;", rate(t.In-prev.totals.In, secs), rate(t.Out-prev.totals.Out, secs))
 			}

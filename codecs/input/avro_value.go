@@ -60,7 +60,7 @@ func (l *labeler) labelOf(v any, where string) (float64, string) {
 	if l.classes != nil {
 		text, ok := classText(v)
 		if !ok {
-			return 0, fmt.Sprintf("%s: label: a %T is not one", where, v)
+			return 0, fmt.Sprintf("%s: label of type %T is not one of the classes %s", where, v, l.listed)
 		}
 		return l.fromText(text, where)
 	}
