@@ -48,6 +48,10 @@ type Learn struct {
 	// restart can use: one written under another config of its model
 	// (the table codec's MismatchAsValue), before the group fails.
 	Refused func(error)
+	// Batches, if set, is the codec of the examples input: Process hands
+	// each batch back to it once the batch is learned and its outputs are
+	// encoded, for the next message's decode to reuse.
+	Batches *wire.ExampleBatchPool
 }
 
 // LearnOutput is what learning one ExampleBatch produced.
@@ -129,6 +133,9 @@ func (l *Learn) Process(ctx goka.Context, msg interface{}) {
 	}
 	if l.Stats != nil || l.Models != nil {
 		l.count(ctx.Partition(), b, out, before)
+	}
+	if l.Batches != nil {
+		l.Batches.Release(b) // ctx encoded every output: nothing refers to b
 	}
 }
 

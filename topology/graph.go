@@ -85,13 +85,16 @@ const (
 // channels and the visit loops are declared.
 func (p *Pipeline) Graph() Graph {
 	t := p.Topics
-	examples := new(wire.ExampleBatchCodec)
+	// The learn group decodes its input into the batches its processor has
+	// learned and released (one codec per topic: goka's tester insists).
+	examples := new(wire.ExampleBatchPool)
 	// Each graph gets its own learner codec (and state cache), so that two
 	// processors built from one pipeline never share decoded states.
 	shapes := processors.Shapes(p.Specs)
 	states := table.NewLearnerStateCodec(shapes, stateCacheSize, stateCacheBytes)
 	learn := *p.Learn
 	learn.States = states
+	learn.Batches = examples
 	// Readers of states that the learner does not own decode with plain
 	// codecs. The checkpoint group's is lenient: a state of a model that is
 	// no longer in the config is counted in its key's registry instead of

@@ -97,6 +97,18 @@ func benchmarkExampleBatch(b *testing.B, batch func(int) *ExampleBatch) {
 				}
 			}
 		})
+		b.Run(fmt.Sprintf("decode-pooled/rows=%d", rows), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			var p ExampleBatchPool
+			for b.Loop() {
+				v, err := p.Decode(data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				p.Release(v.(*ExampleBatch))
+			}
+		})
 		b.Run(fmt.Sprintf("decode/rows=%d", rows), func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(data)))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 )
 
 // minRowSize is the smallest encoding of a Row: index, offset delta, empty
@@ -363,3 +364,32 @@ func (ExampleBatchCodec) Decode(data []byte) (interface{}, error) {
 	}
 	return eb, nil
 }
+
+// ExampleBatchPool is the goka codec of the <p>.examples topic for a reader
+// that hands each batch back once done with it (Release): Decode reads into
+// a released batch, reusing its rows and their features, where
+// ExampleBatchCodec's makes a new one. A batch of 256 rows of 784 features
+// holds 1.6 MB of features, which would otherwise be allocated, zeroed and
+// collected per message on the learn group's goroutine (a tenth of its time
+// on wide rows). Encode is ExampleBatchCodec's.
+type ExampleBatchPool struct {
+	ExampleBatchCodec
+	pool sync.Pool
+}
+
+// Decode decodes data into a released *ExampleBatch, or a new one when none
+// is free.
+func (p *ExampleBatchPool) Decode(data []byte) (interface{}, error) {
+	eb, ok := p.pool.Get().(*ExampleBatch)
+	if !ok {
+		return p.ExampleBatchCodec.Decode(data)
+	}
+	if err := ReadExampleBatch(data, eb); err != nil {
+		return nil, err
+	}
+	return eb, nil
+}
+
+// Release hands eb back for a later Decode to reuse: nothing may read eb,
+// its rows or their features afterwards.
+func (p *ExampleBatchPool) Release(eb *ExampleBatch) { p.pool.Put(eb) }

@@ -105,6 +105,57 @@ func TestReadExampleBatchReuses(t *testing.T) {
 	}
 }
 
+// TestExampleBatchPool decodes batches of every shape one after the other
+// through one pool, each into the batch released before it: each decodes
+// to what was encoded, with nothing left of the one before (rows, widths,
+// integer features, scores, partial), and a released batch is decoded
+// into with no allocation.
+func TestExampleBatchPool(t *testing.T) {
+	g := newGen(11)
+	var batches []ExampleBatch
+	for i := range 300 {
+		eb := g.exampleBatch(6, 40)
+		eb.Partial = i%5 == 0
+		if i%7 == 0 && len(eb.Rows) > 0 {
+			eb.Scores = g.floats(3 * len(eb.Rows))[:0]
+			for range 3 * len(eb.Rows) {
+				eb.Scores = append(eb.Scores, g.float())
+			}
+		}
+		batches = append(batches, eb)
+	}
+	batches = append(batches, *pixelBatch(64), *benchBatch(3), *pixelBatch(1), ExampleBatch{Model: "m", Key: "k"})
+	var p ExampleBatchPool
+	for i, eb := range batches {
+		v, err := p.Decode(AppendExampleBatch(nil, &eb))
+		if err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+		got := v.(*ExampleBatch)
+		if !same(*got, eb) {
+			t.Fatalf("batch %d: got %+v, want %+v", i, *got, eb)
+		}
+		p.Release(got)
+	}
+	if _, err := p.Decode([]byte{0xff}); err == nil {
+		t.Error("a corrupt batch decoded")
+	}
+	if raceEnabled { // the race detector drops pooled values at random
+		return
+	}
+	data := AppendExampleBatch(nil, pixelBatch(64))
+	allocs := testing.AllocsPerRun(50, func() {
+		v, err := p.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Release(v.(*ExampleBatch))
+	})
+	if allocs != 0 {
+		t.Errorf("decoding into a released batch: %v allocs, want 0", allocs)
+	}
+}
+
 // TestExampleBatchDecodeSlab checks that the rows of a fresh decode, which
 // share one backing array, cannot overwrite each other.
 func TestExampleBatchDecodeSlab(t *testing.T) {
