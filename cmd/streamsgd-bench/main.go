@@ -38,6 +38,7 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "run only scenarios whose name contains this")
 	flag.IntVar(&o.stateMemoryMB, "state-memory-mb", 0, "per-entity: the pipeline's state.memory_mb (0: the config's default)")
 	cpu := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	mem := flag.String("memprofile", "", "write an allocation profile of the whole run to this file (every allocation sampled)")
 	child := flag.Bool("serve-broker", false, "internal: run the embedded broker for a parent bench process")
 	pipeline := flag.String("serve-pipeline", "", "internal: run a pipeline's processors (JSON options) for a parent bench process")
 	load := flag.String("http-load", "", "internal: send an HTTP load (JSON options) for a parent bench process")
@@ -92,7 +93,7 @@ func main() {
 		}
 		return
 	}
-	stopProfile, err := startCPUProfile(*cpu)
+	stopProfile, err := startProfiles(*cpu, *mem)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
 		os.Exit(1)

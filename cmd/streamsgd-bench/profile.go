@@ -3,8 +3,41 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 )
+
+// startProfiles starts a CPU profile of this process into cpuPath and
+// records every allocation for an allocation profile written into memPath
+// when the returned stop is called. Empty paths profile nothing.
+func startProfiles(cpuPath, memPath string) (stop func(), err error) {
+	stopCPU, err := startCPUProfile(cpuPath)
+	if err != nil || memPath == "" {
+		return stopCPU, err
+	}
+	runtime.MemProfileRate = 1
+	return func() {
+		stopCPU()
+		if err := writeAllocProfile(memPath); err != nil {
+			fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
+		}
+	}, nil
+}
+
+func writeAllocProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("allocation profile: %w", err)
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("allocation profile: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("allocation profile: %w", err)
+	}
+	return nil
+}
 
 // startCPUProfile writes a CPU profile of this process to path until the
 // returned stop is called (the bench, the broker child and the pipeline
