@@ -11,6 +11,7 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/schollz/progressbar/v3"
 	"github.com/streamsgd/streamsgd/operations"
+	"github.com/streamsgd/streamsgd/state"
 	"golang.org/x/term"
 )
 
@@ -31,6 +32,11 @@ func (c *RestoreCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	lock, err := state.LockDir(c.StateDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
 	o := operations.RestoreOptions{RunOptions: operations.RunOptions{
 		Brokers: c.List(), StateDir: c.StateDir, ClientID: c.ClientID, Security: sec,
 	}}

@@ -18,6 +18,7 @@ import (
 	"github.com/streamsgd/streamsgd/operations"
 	"github.com/streamsgd/streamsgd/registry"
 	"github.com/streamsgd/streamsgd/runstats"
+	"github.com/streamsgd/streamsgd/state"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -52,6 +53,11 @@ func (c *RunCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	lock, err := state.LockDir(c.StateDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
 	// Once running, faults are healed; at the start a broker that cannot
 	// be reached or topics that cannot be made end the command with one
 	// line.
