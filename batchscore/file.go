@@ -91,7 +91,7 @@ type pass struct {
 }
 
 func newPass(r io.Reader, o Options, parseOnly bool) (*pass, error) {
-	dec, err := input.NewDecoder(o.Spec)
+	dec, err := newDecoder(o.Spec)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func DecodeOCF(ctx context.Context, r io.Reader, spec input.Spec, o Options, fn 
 	o.Spec = spec
 	o.EnsureDefaults()
 	start := time.Now()
-	dec, err := input.NewDecoder(o.Spec)
+	dec, err := newDecoder(o.Spec)
 	if err != nil {
 		return Stats{}, err
 	}

@@ -59,3 +59,11 @@ func FileSpec(s input.Spec, f FileInput) (input.Spec, error) {
 	}
 	return s, nil
 }
+
+// newDecoder is the decoder of s for scoring: a row without a label is
+// scored, unlabeled (input.Spec.LabelsOptional), as the score group and
+// the score API do.
+func newDecoder(s input.Spec) (input.Decoder, error) {
+	s.LabelsOptional = true
+	return input.NewDecoder(s)
+}

@@ -60,7 +60,7 @@ func ScoreTopic(ctx context.Context, o TopicOptions) (Stats, error) {
 	if o.Progress == nil {
 		o.Progress = func(int64) {}
 	}
-	dec, err := input.NewDecoder(o.Spec)
+	dec, err := newDecoder(o.Spec)
 	if err != nil {
 		return Stats{}, err
 	}

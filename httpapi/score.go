@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -100,16 +101,61 @@ func (s *Server) scoreWith(w http.ResponseWriter, r *http.Request, d processors.
 }
 
 // recordKey is the record key a CSV body is decoded with: ?key=, as the
-// key of a record on the topic. A pipeline whose labels are in the key
-// needs one to decode; scoring ignores labels, so "0" stands in.
-func (s *Server) recordKey(r *http.Request) []byte {
+// key of a record on the topic (with labels in the key, the rows' label;
+// without one they are unlabeled: scoring needs no label).
+func recordKey(r *http.Request) []byte {
 	if k := r.URL.Query().Get("key"); k != "" {
 		return []byte(k)
 	}
-	if s.o.Pipeline.Config.Input.Label.From == string(input.LabelFromKey) {
-		return []byte("0")
-	}
 	return nil
+}
+
+// scoreBody is a ScoreRequest as read: a null feature is nil, refused as
+// a missing value rather than read as 0.
+type scoreBody struct {
+	scoreBodyRow
+	Rows []scoreBodyRow `json:"rows"`
+}
+
+type scoreBodyRow struct {
+	Features []*float64 `json:"features"`
+	Entity   string     `json:"entity"`
+}
+
+// readScoreBody decodes a JSON score request: one object, of ScoreRequest's
+// fields only, with "features" (one row) or "rows", not both.
+func readScoreBody(body []byte) (scoreBody, error) {
+	var req scoreBody
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, fmt.Errorf("the body is not a score request: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return req, errors.New("the body is not a score request: more than one JSON value")
+	}
+	if req.Features != nil && req.Rows != nil {
+		return req, errors.New(`the body is not a score request: give "features" (one row) or "rows", not both`)
+	}
+	return req, nil
+}
+
+// jsonRow is row i of a JSON request, or the reason it cannot be scored:
+// a null feature or a number the decoders refuse in a record.
+func jsonRow(i int, features []*float64, entity string) (input.Row, string) {
+	row := input.Row{Index: int32(i), Features: make([]float64, len(features)), Entity: entity}
+	for k, v := range features {
+		if v == nil {
+			return row, fmt.Sprintf("row %d: feature %d is null: a missing value cannot be scored", i, k)
+		}
+		// As the decoders refuse them in CSV rows: a number past
+		// input.MaxMagnitude scores as nonsense.
+		if reason := input.ValueReason(*v); reason != "" {
+			return row, fmt.Sprintf("row %d: feature %d: %s", i, k, reason)
+		}
+		row.Features[k] = *v
+	}
+	return row, ""
 }
 
 // readRows reads the rows of a score request: JSON (ScoreRequest) or, as
@@ -129,7 +175,7 @@ func (s *Server) readRows(w http.ResponseWriter, r *http.Request) ([]input.Row, 
 	switch ct {
 	case "text/csv", "text/plain":
 		var bad []input.RowError
-		rows, bad, err = s.score.DecodeRows(s.recordKey(r), body)
+		rows, bad, err = s.score.DecodeRows(recordKey(r), body)
 		if err != nil {
 			return nil, nil, http.StatusBadRequest, err
 		}
@@ -137,24 +183,20 @@ func (s *Server) readRows(w http.ResponseWriter, r *http.Request) ([]input.Row, 
 			refused = append(refused, processors.RowScore{Index: b.Index, Reason: b.Reason})
 		}
 	case "application/json", "":
-		var req ScoreRequest
-		if err := json.Unmarshal(body, &req); err != nil {
-			return nil, nil, http.StatusBadRequest, fmt.Errorf("the body is not a score request: %w", err)
+		req, err := readScoreBody(body)
+		if err != nil {
+			return nil, nil, http.StatusBadRequest, err
 		}
 		if req.Features != nil {
-			req.Rows = append([]ScoreRow{{Features: req.Features, Entity: req.Entity}}, req.Rows...)
+			req.Rows = []scoreBodyRow{req.scoreBodyRow}
 		}
-	rowsLoop:
-		for i, row := range req.Rows {
-			// As the decoders refuse them in CSV rows: a number past
-			// input.MaxMagnitude scores as nonsense.
-			for k, v := range row.Features {
-				if reason := input.ValueReason(v); reason != "" {
-					refused = append(refused, processors.RowScore{Index: int32(i), Reason: fmt.Sprintf("row %d: feature %d: %s", i, k, reason)})
-					continue rowsLoop
-				}
+		for i, in := range req.Rows {
+			row, reason := jsonRow(i, in.Features, in.Entity)
+			if reason != "" {
+				refused = append(refused, processors.RowScore{Index: int32(i), Reason: reason})
+				continue
 			}
-			rows = append(rows, input.Row{Index: int32(i), Features: row.Features, Entity: row.Entity})
+			rows = append(rows, row)
 		}
 	default:
 		return nil, nil, http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: send application/json or text/csv", ct)

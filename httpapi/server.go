@@ -94,7 +94,7 @@ func New(o Options) *Server {
 		o.PinTimeout = 30 * time.Second
 	}
 	p := o.Pipeline
-	score := &processors.Score{Route: p.Route, Specs: p.Specs, Deployments: p.Deployments}
+	score := &processors.Score{Route: p.ScoreRoute(), Specs: p.Specs, Deployments: p.Deployments}
 	score.Init()
 	s := &Server{o: o, score: score, mux: http.NewServeMux(), procs: map[string]Processor{}, start: time.Now()}
 	s.reg = newRegistry(s)

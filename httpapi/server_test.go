@@ -87,7 +87,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, token string) *fixture {
 	t.Helper()
-	c, err := config.Parse([]byte(testYAML), "t.yaml")
+	return newFixtureOf(t, testYAML, token)
+}
+
+// newFixtureOf is newFixture of the pipeline in yaml.
+func newFixtureOf(t *testing.T, yaml, token string) *fixture {
+	t.Helper()
+	c, err := config.Parse([]byte(yaml), "t.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +348,14 @@ func TestScore(t *testing.T) {
 			}},
 		{name: "too many rows", target: "/api/score/live", ct: "application/json", body: `{"rows":[{"features":[1,1]},{"features":[1,1]},{"features":[1,1]},{"features":[1,1]}]}`, code: 413},
 		{name: "body too large", target: "/api/score/live", ct: "application/json", body: `{"features":[` + strings.Repeat("1,", 4<<10) + `1]}`, code: 413},
+		{name: "a null feature", target: "/api/score/live", ct: "application/json", body: `{"rows":[{"features":[null,1]},{"features":[1,-1]}]}`, code: 200,
+			check: func(r ScoreResponse) bool {
+				return r.Scored == 1 && r.Refused == 1 && r.Predictions[0].Reason == "row 0: feature 0 is null: a missing value cannot be scored"
+			}},
 		{name: "bad JSON", target: "/api/score/live", ct: "application/json", body: `{`, code: 400},
+		{name: "an unknown field", target: "/api/score/live", ct: "application/json", body: `{"features":[1,1],"entity_id":"a"}`, code: 400},
+		{name: "features and rows", target: "/api/score/live", ct: "application/json", body: `{"features":[1,1],"rows":[{"features":[1,1]}]}`, code: 400},
+		{name: "two JSON values", target: "/api/score/live", ct: "application/json", body: `{"features":[1,1]} {"features":[1,1]}`, code: 400},
 		{name: "no rows", target: "/api/score/live", ct: "application/json", body: `{}`, code: 400},
 		{name: "form", target: "/api/score/live", ct: "application/x-www-form-urlencoded", body: `a=b`, code: 415},
 		{name: "unknown deployment", target: "/api/score/nope", ct: "application/json", body: `{"features":[1,1]}`, code: 404},
@@ -369,6 +382,27 @@ func TestScore(t *testing.T) {
 				t.Errorf("unexpected answer %s", rec.Body)
 			}
 		})
+	}
+}
+
+// TestScoreUnlabeledCSV: a CSV row to score needs no label (an empty
+// label column); a label that is there must be one.
+func TestScoreUnlabeledCSV(t *testing.T) {
+	f := newFixtureOf(t, `
+name: t
+partitions: 2
+input: {topics: [in], columns: [sensor, y, f0, f1], features: [f0, f1], label: {from: column, column: y}}
+models: [{name: g}]
+serve: [{name: live, topics: [test], model: g}]
+`, "")
+	f.tables.states["g"] = f.trained(t, "g", "g", 40)
+	code, body := f.do(t, "POST", "/api/score/live", "text/csv", "s1,,1,-1\ns2,1,0,0\ns3,x,1,1\n")
+	preds, _ := body["predictions"].([]any)
+	if code != 200 || body["scored"] != 2.0 || body["refused"] != 1.0 || len(preds) != 3 {
+		t.Fatalf("%d %v", code, body)
+	}
+	if reason := preds[2].(map[string]any)["reason"]; reason != `row 2: column y: label parse "x": invalid syntax` {
+		t.Errorf("row 2: reason %v", reason)
 	}
 }
 

@@ -43,6 +43,8 @@ type Pipeline struct {
 	Score       *processors.Score
 	// StateCodec encodes the learn table.
 	StateCodec *table.StateCodec
+	// scoreDecoder decodes the input as the scorers do: labels optional.
+	scoreDecoder input.Decoder
 	// Codecs of the output topics.
 	PredictionCodec, MetricsCodec, DeadLetterCodec, EventsCodec goka.Codec
 
@@ -56,11 +58,17 @@ func Build(c *config.Pipeline) (*Pipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("topology: input: %w", err)
 	}
+	scoreSpec := c.InputSpec()
+	scoreSpec.LabelsOptional = true
+	scoreDec, err := input.NewDecoder(scoreSpec)
+	if err != nil {
+		return nil, fmt.Errorf("topology: input: %w", err)
+	}
 	byName, ordered, err := modelSpecs(c)
 	if err != nil {
 		return nil, err
 	}
-	p := &Pipeline{Config: c, Topics: TopicsOf(c), Specs: byName, Models: ordered}
+	p := &Pipeline{Config: c, Topics: TopicsOf(c), Specs: byName, Models: ordered, scoreDecoder: scoreDec}
 	if err := p.buildCodecs(); err != nil {
 		return nil, err
 	}
@@ -184,7 +192,7 @@ func (p *Pipeline) newScore(route *processors.Route, maxBytes int) *processors.S
 	}
 	t := p.Topics
 	s := &processors.Score{
-		Route: route, Specs: p.Specs, Deployments: p.Deployments, DeadLetter: t.DeadLetter, Metrics: t.ScoreMetrics,
+		Route: p.scoring(route), Specs: p.Specs, Deployments: p.Deployments, DeadLetter: t.DeadLetter, Metrics: t.ScoreMetrics,
 		LearnTable: t.LearnTable, CheckpointTable: t.CheckpointTable, Serving: t.Serving, PredictionsMaxBytes: maxBytes,
 	}
 	if p.Sharded() {
@@ -195,6 +203,17 @@ func (p *Pipeline) newScore(route *processors.Route, maxBytes int) *processors.S
 	}
 	s.Init()
 	return s
+}
+
+// ScoreRoute is the pipeline's route as the scorers read it (the score
+// group, the score API): a row without a label is scored, unlabeled.
+func (p *Pipeline) ScoreRoute() *processors.Route { return p.scoring(p.Route) }
+
+// scoring is a copy of route that decodes as the scorers do.
+func (p *Pipeline) scoring(route *processors.Route) *processors.Route {
+	r := *route
+	r.Decoder = p.scoreDecoder
+	return &r
 }
 
 // NewStats makes the counters of a run of the pipeline: one per group of

@@ -218,3 +218,49 @@ serve:
 		t.Errorf("the learn table has %d rows: held-out rows were learned", n)
 	}
 }
+
+// TestDAGServesUnlabeledOnTester: a deployment scores a row with no label
+// (an empty label column), which the learning input dead-letters; a label
+// that is there but is none is dead-lettered on both.
+func TestDAGServesUnlabeledOnTester(t *testing.T) {
+	const yaml = `
+name: u
+input:
+  topics: [in]
+  columns: [y, f0, f1]
+  label: {from: column, column: y}
+models:
+  - name: logreg
+serve:
+  - {name: latest, topics: [held], model: logreg}
+`
+	p, tt := runTester(t, yaml)
+	scores := tt.NewQueueTracker("u.scores")
+	dead := tt.NewQueueTracker(string(p.Topics.DeadLetter))
+	for i := range 4 {
+		tt.Consume("in", "", []byte(fmt.Sprintf("%d,%d,1", i%2, -i)))
+	}
+	tt.Consume("in", "", []byte(",1,1"))
+	tt.Consume("held", "", []byte(",2,3\n1,2,3\nx,2,3"))
+	var labels []string
+	for _, v, ok := scores.Next(); ok; _, v, ok = scores.Next() {
+		for _, pr := range v.(*wire.PredictionBatch).Predictions {
+			if pr.Label == nil {
+				labels = append(labels, "none")
+			} else {
+				labels = append(labels, fmt.Sprint(*pr.Label))
+			}
+		}
+	}
+	if fmt.Sprint(labels) != "[none 1]" {
+		t.Errorf("scored rows' labels %v, want [none 1]", labels)
+	}
+	var reasons []string
+	for _, v, ok := dead.Next(); ok; _, v, ok = dead.Next() {
+		reasons = append(reasons, v.(*wire.DeadLetter).Reason)
+	}
+	if len(reasons) != 2 || !strings.Contains(reasons[0], "row 0: missing label: column y is empty") ||
+		!strings.Contains(reasons[1], `serve latest: row 2: column y: label parse "x": invalid syntax`) {
+		t.Errorf("dead letters %q", reasons)
+	}
+}

@@ -98,9 +98,16 @@ func (r *avroRun) label(p *avroPlan, m map[string]any, row *Row) string {
 	var reason string
 	switch r.d.spec.Label {
 	case LabelFromKey:
+		if r.key.missing && r.d.spec.LabelsOptional {
+			return ""
+		}
 		row.Label, row.HasLabel, reason = r.key.value, true, r.key.reason
 	case LabelFromColumn:
-		row.Label, reason = r.d.labels.labelOf(m[p.label], r.d.labelWhere)
+		v := m[p.label]
+		if unwrap(v) == nil && r.d.spec.LabelsOptional {
+			return ""
+		}
+		row.Label, reason = r.d.labels.labelOf(v, r.d.labelWhere)
 		row.HasLabel = true
 	}
 	return reason

@@ -146,10 +146,16 @@ func scanFeatures(acts []colAction, col int, rest []byte, delim byte, out []floa
 func (r *csvRun) label(parts *lineParts, row *Row) string {
 	switch r.d.spec.Label {
 	case LabelFromKey:
+		if r.key.missing && r.d.spec.LabelsOptional {
+			return ""
+		}
 		row.Label, row.HasLabel = r.key.value, true
 		return r.key.reason
 	case LabelFromColumn:
 		if len(parts.label) == 0 {
+			if r.d.spec.LabelsOptional {
+				return ""
+			}
 			return ReasonMissingLabel + ": " + r.d.labelWhere + " is empty"
 		}
 		var reason string

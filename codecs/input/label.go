@@ -50,15 +50,16 @@ func (l *labeler) parse(b []byte, where string) (float64, string) {
 
 // keyLabel is the label of every row of a message, from its record key.
 type keyLabel struct {
-	value  float64
-	reason string // non-empty: every row of the message is bad
+	value   float64
+	reason  string // non-empty: every row of the message is bad
+	missing bool   // the key is empty (reason says so)
 }
 
 // fromKey parses the record key (surrounding white space ignored).
 func (l *labeler) fromKey(key []byte) keyLabel {
 	key = bytes.TrimSpace(key)
 	if len(key) == 0 {
-		return keyLabel{reason: ReasonMissingLabel + ": the record key is empty"}
+		return keyLabel{reason: ReasonMissingLabel + ": the record key is empty", missing: true}
 	}
 	v, reason := l.parse(key, "record key")
 	return keyLabel{value: v, reason: reason}

@@ -78,6 +78,13 @@ type Spec struct {
 	// order; a label outside it is a bad row. Without Classes the label must
 	// parse as a finite number.
 	Classes []string
+	// LabelsOptional makes a missing label (an empty label column, a null
+	// or absent label field, an empty record key) no label: the row comes
+	// back with HasLabel false instead of as a bad row. Scoring decodes so:
+	// it needs no label, and evaluates the labels it is given. A label
+	// that is there but is none (not a number, not a class) is a bad row
+	// still.
+	LabelsOptional bool
 	// KeyColumn, if given, names the column (field) whose string value is
 	// returned as Row.Entity, for per-entity models. An empty entity is a
 	// bad row.
