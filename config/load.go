@@ -163,44 +163,66 @@ func findKeys(n *yaml.Node, path string, line int, keys *[]string) {
 	}
 }
 
-// zeroIsDefault are the optimizer's keys whose zero value means "the
-// default" (model.Optimizer): written explicitly, a 0 was replaced by the
-// default without a word (learning_rate: 0 learned at 0.1, beta1: 0 at
-// 0.9).
-var zeroIsDefault = map[string]string{
-	"learning_rate": "> 0", "decay": "> 0", "beta1": "in (0, 1)", "beta2": "in (0, 1)",
-	"epsilon": "> 0", "ftrl_beta": "> 0",
+// zeroIsDefault are the keys whose zero value means "the default"
+// (setZero, model.Optimizer), with what they must be: written explicitly,
+// a 0 was replaced by the default without a word (learning_rate: 0 learned
+// at 0.1, beta1: 0 at 0.9, partitions: 0 made 4). Paths are from the top
+// of the file; "models[]." stands for each model.
+var zeroIsDefault = []struct{ path, want string }{
+	{"partitions", ">= 1"}, {"replication", ">= 1"}, {"state.memory_mb", ">= 1"},
+	{"api.max_body_kb", ">= 1"}, {"api.max_rows", ">= 1"},
+	{"input.labels.expire_after.seconds", "> 0"}, {"input.labels.expire_after.rows", ">= 1"},
+	{"models[].classes", ">= 2"}, {"models[].shards", ">= 1"}, {"models[].mix_every", ">= 1"},
+	{"models[].metrics.emit_every", ">= 1"},
+	{"models[].checkpoints.every_rows", ">= 1"}, {"models[].checkpoints.every_seconds", "> 0"},
+	{"models[].checkpoints.idle_seconds", "> 0"}, {"models[].checkpoints.keep", ">= 1"},
+	{"models[].optimizer.learning_rate", "> 0"}, {"models[].optimizer.decay", "> 0"},
+	{"models[].optimizer.beta1", "in (0, 1)"}, {"models[].optimizer.beta2", "in (0, 1)"},
+	{"models[].optimizer.epsilon", "> 0"}, {"models[].optimizer.ftrl_beta", "> 0"},
 }
 
-// explicitZeros refuses a key of a model's optimizer section written as 0
-// where 0 means the default.
+// explicitZeros refuses a key written as 0 where 0 means the default.
 func explicitZeros(data []byte, file string) error {
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
 		return nil // the decoder reports what is wrong
 	}
-	models := mappingValue(doc.Content[0], "models")
-	if models == nil || models.Kind != yaml.SequenceNode {
-		return nil
+	top := doc.Content[0]
+	var models []*yaml.Node
+	if m := mappingValue(top, "models"); m != nil && m.Kind == yaml.SequenceNode {
+		models = m.Content
 	}
-	for i, m := range models.Content {
-		opt := mappingValue(m, "optimizer")
-		if opt == nil || opt.Kind != yaml.MappingNode {
-			continue
+	for _, z := range zeroIsDefault {
+		path, perModel := strings.CutPrefix(z.path, "models[].")
+		roots, field := []*yaml.Node{top}, z.path
+		if perModel {
+			roots = models
 		}
-		for j := 0; j+1 < len(opt.Content); j += 2 {
-			k, v := opt.Content[j], opt.Content[j+1]
-			want, ok := zeroIsDefault[k.Value]
-			if !ok || v.Kind != yaml.ScalarNode {
+		for i, root := range roots {
+			if perModel {
+				field = fmt.Sprintf("models[%d].%s", i, path)
+			}
+			v := pathValue(root, path)
+			if v == nil || v.Kind != yaml.ScalarNode {
 				continue
 			}
 			if f, err := strconv.ParseFloat(v.Value, 64); err == nil && f == 0 {
-				return &FieldError{File: file, Field: fmt.Sprintf("models[%d].optimizer.%s", i, k.Value),
-					Msg: fmt.Sprintf("must be %s, got %s (line %d): 0 would mean the default here; leave the key out for it", want, v.Value, v.Line)}
+				return &FieldError{File: file, Field: field,
+					Msg: fmt.Sprintf("must be %s, got %s (line %d): 0 would mean the default here; leave the key out for it", z.want, v.Value, v.Line)}
 			}
 		}
 	}
 	return nil
+}
+
+// pathValue is the value at a dotted path of mappings under n, or nil.
+func pathValue(n *yaml.Node, path string) *yaml.Node {
+	for key := range strings.SplitSeq(path, ".") {
+		if n = mappingValue(n, key); n == nil {
+			return nil
+		}
+	}
+	return n
 }
 
 // mappingValue is the value of key in mapping n, or nil.
