@@ -39,6 +39,9 @@ type CLI struct {
 	Evaluate EvaluateCmd `cmd:"" help:"Held-out metrics of a scoring deployment: accuracy, log loss, AUC (or RMSE, MAE, R²) over every row it scored."`
 }
 
+// kongUsageError is the exit code kong gives a usage error.
+const kongUsageError = 80
+
 func main() {
 	var cli CLI
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -47,6 +50,14 @@ func main() {
 		kong.Name("streamsgd"),
 		kong.Description("Online learning on Kafka streams: one SGD step per example, exactly-once model state."),
 		kong.BindTo(ctx, (*context.Context)(nil)),
+		// A usage error (an unknown flag, a missing argument) exits 2, as
+		// Go's flag package and most commands do; kong's own code is 80.
+		kong.Exit(func(code int) {
+			if code == kongUsageError {
+				code = 2
+			}
+			os.Exit(code)
+		}),
 		// Flags whose defaults are the packages' own, spelled there once.
 		kong.Vars{
 			"version":         "streamsgd " + buildVersion(),

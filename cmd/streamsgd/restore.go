@@ -54,7 +54,9 @@ func (c *RestoreCmd) Run(ctx context.Context) error {
 	if bar != nil {
 		bar.Finish()
 	}
-	printRestore(os.Stdout, rep)
+	if len(rep.Tables) > 0 { // a restore that did not begin has no table to show
+		printRestore(os.Stdout, rep)
+	}
 	return err
 }
 

@@ -81,8 +81,10 @@ func (c *ScoreCmd) Run(ctx context.Context) error {
 // check rejects combinations of flags that mean nothing.
 func (c *ScoreCmd) check() error {
 	switch {
-	case (c.Model == "") == (c.ModelFile == ""):
+	case c.Model == "" && c.ModelFile == "":
 		return errors.New("give --model NAME[@VERSION|@pinned] or --model-file FILE")
+	case c.Model != "" && c.ModelFile != "":
+		return errors.New("give --model or --model-file, not both")
 	case c.InputTopic == "" && (c.Input == "" || c.Output == ""):
 		return errors.New("give --input FILE.csv and --output FILE.csv, or --input-topic and --output-topic")
 	case c.InputTopic != "" && (c.OutputTopic == "" || c.Input != "" || c.Output != ""):

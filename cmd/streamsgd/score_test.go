@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"os/exec"
@@ -195,7 +196,7 @@ func TestScoreFlags(t *testing.T) {
 		want string
 	}{
 		{ScoreCmd{Input: "a", Output: "b"}, "--model"},
-		{ScoreCmd{Model: "m", ModelFile: "f", Input: "a", Output: "b"}, "--model"},
+		{ScoreCmd{Model: "m", ModelFile: "f", Input: "a", Output: "b"}, "not both"},
 		{ScoreCmd{Model: "m", Input: "a"}, "--output"},
 		{ScoreCmd{Model: "m", InputTopic: "t"}, "--output-topic"},
 		{ScoreCmd{Model: "m", InputTopic: "t", OutputTopic: "u", Header: true}, "describe a file"},
@@ -203,6 +204,33 @@ func TestScoreFlags(t *testing.T) {
 	} {
 		if err := c.cmd.check(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.cmd, err, c.want)
+		}
+	}
+}
+
+// TestExitStatus: a usage error exits 2 (kong's own code is 80), an
+// error of the command 1, both with one line.
+func TestExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildStreamsgd(t, dir)
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("name: x\npartitions: 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		line string
+	}{
+		{[]string{"run", "--nope"}, 2, "streamsgd: error: unknown flag --nope"},
+		{[]string{"tail"}, 2, "streamsgd: error: expected \"<topic>\""},
+		{[]string{"topology", "--config", bad}, 1, "streamsgd topology: " + bad + ": partitions: must be >= 1, got 0"},
+	} {
+		out, err := exec.Command(bin, c.args...).CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != c.code || !strings.HasPrefix(string(out), c.line) ||
+			strings.Count(strings.TrimSpace(string(out)), "\n") != 0 {
+			t.Errorf("streamsgd %s: %v, output %q; want exit %d and one line %q...", strings.Join(c.args, " "), err, out, c.code, c.line)
 		}
 	}
 }
