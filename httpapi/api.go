@@ -230,10 +230,14 @@ func (s *Server) specOf(w http.ResponseWriter, key string) (processors.ModelSpec
 		writeError(w, http.StatusBadRequest, errors.New("key: required (a model name, or model/entity)"))
 		return processors.ModelSpec{}, false
 	}
-	name, _, _ := strings.Cut(key, "/")
+	name, entity, _ := strings.Cut(key, "/")
 	spec, ok := s.o.Pipeline.Specs[name]
-	if !ok {
+	switch {
+	case !ok:
 		writeError(w, http.StatusNotFound, fmt.Errorf("key %q: no model %q in pipeline %s", key, name, s.o.Pipeline.Config.Name))
+	case spec.PerEntity() && entity == "":
+		ok = false
+		writeError(w, http.StatusNotFound, fmt.Errorf("key %q: model %s is per entity: its keys are %s/<entity>", key, name, name))
 	}
 	return spec, ok
 }

@@ -257,6 +257,9 @@ func TestReadEndpoints(t *testing.T) {
 			return len(b["versions"].([]any)) == 2 && b["pinned"] == 1.0
 		}},
 		{"/api/versions?key=per/x", 200, func(b map[string]any) bool { return len(b["versions"].([]any)) == 0 }},
+		{"/api/versions?key=per", 404, func(b map[string]any) bool {
+			return b["error"] == `key "per": model per is per entity: its keys are per/<entity>`
+		}},
 		{"/api/nothing", 404, nil},
 		{"/api/pin?key=g&version=1", 405, nil},
 		{"/api/score/d", 405, nil},
