@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lovoo/goka"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -148,6 +149,9 @@ func (c *TailCmd) decoder() (*recoder, error) {
 // many it wrote.
 func (d *recoder) print(w *bufio.Writer, r *kgo.Record, max int) (int, error) {
 	out := r.Value
+	if d.avro == nil && binary(out) {
+		return 0, fmt.Errorf("record %s/%d@%d is binary, not JSON or text: an Avro topic? (--encoding avro)", r.Topic, r.Partition, r.Offset)
+	}
 	if d.avro != nil {
 		v, err := d.avro.Decode(r.Value)
 		if err != nil {
@@ -167,4 +171,19 @@ func (d *recoder) print(w *bufio.Writer, r *kgo.Record, max int) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// binary reports whether b is no text: not UTF-8, or with a control
+// character other than tab, line feed and carriage return (Avro's
+// zigzag lengths and doubles have them; JSON and CSV do not).
+func binary(b []byte) bool {
+	if !utf8.Valid(b) {
+		return true
+	}
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return true
+		}
+	}
+	return false
 }
