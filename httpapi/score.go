@@ -164,7 +164,7 @@ func jsonRow(i int, features []*float64, entity string) (input.Row, string) {
 func (s *Server) readRows(w http.ResponseWriter, r *http.Request) ([]input.Row, []processors.RowScore, int, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.o.MaxBodyBytes))
 	if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
-		return nil, nil, http.StatusRequestEntityTooLarge, fmt.Errorf("the body is larger than api.max_body_kb (%d bytes)", s.o.MaxBodyBytes)
+		return nil, nil, http.StatusRequestEntityTooLarge, fmt.Errorf("the body is larger than api.max_body_kb: %d KiB", s.o.MaxBodyBytes>>10)
 	}
 	if err != nil {
 		return nil, nil, http.StatusBadRequest, fmt.Errorf("read the body: %w", err)
