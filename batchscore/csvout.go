@@ -70,7 +70,8 @@ func (w *rowWriter) lineDigits(line int64) []byte {
 	return w.digits
 }
 
-// appendPrediction appends ",predicted[,probabilities][,label]\n".
+// appendPrediction appends ",predicted[,probabilities][,label]\n"; a NaN
+// label (a row without one) leaves the label field empty.
 func (w *rowWriter) appendPrediction(b []byte, out []float64, label float64) []byte {
 	task, labeled := w.task, w.labeled
 	b = append(b, ',')
@@ -87,7 +88,10 @@ func (w *rowWriter) appendPrediction(b []byte, out []float64, label float64) []b
 		b = appendNumber(b, out[0])
 	}
 	if labeled {
-		b = appendNumber(append(b, ','), label)
+		b = append(b, ',')
+		if label == label { // NaN: the row has no label, the field stays empty
+			b = appendNumber(b, label)
+		}
 	}
 	return append(b, '\n')
 }

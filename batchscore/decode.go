@@ -141,7 +141,8 @@ func NewRowWriter(task model.Task, labeled bool) *RowWriter {
 	return &RowWriter{w: rowWriter{task: task, labeled: labeled}}
 }
 
-// Append appends one row: its line number, model key, outputs and label.
+// Append appends one row: its line number, model key, outputs and label
+// (NaN: none, an empty field).
 func (w *RowWriter) Append(b []byte, line int64, key string, out []float64, label float64) []byte {
 	return w.w.appendRow(b, line, key, out, label)
 }

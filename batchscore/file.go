@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -214,7 +215,11 @@ func (p *pass) format(res *result, s *scorer, rows []input.Row, ln *lines) {
 			continue
 		}
 		o := s.outs[i*nk : (i+1)*nk]
-		b = rw.appendRow(b, ln.line(r.Index), sv.Key, o, r.Label)
+		label := r.Label
+		if !r.HasLabel {
+			label = math.NaN()
+		}
+		b = rw.appendRow(b, ln.line(r.Index), sv.Key, o, label)
 		res.scored++
 		if r.HasLabel {
 			res.labeled++

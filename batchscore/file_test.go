@@ -113,6 +113,23 @@ func TestScoreFileRejects(t *testing.T) {
 	}
 }
 
+// TestScoreFileUnlabeled: a row whose label column is empty is scored,
+// unlabeled: its label field is empty and --evaluate leaves it out; a
+// label that is there must be one.
+func TestScoreFileUnlabeled(t *testing.T) {
+	cfg := model.Config{Task: model.TaskBinary, Features: 2}
+	m := trained(t, cfg, 1)
+	out, rejects, st := scoreString(t, "1,0.5,2\n,0.5,2\nx,0.5,2\n", Options{Spec: input.Spec{Columns: []string{"y", "x0", "x1"}, LabelColumn: "y"},
+		Models: Single("m", "m", 1, m), Evaluate: true})
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 3 || !strings.HasSuffix(lines[1], ",1") || !strings.HasPrefix(lines[2], "2,m,") || !strings.HasSuffix(lines[2], ",") {
+		t.Errorf("output:\n%s", out)
+	}
+	if st.Rows != 3 || st.Scored != 2 || st.Labeled != 1 || len(rejects) != 1 || !strings.Contains(rejects[0].Reason, `label parse "x"`) {
+		t.Errorf("stats %+v, rejects %+v", st, rejects)
+	}
+}
+
 // TestScoreFilePerEntity: rows pick their entity's version; an entity
 // without one is rejected with the reason given for it.
 func TestScoreFilePerEntity(t *testing.T) {
