@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -105,7 +104,7 @@ func servePipeline(arg string) error {
 		runtime.ReadMemStats(&ms)
 		r := report{mem: childMemory{HeapInuse: ms.HeapInuse, HeapSys: ms.HeapSys - ms.HeapReleased, Sys: ms.Sys, Status: procStatus("self")}}
 		if o.HeapProfile != "" {
-			r.err = writeHeapProfile(o.HeapProfile)
+			r.err = writeProfile("heap", o.HeapProfile)
 		}
 		reported <- r
 		cancel()
@@ -123,18 +122,6 @@ func servePipeline(arg string) error {
 		return r.err
 	}
 	return json.NewEncoder(os.Stdout).Encode(r.mem)
-}
-
-func writeHeapProfile(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("heap profile: %w", err)
-	}
-	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
-		f.Close()
-		return fmt.Errorf("heap profile: %w", err)
-	}
-	return f.Close()
 }
 
 // pipelineChild is a -serve-pipeline child process: the processors run

@@ -18,23 +18,25 @@ func startProfiles(cpuPath, memPath string) (stop func(), err error) {
 	runtime.MemProfileRate = 1
 	return func() {
 		stopCPU()
-		if err := writeAllocProfile(memPath); err != nil {
+		if err := writeProfile("allocs", memPath); err != nil {
 			fmt.Fprintf(os.Stderr, "streamsgd-bench: %v\n", err)
 		}
 	}, nil
 }
 
-func writeAllocProfile(path string) error {
+// writeProfile writes pprof's profile name ("heap", "allocs") of this
+// process into path.
+func writeProfile(name, path string) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("allocation profile: %w", err)
+		return fmt.Errorf("%s profile: %w", name, err)
 	}
-	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
 		f.Close()
-		return fmt.Errorf("allocation profile: %w", err)
+		return fmt.Errorf("%s profile: %w", name, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("allocation profile: %w", err)
+		return fmt.Errorf("%s profile: %w", name, err)
 	}
 	return nil
 }
