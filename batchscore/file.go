@@ -92,7 +92,13 @@ type pass struct {
 }
 
 func newPass(r io.Reader, o Options, parseOnly bool) (*pass, error) {
-	dec, err := newDecoder(o.Spec)
+	// Scored rows need no label; decoded ones (DecodeFile) are learned,
+	// and a missing label is a bad row, as in route.
+	newDec := newDecoder
+	if parseOnly {
+		newDec = input.NewDecoder
+	}
+	dec, err := newDec(o.Spec)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,9 @@ func DecodeOCF(ctx context.Context, r io.Reader, spec input.Spec, o Options, fn 
 	o.Spec = spec
 	o.EnsureDefaults()
 	start := time.Now()
-	dec, err := newDecoder(o.Spec)
+	// Its rows are learned (streamsgd learn): a missing label is a bad
+	// row, as in route.
+	dec, err := input.NewDecoder(o.Spec)
 	if err != nil {
 		return Stats{}, err
 	}

@@ -55,7 +55,8 @@ const multiclassModel = `
 
 // susyLines are n CSV lines of the SUSY-shaped stream: label, entity (one
 // of 5, or empty every 97th row), features; every 50th label is 7 (a class
-// the binary model refuses), every 211th line does not decode.
+// the binary model refuses), every 89th is empty, every 211th line does
+// not decode.
 func susyLines(n int, labelMod int) []string {
 	g := susy.New(3)
 	lines := make([]string, n)
@@ -67,6 +68,9 @@ func susyLines(n int, labelMod int) []string {
 		}
 		if i%50 == 49 {
 			label = "7"
+		}
+		if i%89 == 88 {
+			label = "" // no label: learning needs one
 		}
 		ent := fmt.Sprintf("e%d", i%5)
 		if i%97 == 96 {
