@@ -8,6 +8,7 @@ import (
 	"github.com/streamsgd/streamsgd/batchscore"
 	"github.com/streamsgd/streamsgd/codecs/input"
 	"github.com/streamsgd/streamsgd/codecs/table"
+	"github.com/streamsgd/streamsgd/drift"
 	"github.com/streamsgd/streamsgd/metrics"
 	"github.com/streamsgd/streamsgd/model"
 	"github.com/streamsgd/streamsgd/processors"
@@ -45,6 +46,14 @@ type learned struct {
 	rw     *batchscore.RowWriter
 	rows   int64 // predicted
 	bad    int64 // rejected
+	events []Event
+}
+
+// Event is what a key's drift monitor found at a row of the file.
+type Event struct {
+	Key  string
+	Line int64 // the row's line (record) in the file
+	drift.Event
 }
 
 // New returns a learner of o.Models, every key empty.
@@ -130,6 +139,13 @@ func (l *Learner) row(m *learned, r *input.Row, line int64, b []byte) ([]byte, e
 	if err := processors.LearnRow(st, r.Features, r.Label, m.out); err != nil {
 		return b, fmt.Errorf("filelearn: line %d: model %s key %s: %w", line, m.spec.Name, st.Key, err)
 	}
+	found, err := processors.StepDrift(st, r.Features, r.Label, m.out)
+	if err != nil {
+		return b, fmt.Errorf("filelearn: line %d: model %s key %s: drift: %w", line, m.spec.Name, st.Key, err)
+	}
+	for _, e := range found {
+		m.events = append(m.events, Event{Key: st.Key, Line: line, Event: e})
+	}
 	return b, nil
 }
 
@@ -174,6 +190,9 @@ type Result struct {
 	Prequential []metrics.Value
 	// States by model key (one for a global model).
 	States map[string]*table.ModelState
+	// Events of the keys' drift monitors (config.Model.Drift), in file
+	// order.
+	Events []Event
 }
 
 // Keys are the model keys of r, sorted.
@@ -204,7 +223,7 @@ func (r Result) Served() *batchscore.Models {
 func (l *Learner) Results() []Result {
 	out := make([]Result, len(l.models))
 	for i, m := range l.models {
-		r := Result{Spec: m.spec, Predicted: m.rows, Rejected: m.bad, States: m.states}
+		r := Result{Spec: m.spec, Predicted: m.rows, Rejected: m.bad, States: m.states, Events: m.events}
 		for _, st := range m.states {
 			r.Learned += st.Rows
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,6 +47,13 @@ const perEntityModel = `
     standardize: false
 `
 
+// driftModel replaces itself by its background learner after a drift.
+const driftModel = `
+  - name: logreg
+    optimizer: {name: adam, learning_rate: 0.01}
+    drift: {detector: adwin, background: {enabled: true}}
+`
+
 const multiclassModel = `
   - name: soft
     task: multiclass
@@ -57,11 +65,17 @@ const multiclassModel = `
 // of 5, or empty every 97th row), features; every 50th label is 7 (a class
 // the binary model refuses), every 89th is empty, every 211th line does
 // not decode.
-func susyLines(n int, labelMod int) []string {
+func susyLines(n int, labelMod int) []string { return susyLinesFlip(n, labelMod, n) }
+
+// susyLinesFlip is susyLines whose binary labels flip from line flip on.
+func susyLinesFlip(n, labelMod, flip int) []string {
 	g := susy.New(3)
 	lines := make([]string, n)
 	for i := range lines {
 		x, y := g.AppendCSV(nil)
+		if i >= flip {
+			y = 1 - y
+		}
 		label := strconv.Itoa(y)
 		if labelMod > 0 {
 			label = strconv.Itoa((i*7 + y) % labelMod)
@@ -165,10 +179,13 @@ func TestSameAsRun(t *testing.T) {
 	for _, tc := range []struct {
 		name, model string
 		labelMod    int
+		flip        int  // line the labels flip at (0: none)
+		events      bool // the drift monitor finds and replaces
 	}{
-		{"global binary", globalModel, 0},
-		{"per-entity", perEntityModel, 0},
-		{"multiclass", multiclassModel, 3},
+		{"global binary", globalModel, 0, 0, false},
+		{"per-entity", perEntityModel, 0, 0, false},
+		{"multiclass", multiclassModel, 3, 0, false},
+		{"background learner", driftModel, 0, 1500, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := config.Parse([]byte(pipelineYAML(tc.model)), "fl.yaml")
@@ -180,6 +197,9 @@ func TestSameAsRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			lines := susyLines(3000, tc.labelMod)
+			if tc.flip > 0 {
+				lines = susyLinesFlip(3000, tc.labelMod, tc.flip)
+			}
 			want, states, dead := viaRun(t, p, lines)
 			got, res, rejects := viaFile(t, p, lines)
 			if len(got) != len(want) || len(want) == 0 {
@@ -193,6 +213,13 @@ func TestSameAsRun(t *testing.T) {
 			t.Logf("%d predictions, %d keys, %d rejects", len(want), len(states), len(rejects))
 			if len(rejects) != dead {
 				t.Errorf("%d rejects, run dead-lettered %d", len(rejects), dead)
+			}
+			var kinds []string
+			for _, e := range res.Events {
+				kinds = append(kinds, e.Kind)
+			}
+			if replaced := slices.Contains(kinds, "replaced"); replaced != tc.events {
+				t.Errorf("drift events %v", kinds)
 			}
 			if int(res.Predicted)+len(rejects) != len(lines) {
 				t.Errorf("predicted %d + rejected %d != %d rows", res.Predicted, len(rejects), len(lines))

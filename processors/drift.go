@@ -15,20 +15,33 @@ import (
 // of a redelivered row are emitted again from there (redeliveredEvents),
 // with the same ids, as its prediction is.
 func observeDrift(st *table.ModelState, b *wire.ExampleBatch, row *wire.Row, scores []float64, events []*wire.Event) ([]*wire.Event, error) {
-	if st.Drift == nil {
-		return events, nil
-	}
-	found, next, err := st.Drift.Step(st.Learner, row.Features, row.Label, scores, st.Rows)
+	found, err := StepDrift(st, row.Features, row.Label, scores)
 	if err != nil {
 		return events, err
 	}
-	st.Learner = next
 	for _, e := range found {
 		ev := newEvent(b, row, e)
 		st.KeepEvent(*ev)
 		events = append(events, ev)
 	}
 	return events, nil
+}
+
+// StepDrift feeds a row that LearnRow learned, with the scores it was
+// predicted, to its key's drift monitor (none: nothing to do), which may
+// replace st's learner with its background one, and returns what the
+// monitor found. The learn group and `streamsgd learn` (package filelearn)
+// both call it after LearnRow, so that a file learns as a topic does.
+func StepDrift(st *table.ModelState, features []float64, label float64, scores []float64) ([]drift.Event, error) {
+	if st.Drift == nil {
+		return nil, nil
+	}
+	found, next, err := st.Drift.Step(st.Learner, features, label, scores, st.Rows)
+	if err != nil {
+		return nil, err
+	}
+	st.Learner = next
+	return found, nil
 }
 
 // redeliveredEvents appends the kept events of a row that the state had

@@ -86,12 +86,28 @@ func (c *LearnCmd) Run(ctx context.Context) error {
 	if err := c.report(report, st, rs); err != nil {
 		return err
 	}
+	if err := nothingLearned(st, rs); err != nil {
+		return err
+	}
 	if c.Test != "" {
 		if err := c.heldOut(ctx, report, spec, rs); err != nil {
 			return err
 		}
 	}
 	return c.save(report, rs)
+}
+
+// nothingLearned is an error when the file had rows and a model learned
+// none of them: every row rejected (labels of another encoding, another
+// width) is a file or config mistake, not a result.
+func nothingLearned(st batchscore.Stats, rs []filelearn.Result) error {
+	for _, r := range rs {
+		if st.Rows > 0 && r.Learned == 0 && r.Rejected+st.Rejected > 0 {
+			return fmt.Errorf("model %s learned none of the %d rows: %d rejected by the decoder, %d by the model (the reasons are above, or in --rejects)",
+				r.Spec.Name, st.Rows, st.Rejected, r.Rejected)
+		}
+	}
+	return nil
 }
 
 // models are the specs of the models to learn.
@@ -211,13 +227,28 @@ func (c *LearnCmd) report(w io.Writer, st batchscore.Stats, rs []filelearn.Resul
 			st := r.States[r.Spec.Name]
 			writeValues(tw, fmt.Sprintf("window (last %d)", st.Window.Rows()), st.Window.Values())
 		}
+		writeEvents(tw, r.Events)
 	}
 	return tw.Flush()
 }
 
+// maxEventLines bounds the drift events learn prints per model.
+const maxEventLines = 20
+
+// writeEvents prints a model's drift events, the first maxEventLines.
+func writeEvents(w io.Writer, events []filelearn.Event) {
+	for i, e := range events {
+		if i == maxEventLines {
+			fmt.Fprintf(w, "  ... and %d more drift events\n", len(events)-i)
+			return
+		}
+		fmt.Fprintf(w, "  %s\tkey %s, line %d (its row %d)\n", e.Kind, e.Key, e.Line, e.Row)
+	}
+}
+
 func writeValues(w io.Writer, what string, vs []metrics.Value) {
 	for _, v := range vs {
-		fmt.Fprintf(w, "  %s %s\t%.4f\n", what, v.Name, v.Value)
+		fmt.Fprintf(w, "  %s %s\t%s\n", what, v.Name, metricText(v.Value))
 	}
 }
 
