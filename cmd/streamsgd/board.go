@@ -221,7 +221,7 @@ func fmtMetric(v float64) string {
 	if v == 0 || math.IsNaN(v) {
 		return "-"
 	}
-	return fmt.Sprintf("%.4f", v)
+	return metricText(v)
 }
 
 func (b *board) summary(w io.Writer) {
@@ -233,7 +233,7 @@ func (b *board) summary(w io.Writer) {
 		learned, _ := b.aggregate(m)
 		var parts []string
 		for _, mt := range b.overall[m] {
-			parts = append(parts, fmt.Sprintf("%s=%.4f", mt.Name(), mt.Value()))
+			parts = append(parts, mt.Name()+"="+metricText(mt.Value()))
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", m, b.preds[m].n, learned, strings.Join(parts, " "))
 	}

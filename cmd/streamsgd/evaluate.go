@@ -76,5 +76,5 @@ func formatMetric(v float64) string {
 	if math.IsNaN(v) {
 		return "- (undefined)"
 	}
-	return fmt.Sprintf("%.4f", v)
+	return metricText(v)
 }

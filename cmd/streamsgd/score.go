@@ -322,7 +322,7 @@ func rejectedTo(file string, n int64) string {
 func writeMetrics(w io.Writer, ms []metrics.Value, labeled int64) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\t%.4f\n", m.Name, m.Value)
+		fmt.Fprintf(tw, "%s\t%s\n", m.Name, metricText(m.Value))
 	}
 	fmt.Fprintf(tw, "rows\t%d labeled\n", labeled)
 	return tw.Flush()
