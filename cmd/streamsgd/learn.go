@@ -97,13 +97,13 @@ func (c *LearnCmd) Run(ctx context.Context) error {
 	return c.save(report, rs)
 }
 
-// nothingLearned is an error when the file had rows and a model learned
+// nothingLearned is an error when the file had rows and a model took
 // none of them: every row rejected (labels of another encoding, another
 // width) is a file or config mistake, not a result.
 func nothingLearned(st batchscore.Stats, rs []filelearn.Result) error {
 	for _, r := range rs {
-		if st.Rows > 0 && r.Learned == 0 && r.Rejected+st.Rejected > 0 {
-			return fmt.Errorf("model %s learned none of the %d rows: %d rejected by the decoder, %d by the model (the reasons are above, or in --rejects)",
+		if st.Rows > 0 && r.Predicted == 0 {
+			return fmt.Errorf("model %s took none of the %d rows: %d rejected by the decoder, %d by the model (the reasons are above, or in --rejects)",
 				r.Spec.Name, st.Rows, st.Rejected, r.Rejected)
 		}
 	}

@@ -13,8 +13,11 @@ import (
 
 	"github.com/linkedin/goavro/v2"
 
+	"github.com/streamsgd/streamsgd/batchscore"
 	"github.com/streamsgd/streamsgd/config"
 	"github.com/streamsgd/streamsgd/datasets/susy"
+	"github.com/streamsgd/streamsgd/filelearn"
+	"github.com/streamsgd/streamsgd/processors"
 	"github.com/streamsgd/streamsgd/topology"
 )
 
@@ -198,5 +201,20 @@ func TestLearnAvroContainer(t *testing.T) {
 	}
 	if outs[0] != outs[1] {
 		t.Errorf("CSV and Avro container learned differently:\n%s\n%s", outs[0], outs[1])
+	}
+}
+
+// TestNothingLearned: learn fails when a model took none of the file's
+// rows, and only then.
+func TestNothingLearned(t *testing.T) {
+	spec := processors.ModelSpec{Name: "m"}
+	for _, c := range []struct {
+		rows, predicted int64
+		fail            bool
+	}{{2, 0, true}, {2, 1, false}, {0, 0, false}} {
+		err := nothingLearned(batchscore.Stats{Rows: c.rows, Rejected: c.rows}, []filelearn.Result{{Spec: spec, Predicted: c.predicted}})
+		if (err != nil) != c.fail {
+			t.Errorf("%d rows, %d predicted: %v", c.rows, c.predicted, err)
+		}
 	}
 }
