@@ -26,6 +26,10 @@ type Views struct {
 	learn, merge, registry, serving *goka.View
 }
 
+// ViewsDir is the folder of the views' stores in a run's state
+// directory.
+const ViewsDir = "views"
+
 // NewViews makes the views of p's tables with the run's options (brokers,
 // security, client id, state directory).
 func NewViews(p *topology.Pipeline, o RunOptions) (*Views, error) {
@@ -50,7 +54,7 @@ func NewViews(p *topology.Pipeline, o RunOptions) (*Views, error) {
 			// would wait for a commit marker that is never delivered (and
 			// never say it recovered).
 			goka.WithViewTopicManagerBuilder(fencedTopicManagerBuilder(p, o, cls, cfg, topicManagerConfig(p))),
-			goka.WithViewStorageBuilder(state.Builder(StoreOptions(p, filepath.Join(o.StateDir, "views", string(tbl))))),
+			goka.WithViewStorageBuilder(state.Builder(StoreOptions(p, filepath.Join(o.StateDir, ViewsDir, string(tbl))))),
 		)
 		if err != nil {
 			return nil, fmt.Errorf("operations: view of %s: %w", tbl, err)

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,4 +28,31 @@ func LockDir(dir string) (io.Closer, error) {
 		return nil, fmt.Errorf("state: directory %s is in use by another process (%w): stop it, or give each instance its own --state-dir", dir, err)
 	}
 	return l, nil
+}
+
+// LockDirs is LockDir of each of dirs: all of them locked, or none and the
+// first error.
+func LockDirs(dirs ...string) (io.Closer, error) {
+	var locks locks
+	for _, d := range dirs {
+		l, err := LockDir(d)
+		if err != nil {
+			locks.Close()
+			return nil, err
+		}
+		locks = append(locks, l)
+	}
+	return locks, nil
+}
+
+type locks []io.Closer
+
+func (ls locks) Close() error {
+	var errs []error
+	for _, l := range ls {
+		if err := l.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -48,3 +48,24 @@ func TestLockDirChild(t *testing.T) {
 	}
 	l.Close()
 }
+
+// TestLockDirs: directories are locked all together or not at all.
+func TestLockDirs(t *testing.T) {
+	base := t.TempDir()
+	a, b, c := filepath.Join(base, "a"), filepath.Join(base, "b"), filepath.Join(base, "c")
+	held, err := LockDir(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockDirs(a, b, c); err == nil || !strings.Contains(err.Error(), b+" is in use") {
+		t.Fatalf("LockDirs over a held directory: %v", err)
+	}
+	held.Close()
+	all, err := LockDirs(a, b, c) // a was released when b failed
+	if err != nil {
+		t.Fatalf("after the release: %v", err)
+	}
+	if err := all.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

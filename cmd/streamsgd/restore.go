@@ -11,7 +11,6 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/schollz/progressbar/v3"
 	"github.com/streamsgd/streamsgd/operations"
-	"github.com/streamsgd/streamsgd/state"
 	"golang.org/x/term"
 )
 
@@ -32,7 +31,7 @@ func (c *RestoreCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lock, err := state.LockDir(c.StateDir)
+	lock, err := lockStores(c.StateDir, p, c.Groups, false)
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -53,7 +55,7 @@ func (c *RunCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lock, err := state.LockDir(c.StateDir)
+	lock, err := lockStores(c.StateDir, p, c.Groups, c.HTTP != "")
 	if err != nil {
 		return err
 	}
@@ -119,6 +121,24 @@ func (c *RunCmd) Run(ctx context.Context) error {
 	default:
 		return err
 	}
+}
+
+// lockStores locks the directories that a run's groups (all of p's, or
+// those named) and, with views (--http), its table views keep their stores
+// in under stateDir: two processes on one state directory fail at once,
+// naming it, when they would open the same stores, and not when they run
+// other groups (--groups route in one, learn in another).
+func lockStores(stateDir string, p *topology.Pipeline, groups []string, views bool) (io.Closer, error) {
+	var dirs []string
+	for _, g := range p.Groups() {
+		if len(groups) == 0 || slices.Contains(groups, string(g.Group())) {
+			dirs = append(dirs, filepath.Join(stateDir, string(g.Group())))
+		}
+	}
+	if views {
+		dirs = append(dirs, filepath.Join(stateDir, operations.ViewsDir))
+	}
+	return state.LockDirs(dirs...)
 }
 
 // lagEvery is how often a run measures its groups' consumer lag.
