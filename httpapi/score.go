@@ -16,18 +16,18 @@ import (
 )
 
 // ScoreRequest is the JSON body of a score request: one row (Features,
-// Entity) or many (Rows).
+// Entity) or many (Rows), not both. A null feature reads as nil, and its
+// row is refused as a missing value rather than scored as 0.
 type ScoreRequest struct {
-	Features []float64  `json:"features,omitempty"`
-	Entity   string     `json:"entity,omitempty"`
-	Rows     []ScoreRow `json:"rows,omitempty"`
+	ScoreRow
+	Rows []ScoreRow `json:"rows,omitempty"`
 }
 
 // ScoreRow is one row of a ScoreRequest; Entity selects the key of a
 // per-entity model.
 type ScoreRow struct {
-	Features []float64 `json:"features"`
-	Entity   string    `json:"entity,omitempty"`
+	Features []*float64 `json:"features,omitempty"`
+	Entity   string     `json:"entity,omitempty"`
 }
 
 // ScoreResponse answers a score request: what served it and a result per
@@ -110,22 +110,10 @@ func recordKey(r *http.Request) []byte {
 	return nil
 }
 
-// scoreBody is a ScoreRequest as read: a null feature is nil, refused as
-// a missing value rather than read as 0.
-type scoreBody struct {
-	scoreBodyRow
-	Rows []scoreBodyRow `json:"rows"`
-}
-
-type scoreBodyRow struct {
-	Features []*float64 `json:"features"`
-	Entity   string     `json:"entity"`
-}
-
 // readScoreBody decodes a JSON score request: one object, of ScoreRequest's
 // fields only, with "features" (one row) or "rows", not both.
-func readScoreBody(body []byte) (scoreBody, error) {
-	var req scoreBody
+func readScoreBody(body []byte) (ScoreRequest, error) {
+	var req ScoreRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
@@ -188,7 +176,7 @@ func (s *Server) readRows(w http.ResponseWriter, r *http.Request) ([]input.Row, 
 			return nil, nil, http.StatusBadRequest, err
 		}
 		if req.Features != nil {
-			req.Rows = []scoreBodyRow{req.scoreBodyRow}
+			req.Rows = []ScoreRow{req.ScoreRow}
 		}
 		for i, in := range req.Rows {
 			row, reason := jsonRow(i, in.Features, in.Entity)

@@ -16,16 +16,16 @@ const LockFile = "streamsgd.lock"
 // LockDir makes dir if needed and locks it for this process until the
 // returned Closer is closed: a second process, or a second LockDir of
 // this one, gets an error naming the directory. pebble locks each store
-// on its own, but only when it opens it: two instances sharing a state
-// directory would otherwise run until they open the same partition, and
-// then fail on it again at every restart.
+// on its own, but only when it opens it: two processes sharing the stores
+// of a directory would otherwise run until they open the same partition,
+// and then fail on it again at every restart.
 func LockDir(dir string) (io.Closer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
 	l, err := vfs.Default.Lock(filepath.Join(dir, LockFile))
 	if err != nil {
-		return nil, fmt.Errorf("state: directory %s is in use by another process (%w): stop it, or give each instance its own --state-dir", dir, err)
+		return nil, fmt.Errorf("state: directory %s is in use by another process (%w)", dir, err)
 	}
 	return l, nil
 }
@@ -37,8 +37,7 @@ func LockDirs(dirs ...string) (io.Closer, error) {
 	for _, d := range dirs {
 		l, err := LockDir(d)
 		if err != nil {
-			locks.Close()
-			return nil, err
+			return nil, errors.Join(err, locks.Close())
 		}
 		locks = append(locks, l)
 	}

@@ -138,7 +138,11 @@ func lockStores(stateDir string, p *topology.Pipeline, groups []string, views bo
 	if views {
 		dirs = append(dirs, filepath.Join(stateDir, operations.ViewsDir))
 	}
-	return state.LockDirs(dirs...)
+	l, err := state.LockDirs(dirs...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: stop it, or give each instance its own --state-dir", err)
+	}
+	return l, nil
 }
 
 // lagEvery is how often a run measures its groups' consumer lag.
