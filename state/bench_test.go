@@ -139,3 +139,45 @@ func preload(b *testing.B, st storage.Storage, keys []string) {
 		}
 	}
 }
+
+// BenchmarkLookup1M looks up keys that are there and keys that are not
+// among 1M keys compacted into the bottom level (L6), by pebble's Get, by
+// the iterator reading L6's bloom filters, and as get chooses (after
+// lookups like this one). -short skips it.
+func BenchmarkLookup1M(b *testing.B) {
+	if testing.Short() {
+		b.Skip("1M keys: skipped with -short")
+	}
+	keys := benchKeys(1_000_000)
+	s, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	preload(b, s, keys)
+	if err := s.db.Compact(b.Context(), []byte{0}, []byte{0xff}, false); err != nil {
+		b.Fatalf("Compact: %v", err)
+	}
+	for _, present := range []bool{true, false} {
+		for _, path := range []string{"get", "filtered", "chosen"} {
+			b.Run(fmt.Sprintf("present=%v/%s", present, path), func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					k := keys[scatter(i, len(keys))]
+					if !present {
+						k += "-absent"
+					}
+					switch path {
+					case "get":
+						s.misses.Store(0)
+					case "filtered":
+						s.misses.Store(missesMax)
+					}
+					if _, ok, err := s.get(k, true); err != nil || ok != present {
+						b.Fatalf("get(%q) = %v, %v", k, ok, err)
+					}
+				}
+			})
+		}
+	}
+}

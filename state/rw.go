@@ -1,9 +1,9 @@
 package state
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -22,6 +22,16 @@ func (s *Store) Get(key string) ([]byte, error) {
 }
 
 // get looks key up and copies its value when want is set.
+//
+// pebble's Get reads no bloom filter of the bottom level (L6), where a
+// store past its memtables keeps most of its data, so looking up an
+// absent key there reads a data block: a new key of a large table (a
+// per-entity model's first row, a delayed-label example's features)
+// costs as much as a present one. An iterator opened with UseL6Filters
+// skips the block, but costs more than Get for a key that is there. get
+// therefore takes the iterator while most recent lookups of this store
+// missed (misses), and Get otherwise. Both read the latest committed
+// writes. See doc.go for the figures.
 func (s *Store) get(key string, want bool) ([]byte, bool, error) {
 	if err := s.acquire(); err != nil {
 		return nil, false, err
@@ -30,27 +40,77 @@ func (s *Store) get(key string, want bool) ([]byte, bool, error) {
 	kp := s.keys.Get().(*[]byte)
 	defer s.keys.Put(kp)
 	*kp = appendTableKey((*kp)[:0], key)
-	v, closer, err := s.db.Get(*kp)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return nil, false, nil
+	var (
+		out []byte
+		ok  bool
+		err error
+	)
+	if s.misses.Load() >= missesFiltered {
+		out, ok, err = s.seekFiltered(*kp, want)
+	} else {
+		out, ok, err = s.getValue(*kp, want)
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("state: get %q: %w", key, err)
 	}
-	var out []byte
-	if want {
-		out = make([]byte, len(v))
-		copy(out, v)
-	}
-	return out, true, closeValue(closer, key)
+	s.countLookup(ok)
+	return out, ok, nil
 }
 
-// closeValue releases a value returned by pebble's Get.
-func closeValue(c io.Closer, key string) error {
-	if err := c.Close(); err != nil {
-		return fmt.Errorf("state: get %q: %w", key, err)
+// Lookup prediction (Store.misses): at missesFiltered and above, get
+// seeks with the bottom level's bloom filters.
+const (
+	missesMax      = 3
+	missesFiltered = 2
+)
+
+// countLookup moves the miss counter after a lookup that found the key
+// (found) or not. Concurrent lookups may lose a step: it is a heuristic,
+// never a result.
+func (s *Store) countLookup(found bool) {
+	m := s.misses.Load()
+	switch {
+	case found && m > 0:
+		s.misses.Store(m - 1)
+	case !found && m < missesMax:
+		s.misses.Store(m + 1)
 	}
-	return nil
+}
+
+// getValue is pebble's Get of table key k.
+func (s *Store) getValue(k []byte, want bool) ([]byte, bool, error) {
+	v, closer, err := s.db.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var out []byte
+	if want {
+		out = append(make([]byte, 0, len(v)), v...) // non-nil when empty
+	}
+	return out, true, closer.Close()
+}
+
+// seekFiltered looks table key k up with an iterator that reads the bloom
+// filters of every level. The default comparer's prefix of a key is the
+// whole key, so SeekPrefixGE finds k itself or nothing.
+func (s *Store) seekFiltered(k []byte, want bool) ([]byte, bool, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{UseL6Filters: true})
+	if err != nil {
+		return nil, false, err
+	}
+	ok := it.SeekPrefixGE(k) && bytes.Equal(it.Key(), k)
+	var out []byte
+	if ok && want {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return nil, false, errors.Join(err, it.Close())
+		}
+		out = append(make([]byte, 0, len(v)), v...) // non-nil when empty
+	}
+	return out, ok, it.Close()
 }
 
 // Set stores value under key. A nil value is rejected with ErrNilValue.

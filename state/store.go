@@ -45,6 +45,11 @@ type Store struct {
 
 	keys  sync.Pool // *[]byte scratch buffers for read keys
 	iters iterSet   // open iterators, closed by Close
+
+	// misses predicts whether the next lookup finds nothing: a counter
+	// of recent lookups, up by one (at most missesMax) for a key that
+	// was absent, down by one for a key that was there (see get).
+	misses atomic.Int32
 }
 
 var _ storage.Storage = (*Store)(nil)
