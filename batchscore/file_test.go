@@ -139,7 +139,7 @@ func TestScoreFilePerEntity(t *testing.T) {
 	ms.Add("per/a", 4, func() (*model.Model, error) { return a, nil })
 	ms.Add("per/b", 9, func() (*model.Model, error) { return b, nil })
 	ms.AddMissing("per/c", fmt.Errorf("no pinned version"))
-	text := "a,1\nb,1\nc,1\nd,1\na,2\n"
+	text := "a,1\nb,1\nc,1\nd,1\na,2\n,3\n"
 	spec := input.Spec{Columns: []string{"sensor", "x"}, KeyColumn: "sensor"}
 	out, rejects, st := scoreString(t, text, Options{Spec: spec, Models: ms})
 	pa, pb := make([]float64, 1), make([]float64, 1)
@@ -149,9 +149,16 @@ func TestScoreFilePerEntity(t *testing.T) {
 	if !strings.HasPrefix(out, want) || strings.Count(out, "\n") != 4 {
 		t.Errorf("output:\n%s\nwant prefix\n%s", out, want)
 	}
-	if st.Scored != 3 || st.Rejected != 2 || rejects[0].Line != 3 || !strings.Contains(rejects[0].Reason, "no pinned version") ||
-		rejects[1].Line != 4 || !strings.Contains(rejects[1].Reason, "key per/d: no version in the registry") {
+	if st.Scored != 3 || st.Rejected != 3 || rejects[0].Line != 3 || !strings.Contains(rejects[0].Reason, "no pinned version") ||
+		rejects[1].Line != 4 || !strings.Contains(rejects[1].Reason, "key per/d: no version in the registry") ||
+		rejects[2].Line != 6 || !strings.Contains(rejects[2].Reason, "no entity") {
 		t.Errorf("stats %+v rejects %+v", st, rejects)
+	}
+	// A global model scores the same rows, the one without entity too.
+	g := NewModels("g", false, cfg, "no version")
+	g.Add("g", 3, func() (*model.Model, error) { return a, nil })
+	if _, rejects, st := scoreString(t, text, Options{Spec: spec, Models: g}); st.Scored != 6 || len(rejects) != 0 {
+		t.Errorf("global model: stats %+v rejects %+v", st, rejects)
 	}
 }
 

@@ -112,6 +112,9 @@ func (s *scorer) assign(r *input.Row) (*Served, string) {
 	if len(r.Features) != s.cfg.Features {
 		return nil, fmt.Sprintf("%d features, the model has %d", len(r.Features), s.cfg.Features)
 	}
+	if s.ms.PerEntity() && r.Entity == "" {
+		return nil, "no entity: a per-entity model needs the row's entity column"
+	}
 	return s.look.get(r.Entity)
 }
 

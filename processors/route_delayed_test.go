@@ -28,7 +28,7 @@ func TestFeaturesOf(t *testing.T) {
 		{name: "rows", key: "e2", value: "a,1\nb,2\n", ids: []string{"e2/0", "e2/1"}, keys: [][]string{{"per/a", "all"}, {"per/b", "all"}}},
 		{name: "bad row", key: "e3", value: "a,1\nb,x\n", ids: []string{"e3/0"}, keys: [][]string{{"per/a", "all"}}, dead: []string{"x"}, invalid: 1},
 		{name: "no key", key: "", value: "a,1", dead: []string{input.ReasonNoID}, invalid: 2},
-		{name: "empty entity", key: "e4", value: ",1", dead: []string{"sensor"}, invalid: 1},
+		{name: "empty entity", key: "e4", value: ",1", ids: []string{"e4"}, keys: [][]string{{"all"}}, dead: []string{`model per: row 0 has an empty "sensor"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := r.Step(src, []byte(tc.key), []byte(tc.value))

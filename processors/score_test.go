@@ -172,7 +172,7 @@ func TestScoreStep(t *testing.T) {
 		{name: "per entity: looked up by the row's key", topic: "t-entity", value: "a,1,1,1\nb,0,0,0\n,1,1,1\na,0,2,2",
 			setup: func(m *mapTables) { m.states["per/a"] = trained(t, specs["per"], "per/a", 12) },
 			preds: []wantPred{{"scores", "per", "per/a", 12}, {"scores", "per", "per/a", 12}},
-			dead:  []string{"row 2: missing entity", `model per: row 1: no model state for key "per/b" yet`}},
+			dead:  []string{`model per: row 1: no model state for key "per/b" yet`, `model per: row 2 has an empty "sensor"`}},
 		{name: "sharded: the merged model", topic: "t-sharded", value: "a,1,1,1",
 			setup: func(m *mapTables) {
 				m.states["sh"] = trained(t, specs["sh"], "sh", 5) // not read: a shard's key is sh/<i>

@@ -75,11 +75,8 @@ func (l *labeler) labelOf(v any, where string) (float64, string) {
 func entityOf(v any, where string) (string, string) {
 	switch x := unwrap(v).(type) {
 	case nil:
-		return "", "missing entity: " + where + " is null"
+		return "", "" // no entity: see Row.Entity
 	case string:
-		if x == "" {
-			return "", "missing entity: " + where + " is empty"
-		}
 		if !utf8.ValidString(x) {
 			return "", ReasonEntityNotUTF8 + ": " + where + " is " + quoteField([]byte(x))
 		}

@@ -171,7 +171,7 @@ func (r *csvRun) setEntity(parts *lineParts, row *Row) string {
 		return ""
 	}
 	if len(parts.key) == 0 {
-		return "missing entity: column " + r.d.spec.KeyColumn + " is empty"
+		return "" // no entity: the per-entity models refuse the row, the global ones take it
 	}
 	if !utf8.Valid(parts.key) {
 		return ReasonEntityNotUTF8 + ": column " + r.d.spec.KeyColumn + " is " + quoteField(parts.key)

@@ -20,7 +20,8 @@ type Row struct {
 	Label float64
 	// HasLabel is false when Spec.Label is LabelFromNone.
 	HasLabel bool
-	// Entity is the value of Spec.KeyColumn, or "" without one.
+	// Entity is the value of Spec.KeyColumn, or "" without one or when
+	// the row's is empty or null.
 	Entity string
 	// ID is the value of Spec.IDColumn, or "" without one.
 	ID string

@@ -86,8 +86,9 @@ type Spec struct {
 	// still.
 	LabelsOptional bool
 	// KeyColumn, if given, names the column (field) whose string value is
-	// returned as Row.Entity, for per-entity models. An empty entity is a
-	// bad row.
+	// returned as Row.Entity, for per-entity models. An empty or null
+	// entity is Row.Entity "": the per-entity models refuse such a row
+	// (each with its own dead letter), the global ones take it.
 	KeyColumn string
 	// IDColumn, if given, names the column (field) whose string value is
 	// returned as Row.ID: the example id that delayed labels refer to. An
