@@ -129,9 +129,13 @@ func readScoreBody(body []byte) (ScoreRequest, error) {
 }
 
 // jsonRow is row i of a JSON request, or the reason it cannot be scored:
-// a null feature or a number the decoders refuse in a record.
+// no features (a null row, or one without "features"), a null feature
+// or a number the decoders refuse in a record.
 func jsonRow(i int, features []*float64, entity string) (input.Row, string) {
 	row := input.Row{Index: int32(i), Features: make([]float64, len(features)), Entity: entity}
+	if features == nil {
+		return row, fmt.Sprintf(`row %d has no "features" (a null row, or one without them)`, i)
+	}
 	for k, v := range features {
 		if v == nil {
 			return row, fmt.Sprintf("row %d: feature %d is null: a missing value cannot be scored", i, k)

@@ -344,6 +344,13 @@ func TestScore(t *testing.T) {
 			check: func(r ScoreResponse) bool {
 				return r.Scored == 2 && r.Refused == 1 && r.Predictions[2].Model == "g" && strings.Contains(r.Predictions[2].Reason, "parse")
 			}},
+		{name: "CSV without the entity, for a global model", target: "/api/score/live", ct: "text/csv", body: ",1,-1\n", code: 200,
+			check: func(r ScoreResponse) bool { return r.Scored == 1 && r.Refused == 0 }},
+		{name: "a null row", target: "/api/score/live", ct: "application/json", body: `{"rows":[null,{},{"features":[1,-1]}]}`, code: 200,
+			check: func(r ScoreResponse) bool {
+				return r.Scored == 1 && r.Refused == 2 && r.Predictions[0].Reason == `row 0 has no "features" (a null row, or one without them)` &&
+					strings.HasPrefix(r.Predictions[1].Reason, "row 1 has no")
+			}},
 		{name: "a JSON number the decoders refuse", target: "/api/score/live", ct: "application/json", body: `{"rows":[{"features":[1e300,1]},{"features":[1,-1]}]}`, code: 200,
 			check: func(r ScoreResponse) bool {
 				return r.Scored == 1 && r.Refused == 1 && strings.Contains(r.Predictions[0].Reason, "row 0: feature 0: 1e+300 is too large") &&
