@@ -25,7 +25,7 @@ type ProduceCmd struct {
 	Seed           uint64 `default:"1" help:"Seed of the generator."`
 	Header         bool   `help:"The file's first line is a header (not sent)."`
 	LabelColumn    string `help:"File column holding the label (name with --header, or 0-based index)."`
-	LabelIn        string `default:"key" enum:"key,value,none" help:"Where the label goes: record key (SUSY tutorial), first value column, or dropped."`
+	LabelIn        string `default:"key" enum:"key,value,none" help:"Where the label goes: key (the record key, as in the SUSY tutorial), value (the first value column) or none (dropped)."`
 	RowsPerMessage int    `default:"1" help:"Rows per Kafka message (newline-separated)."`
 	Quiet          bool   `help:"No progress bar."`
 }
