@@ -165,6 +165,9 @@ func run(ctx context.Context, p *topology.Pipeline, o RunOptions, started func()
 func runGroup(ctx context.Context, p *topology.Pipeline, name goka.Group, o RunOptions, cls kafkaclient.Clients,
 	emitter *goka.Emitter, limits processors.Limits) error {
 	q := p.WithRouteSink(emitterSink{emitter}, limits)
+	if name == q.Topics.CheckpointGroup {
+		q.Checkpoint.Restart() // its marks may be ahead of a failed write
+	}
 	// A state that no restart can use (learned under another config)
 	// ends the run: a config error, not a fault to heal.
 	refused := make(chan error, 1)

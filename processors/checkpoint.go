@@ -56,6 +56,47 @@ type Checkpoint struct {
 	mu      sync.Mutex
 	pending map[string]*pendingState
 	marks   map[string]mark
+	// rewritten are the keys whose registry a state of as many rows as
+	// its newest version wrote again since the last Restart (see
+	// StepState).
+	rewritten map[string]bool
+}
+
+// Restart forgets the marks and the rewritten keys: call it before each
+// start of the group. A registry write that failed (its producer fenced,
+// the process stopped) was applied to the local store and to the marks
+// already, so both can be ahead of the changelog.
+func (c *Checkpoint) Restart() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.marks, c.rewritten = nil, nil
+}
+
+// rewrite reports whether key's registry is to be written again, unchanged,
+// for a state of as many rows as its newest version: once per key after
+// each Restart. The local store is written before the changelog, so after
+// a failed write it is ahead, and the redelivered state is the only
+// message that would bring the changelog up to it (as Learn does); once
+// per key bounds what states without new rows (unlabeled batches) cost.
+func (c *Checkpoint) rewrite(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rewritten[key] {
+		return false
+	}
+	if c.rewritten == nil || len(c.rewritten) >= maxMarks {
+		c.rewritten = map[string]bool{}
+	}
+	c.rewritten[key] = true
+	return true
+}
+
+// isRewritten reports whether key's registry was written again since the
+// last Restart.
+func (c *Checkpoint) isRewritten(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rewritten[key]
 }
 
 // Held returns a new group of the same settings, nothing pending, that
@@ -93,6 +134,9 @@ func (c *Checkpoint) notDue(key string, st *table.ModelState, at time.Time, shar
 	c.mu.Unlock()
 	if !ok || due(spec.Checkpoint, &table.Version{Rows: m.rows, Time: m.at, Replacements: m.replacements}, st, at) {
 		return false
+	}
+	if st.Rows == m.rows && !c.isRewritten(key) {
+		return false // StepState writes the registry again
 	}
 	if st.Rows > m.rows && !c.setPending(key, newPending(spec.Checkpoint, st, at, m.at)) {
 		return false // no room to wait: StepState versions it now
@@ -251,6 +295,9 @@ func (c *Checkpoint) StepState(reg *table.Registry, key string, st *table.ModelS
 		return nil
 	}
 	if last := reg.Latest(); last != nil && !due(spec.Checkpoint, last, st, at) {
+		if st.Rows == last.Rows && c.rewrite(key) {
+			return reg // unchanged: see rewrite
+		}
 		if st.Rows <= last.Rows || c.setPending(key, newPending(spec.Checkpoint, st, at, last.Time)) {
 			return nil
 		}
