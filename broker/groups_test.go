@@ -2,6 +2,7 @@ package broker
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -271,4 +272,82 @@ func TestGroupKeepsMemberWaitingInJoin(t *testing.T) {
 			again.MemberID, len(again.Members), a.id)
 	}
 	t.Logf("answered after %v", time.Since(began).Round(time.Millisecond))
+}
+
+// TestGroupRestoreRebalancesAfterExpiredMember: a stable group of a and c
+// is saved by a clean stop of the broker; c's session runs out while the
+// broker is down. Restored, the group must rebalance (a is told to rejoin)
+// so that c's partitions are assigned again. Upstream kfake restored it as
+// stable with a alone and its old assignment, and started no rebalance:
+// c's partitions were consumed by no one (seen with streamsgd's checkpoint
+// group after a kill -9 of an instance and a broker restart).
+func TestGroupRestoreRebalancesAfterExpiredMember(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	opts := Options{Port: port, DataDir: t.TempDir(), Extra: []kfake.Opt{kfake.GroupMinSessionTimeout(100 * time.Millisecond)}}
+	b, err := Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rebalance = 3 * time.Second
+	a := newMember(t, b, 20*time.Second, rebalance)
+	gen := stableAlone(ctx, a)
+	c := newMember(t, b, 500*time.Millisecond, rebalance)
+	c.memberID(ctx)
+	cJoined := make(chan *kmsg.JoinGroupResponse, 1)
+	go func() {
+		resp, err := c.join(ctx)
+		if err != nil || resp.ErrorCode != 0 {
+			cJoined <- nil
+			return
+		}
+		cJoined <- resp
+	}()
+	for {
+		err := a.heartbeat(ctx, gen)
+		if err == kerr.RebalanceInProgress {
+			break
+		}
+		if err != nil {
+			t.Fatalf("heartbeat: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp := a.joined(a.join(ctx))
+	cResp := <-cJoined
+	if cResp == nil {
+		t.Fatal("c's join failed")
+	}
+	a.sync(ctx, resp.Generation, resp.Members)
+	c.sync(ctx, cResp.Generation, nil)
+	gen = resp.Generation
+	if err := a.heartbeat(ctx, gen); err != nil {
+		t.Fatalf("a's heartbeat in the stable group: %v", err)
+	}
+
+	b.Close() // a clean stop: the group and its members are saved
+	time.Sleep(time.Second)
+	b, err = Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := a.heartbeat(ctx, gen)
+		if err == kerr.RebalanceInProgress {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a's heartbeat %v 10 s after the restart, members %v: no rebalance for c, whose session ran out while the broker was down",
+				err, members(ctx, t, a.cl))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -3446,6 +3446,7 @@ func (g *group) restoreClassicMembers(shutdownAt time.Time, sg sessionClassicGro
 	// rebalance at the end of the function. See comment near the end.
 	g.state = groupStable
 	g.leader = sg.Leader
+	expired := false // a member whose session ran out while the broker was down
 	for _, sm := range sg.Members {
 		// Use per-member last heartbeat time if available,
 		// falling back to shutdownAt for old session files.
@@ -3455,6 +3456,7 @@ func (g *group) restoreClassicMembers(shutdownAt time.Time, sg sessionClassicGro
 		}
 		remaining := time.Duration(sm.SessionTimeoutMs)*time.Millisecond - time.Since(lastHB)
 		if remaining <= 0 {
+			expired = true
 			continue
 		}
 		m := &groupMember{
@@ -3497,8 +3499,11 @@ func (g *group) restoreClassicMembers(shutdownAt time.Time, sg sessionClassicGro
 	// assignment reflects the current member set -- otherwise
 	// partitions owned by departed members stay orphaned. If the
 	// persisted state was Stable, the old assignment is still valid
-	// for the current members; do not force a rebalance.
-	if sg.State != groupStable && sg.State != groupEmpty {
+	// for the current members; do not force a rebalance -- unless a
+	// member expired while the broker was down: its partitions are
+	// assigned to no one left, as when its session runs out after the
+	// restore (streamsgd patch, PATCHES.md).
+	if sg.State != groupStable && sg.State != groupEmpty || expired {
 		g.rebalance()
 	}
 }
