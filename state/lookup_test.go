@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -113,5 +114,49 @@ func TestLookupPrediction(t *testing.T) {
 		if got := s.misses.Load(); got != st.want {
 			t.Fatalf("step %d (%s): misses %d, want %d", i, st.key, got, st.want)
 		}
+	}
+}
+
+// TestLookupPathsAgree: after random writes, deletes, flushes and
+// compactions, pebble's Get and the filtered iterator answer every lookup
+// alike (present or not, and the same value).
+func TestLookupPathsAgree(t *testing.T) {
+	s, err := Open("db", Options{InMemory: true, MemTableSize: MinMemTableSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(3, 4))
+	key := func() string { return fmt.Sprintf("m/%d", rng.IntN(3000)) }
+	for step := range 60_000 {
+		switch r := rng.IntN(100); {
+		case r < 55:
+			v := make([]byte, rng.IntN(64))
+			for i := range v {
+				v[i] = byte(rng.Uint32())
+			}
+			if err := s.Set(key(), v); err != nil {
+				t.Fatal(err)
+			}
+		case r < 65:
+			if err := s.Delete(key()); err != nil {
+				t.Fatal(err)
+			}
+		case r == 65 && step%7 == 0:
+			if err := s.db.Compact(t.Context(), []byte{0}, []byte{0xff}, false); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			k := key()
+			kb := appendTableKey(nil, k)
+			gv, gok, gerr := s.getValue(kb, true)
+			fv, fok, ferr := s.seekFiltered(kb, true)
+			if gerr != nil || ferr != nil || gok != fok || !bytes.Equal(gv, fv) || (gok && (gv == nil) != (fv == nil)) {
+				t.Fatalf("step %d key %s: Get %v %q %v, filtered %v %q %v", step, k, gok, gv, gerr, fok, fv, ferr)
+			}
+		}
+	}
+	if n := s.db.Metrics().Levels[6].TablesCount; n == 0 {
+		t.Errorf("no table reached L6: the bottom level's filters were not exercised")
 	}
 }
