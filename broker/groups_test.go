@@ -141,6 +141,40 @@ func stableAlone(ctx context.Context, a *member) int32 {
 	return resp.Generation
 }
 
+// joinSecond makes c join the stable group of a (generation gen): a is
+// told to rejoin, both join and sync. It returns the new generation.
+func joinSecond(ctx context.Context, t *testing.T, a, c *member, gen int32) int32 {
+	t.Helper()
+	c.memberID(ctx)
+	cJoined := make(chan *kmsg.JoinGroupResponse, 1)
+	go func() {
+		resp, err := c.join(ctx)
+		if err != nil || resp.ErrorCode != 0 {
+			cJoined <- nil
+			return
+		}
+		cJoined <- resp
+	}()
+	for {
+		err := a.heartbeat(ctx, gen)
+		if err == kerr.RebalanceInProgress {
+			break
+		}
+		if err != nil {
+			t.Fatalf("heartbeat: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp := a.joined(a.join(ctx))
+	cResp := <-cJoined
+	if cResp == nil {
+		t.Fatal("c's join failed")
+	}
+	a.sync(ctx, resp.Generation, resp.Members)
+	c.sync(ctx, cResp.Generation, nil)
+	return resp.Generation
+}
+
 func startGroupBroker(t *testing.T) *Broker {
 	t.Helper()
 	b, err := Start(Options{Extra: []kfake.Opt{kfake.GroupMinSessionTimeout(100 * time.Millisecond)}})
@@ -226,33 +260,7 @@ func TestGroupKeepsMemberWaitingInJoin(t *testing.T) {
 
 	// c joins; a rejoins; both sync: the group is stable with a and c.
 	c := newMember(t, b, 30*time.Second, rebalance)
-	c.memberID(ctx)
-	cJoined := make(chan *kmsg.JoinGroupResponse, 1)
-	go func() {
-		resp, err := c.join(ctx)
-		if err != nil || resp.ErrorCode != 0 {
-			cJoined <- nil
-			return
-		}
-		cJoined <- resp
-	}()
-	for {
-		err := a.heartbeat(ctx, gen)
-		if err == kerr.RebalanceInProgress {
-			break
-		}
-		if err != nil {
-			t.Fatalf("heartbeat: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	resp := a.joined(a.join(ctx))
-	cResp := <-cJoined
-	if cResp == nil {
-		t.Fatal("c's join failed")
-	}
-	a.sync(ctx, resp.Generation, resp.Members)
-	c.sync(ctx, cResp.Generation, nil)
+	joinSecond(ctx, t, a, c, gen)
 
 	// a rejoins at once; c does not, so the rebalance waits its timeout
 	// (3 s), three times a's session.
@@ -299,34 +307,7 @@ func TestGroupRestoreRebalancesAfterExpiredMember(t *testing.T) {
 	a := newMember(t, b, 20*time.Second, rebalance)
 	gen := stableAlone(ctx, a)
 	c := newMember(t, b, 500*time.Millisecond, rebalance)
-	c.memberID(ctx)
-	cJoined := make(chan *kmsg.JoinGroupResponse, 1)
-	go func() {
-		resp, err := c.join(ctx)
-		if err != nil || resp.ErrorCode != 0 {
-			cJoined <- nil
-			return
-		}
-		cJoined <- resp
-	}()
-	for {
-		err := a.heartbeat(ctx, gen)
-		if err == kerr.RebalanceInProgress {
-			break
-		}
-		if err != nil {
-			t.Fatalf("heartbeat: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	resp := a.joined(a.join(ctx))
-	cResp := <-cJoined
-	if cResp == nil {
-		t.Fatal("c's join failed")
-	}
-	a.sync(ctx, resp.Generation, resp.Members)
-	c.sync(ctx, cResp.Generation, nil)
-	gen = resp.Generation
+	gen = joinSecond(ctx, t, a, c, gen)
 	if err := a.heartbeat(ctx, gen); err != nil {
 		t.Fatalf("a's heartbeat in the stable group: %v", err)
 	}
